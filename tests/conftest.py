@@ -1,10 +1,17 @@
-"""Fixtures every test may use: where the shared data lives."""
+"""Fixtures every test may use: the shared data, real databases, a real feed server."""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+
+from bot.store import Database, open_database
+from tests.fakes.feeds import FeedServer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -25,3 +32,69 @@ def seed_texts(shared_dir: Path) -> tuple[str, str]:
     clean = next(seeds.glob("000_*.txt")).read_text(encoding="utf-8")
     page = next(seeds.glob("003_*.txt")).read_text(encoding="utf-8")
     return clean, page
+
+
+# --- databases: every storage test runs on SQLite and on PostgreSQL -------------------------
+
+
+POSTGRES_URL = os.environ.get(
+    "NEWSBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_available() -> str | None:
+    try:
+        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+    except sa.exc.OperationalError as exc:
+        return str(exc).splitlines()[0]
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL server, dropped afterwards.
+
+    In CI (CI=true) a missing server fails the run: the suite must test both databases there.
+    """
+    problem = _postgres_available()
+    if problem:
+        message = f"PostgreSQL not reachable at {POSTGRES_URL}: {problem}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    yield POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL of each kind; PostgreSQL gets a schema of its own per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'newsbot.sqlite3'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = open_database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    server = FeedServer().start()
+    yield server
+    server.stop()

@@ -1,0 +1,242 @@
+"""The `newsbot` command: demo, run, ingest, summarize, extract.
+
+Parsing arguments and printing are all that happens here; each command calls the stage that does
+the work. Errors a user can fix (a missing file, a bad config) end with a one-line message and
+exit code 2, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import httpx
+
+from bot.settings import ConfigError, Settings, load_settings
+
+__all__ = ["main"]
+
+log = logging.getLogger("bot.cli")
+
+TOKEN_HELP = """\
+newsbot run needs a Telegram bot token, and TELEGRAM_BOT_TOKEN is not set.
+
+  1. In Telegram, talk to @BotFather and send /newbot; it answers with a token.
+  2. export TELEGRAM_BOT_TOKEN=123456:ABC...   (keep it secret: it is never read from a file)
+  3. newsbot run
+
+To see what the bot does without a token, run:  newsbot demo
+To run the scheduler and print messages instead of sending them:  newsbot run --console
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description="A Telegram bot that watches the news for you."
+    )
+    parser.add_argument(
+        "--config", type=Path, help="TOML settings file (default: config/newsbot.toml)"
+    )
+    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING (default from settings)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run the whole flow once on the bundled samples, offline")
+    demo.add_argument("--database", help="keep the demo's data in this SQLAlchemy URL")
+
+    run = sub.add_parser("run", help="the long-running service: scheduler, delivery, Telegram")
+    run.add_argument("--console", action="store_true", help="print messages instead of Telegram")
+    run.add_argument("--webhook", metavar="URL", help="receive updates by webhook at URL")
+    run.add_argument("--listen", default="0.0.0.0", help="webhook listen address")
+    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
+
+    ingest = sub.add_parser("ingest", help="poll feeds and report what was new")
+    ingest.add_argument("--once", action="store_true", required=True, help="poll every feed once")
+
+    summ = sub.add_parser("summarize", help="summarize a text file, HTML page or URL ('-': stdin)")
+    summ.add_argument("source")
+    summ.add_argument("--sentences", type=int, default=None)
+    summ.add_argument("--method", default=None)
+    summ.add_argument("--max-words", type=int, default=None)
+    summ.add_argument("--language", default=None)
+    summ.add_argument("--json", action="store_true")
+
+    extract = sub.add_parser("extract", help="the article text of pages (HTML, .gz, URL)")
+    extract.add_argument("sources", nargs="+")
+    extract.add_argument("--jsonl", action="store_true")
+    return parser
+
+
+def _read_source(source: str, settings: Settings) -> tuple[bytes, str | None]:
+    """Bytes of a file, stdin or URL, and whether it looks like HTML."""
+    if source == "-":
+        return sys.stdin.buffer.read(), None
+    if source.startswith(("http://", "https://")):
+        response = httpx.get(
+            source,
+            follow_redirects=True,
+            timeout=settings.poll.timeout,
+            headers={"User-Agent": settings.poll.user_agent},
+        )
+        response.raise_for_status()
+        return response.content, response.headers.get("content-type")
+    path = Path(source)
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    return data, None
+
+
+def _looks_like_html(data: bytes, content_type: str | None) -> bool:
+    if content_type:
+        return "html" in content_type
+    head = data[:2048].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head or b"<p>" in head
+
+
+def _text_of(source: str, settings: Settings) -> tuple[str | None, str, str | None]:
+    from bot.extract import clean_text, extract_html
+
+    data, content_type = _read_source(source, settings)
+    if _looks_like_html(data, content_type):
+        article = extract_html(data, source if "://" in source else None)
+        return article.title, article.text, article.language
+    return None, clean_text(data.decode("utf-8", errors="replace")), None
+
+
+def cmd_summarize(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    import summarizer
+
+    title, text, language = _text_of(args.source, settings)
+    language = args.language or language or (summarizer.detect_language(text) if text else "en")
+    sentences = summarizer.summarize(
+        text,
+        sentences=args.sentences or settings.summary.sentences,
+        language=language,
+        method=args.method or settings.summary.method,
+        max_words=args.max_words or settings.summary.max_words,
+        title=title,
+    )
+    if args.json:
+        payload = {
+            "source": args.source,
+            "title": title,
+            "language": language,
+            "summary": sentences,
+        }
+        print(json.dumps(payload, ensure_ascii=False, indent=2), file=out)
+    else:
+        for sentence in sentences:
+            print(sentence, file=out)
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from bot.extract import ExtractionError
+
+    status = 0
+    for source in args.sources:
+        try:
+            title, text, language = _text_of(source, settings)
+        except (OSError, httpx.HTTPError, ExtractionError) as exc:
+            print(f"newsbot extract: {source}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        if args.jsonl:
+            record = {"source": source, "title": title, "text": text, "language": language}
+            print(json.dumps(record, ensure_ascii=False), file=out)
+        else:
+            if len(args.sources) > 1:
+                print(f"==> {source} <==", file=out)
+            if title:
+                print(f"# {title}\n", file=out)
+            print(text, file=out)
+    return status
+
+
+def cmd_ingest(settings: Settings, out: TextIO) -> int:
+    from bot.deliver import ConsoleChannel
+    from bot.services import Services
+
+    async def go() -> int:
+        services = Services.build(settings, ConsoleChannel(out))
+        try:
+            reports = await services.pipeline.poll_all()
+        finally:
+            await services.aclose()
+        for r in reports:
+            detail = (
+                f"error: {r.error}"
+                if r.error
+                else (
+                    f"{r.new_articles} new articles, {r.new_stories} new stories, "
+                    f"{r.joined} joined existing stories, {r.alerts} alerts queued"
+                )
+            )
+            print(f"{r.feed}: {r.outcome}: {detail}", file=out)
+        return 0
+
+    return asyncio.run(go())
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from bot.run import run_service
+
+    if not args.console and settings.channel != "console" and not settings.token:
+        print(TOKEN_HELP, file=sys.stderr)
+        return 2
+    return run_service(
+        settings,
+        console=args.console or settings.channel == "console",
+        webhook=args.webhook,
+        listen=args.listen,
+        port=args.port,
+    )
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=(args.log_level or settings.log_level).upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command in {"demo", "summarize", "extract"} and not args.log_level:
+        logging.getLogger().setLevel(logging.WARNING)
+    try:
+        if args.command == "demo":
+            from bot.demo import main_demo
+
+            if args.database:
+                settings = settings.model_copy(update={"database_url": args.database})
+            return main_demo(settings, out)
+        if args.command == "summarize":
+            return cmd_summarize(args, settings, out)
+        if args.command == "extract":
+            return cmd_extract(args, settings, out)
+        if args.command == "ingest":
+            return cmd_ingest(settings, out)
+        if args.command == "run":
+            return cmd_run(args, settings, out)
+    except FileNotFoundError as exc:
+        print(f"newsbot: {exc.filename}: no such file", file=sys.stderr)
+        return 2
+    except httpx.HTTPError as exc:
+        print(f"newsbot: cannot fetch: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,206 @@
+"""The outbox worker: sends what was queued, and marks it sent only once the channel took it.
+
+Messages are sent in order within a chat and concurrently across chats. What happens next
+depends only on the channel's typed answer: a retry pauses that message (or, for a 429 naming the
+chat, every message to that chat) until its time; a gone chat is deactivated and its messages
+kept as undeliverable; a migrated group moves to its new id and is sent to there. Nothing is ever
+deleted, so a restart resends nothing already sent and loses nothing queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.deliver.channel import (
+    Button,
+    Channel,
+    ChatGone,
+    Migrated,
+    OutgoingMessage,
+    Rejected,
+    Retry,
+    SendOutcome,
+    Sent,
+)
+from bot.store import Chat, Database, Outbox, OutboxStatus
+
+__all__ = ["DeliveryReport", "OutboxWorker"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    rejected: int = 0
+    undeliverable: int = 0
+
+    def add(self, other: DeliveryReport) -> None:
+        self.sent += other.sent
+        self.retried += other.retried
+        self.rejected += other.rejected
+        self.undeliverable += other.undeliverable
+
+
+def _message(row: Outbox) -> OutgoingMessage:
+    return OutgoingMessage(
+        outbox_id=row.id,
+        chat_id=row.chat_id,
+        text=row.text,
+        disable_preview=row.disable_preview,
+        reply_to_message_id=row.reply_to_message_id,
+        thread_id=row.thread_id,
+        buttons=tuple(tuple(Button(text, data) for text, data in line) for line in row.buttons),
+    )
+
+
+class OutboxWorker:
+    def __init__(self, db: Database, channel: Channel, clock: Clock, *, batch: int = 200) -> None:
+        self.db = db
+        self.channel = channel
+        self.clock = clock
+        self.batch = batch
+
+    def pending(self) -> int:
+        with self.db.session() as session:
+            return (
+                session.scalar(
+                    select(func.count(Outbox.id)).where(Outbox.status == OutboxStatus.PENDING)
+                )
+                or 0
+            )
+
+    def _claim(self) -> dict[int, list[OutgoingMessage]]:
+        now = self.clock.now()
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(Outbox)
+                .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now)
+                .order_by(Outbox.id)
+                .limit(self.batch)
+            ).all()
+            by_chat: dict[int, list[OutgoingMessage]] = defaultdict(list)
+            for row in rows:
+                by_chat[row.chat_id].append(_message(row))
+        return by_chat
+
+    async def run_once(self) -> DeliveryReport:
+        """Send every message that is due now; returns what happened to them."""
+        by_chat = await asyncio.to_thread(self._claim)
+        report = DeliveryReport()
+        results = await asyncio.gather(*(self._send_chat(msgs) for msgs in by_chat.values()))
+        for result in results:
+            report.add(result)
+        return report
+
+    async def drain(self, max_passes: int = 100) -> DeliveryReport:
+        """Send until nothing is due (the demo and `ingest --once` use this)."""
+        total = DeliveryReport()
+        for _ in range(max_passes):
+            report = await self.run_once()
+            total.add(report)
+            if report.sent + report.rejected + report.undeliverable == 0:
+                break
+        return total
+
+    async def _send_chat(self, messages: list[OutgoingMessage]) -> DeliveryReport:
+        report = DeliveryReport()
+        for message in messages:
+            outcome = await self._send(message)
+            if isinstance(outcome, Migrated):
+                moved = OutgoingMessage(**{**message.__dict__, "chat_id": outcome.new_chat_id})
+                outcome = await self._send(moved)
+            if isinstance(outcome, Sent):
+                report.sent += 1
+            elif isinstance(outcome, Retry):
+                report.retried += 1
+                break  # keep the chat's order: the rest waits for this one
+            elif isinstance(outcome, Rejected):
+                report.rejected += 1
+            elif isinstance(outcome, ChatGone):
+                report.undeliverable += 1
+                break
+        return report
+
+    async def _send(self, message: OutgoingMessage) -> SendOutcome:
+        try:
+            outcome = await self.channel.send(message)
+        except Exception as exc:  # a channel bug must not lose the message: retry it later
+            log.exception("outbox %s chat %s: channel raised", message.outbox_id, message.chat_id)
+            outcome = Retry(after=60.0, reason=f"{type(exc).__name__}: {exc}")
+        await asyncio.to_thread(self._record, message, outcome)
+        return outcome
+
+    def _record(self, message: OutgoingMessage, outcome: SendOutcome) -> None:
+        now = self.clock.now()
+        with self.db.session() as session:
+            row = session.get(Outbox, message.outbox_id)
+            if row is None:
+                return
+            row.attempts += 1
+            if isinstance(outcome, Sent):
+                row.status = OutboxStatus.SENT
+                row.sent_at = now
+                row.message_id = outcome.message_id
+                row.last_error = None
+                log.info("outbox %s chat %s: sent", row.id, row.chat_id)
+            elif isinstance(outcome, Retry):
+                row.last_error = outcome.reason
+                when = now + timedelta(seconds=outcome.after)
+                if outcome.chat_wide:
+                    session.execute(
+                        update(Outbox)
+                        .where(
+                            Outbox.chat_id == row.chat_id,
+                            Outbox.status == OutboxStatus.PENDING,
+                            Outbox.not_before < when,
+                        )
+                        .values(not_before=when)
+                    )
+                row.not_before = when
+                log.warning(
+                    "outbox %s chat %s: retry in %.0fs (%s)",
+                    row.id,
+                    row.chat_id,
+                    outcome.after,
+                    outcome.reason,
+                )
+            elif isinstance(outcome, Rejected):
+                row.status = OutboxStatus.FAILED
+                row.last_error = outcome.reason
+                log.error("outbox %s chat %s: rejected: %s", row.id, row.chat_id, outcome.reason)
+            elif isinstance(outcome, ChatGone):
+                _deactivate(session, row.chat_id, outcome.reason)
+            elif isinstance(outcome, Migrated):
+                _migrate(session, row.chat_id, outcome.new_chat_id)
+
+
+def _deactivate(session: Session, chat_id: int, reason: str) -> None:
+    chat = session.get(Chat, chat_id)
+    if chat is not None:
+        chat.active = False
+        chat.inactive_reason = reason
+    session.execute(
+        update(Outbox)
+        .where(Outbox.chat_id == chat_id, Outbox.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.UNDELIVERABLE, last_error=reason)
+    )
+    log.warning("chat %s: deactivated (%s); its pending messages are kept", chat_id, reason)
+
+
+def _migrate(session: Session, old_id: int, new_id: int) -> None:
+    chat = session.get(Chat, old_id)
+    if chat is None or session.get(Chat, new_id) is not None:
+        return
+    # ON UPDATE CASCADE carries subscriptions, alerts and the outbox along to the new id.
+    session.execute(update(Chat).where(Chat.id == old_id).values(id=new_id))
+    log.info("chat %s: migrated to %s", old_id, new_id)

@@ -1,0 +1,135 @@
+"""The digest stage: once a day, at each chat's own local time, the top stories since the last.
+
+When a digest is due is pure arithmetic over the chat's time zone (`next_digest_at`); which chats
+are due is one indexed query. A digest is queued in the same transaction that moves the chat's
+`next_digest_at` to its next occurrence, so a restart can neither skip nor double it, and a
+digest missed while the bot was down is sent once at start-up, not once per missed day.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.render import DigestItem, render_digest
+from bot.settings import DigestSettings
+from bot.store import Alert, Article, Chat, Database, Outbox, Story, Subscription
+
+__all__ = ["next_digest_at", "queue_digest", "queue_due_digests"]
+
+log = logging.getLogger(__name__)
+
+
+def next_digest_at(after: datetime, timezone: str, hhmm: str) -> datetime:
+    """The first moment strictly after `after` when the chat's wall clock shows `hhmm` (UTC).
+
+    Daylight-saving gaps and folds resolve as zoneinfo does (a nonexistent 02:30 becomes 03:30).
+    """
+    zone = ZoneInfo(timezone)
+    hour, minute = (int(part) for part in hhmm.split(":"))
+    local = after.astimezone(zone)
+    candidate = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)
+    while candidate.astimezone(UTC) <= after:
+        candidate = datetime.combine(
+            candidate.date() + timedelta(days=1), time(hour, minute), tzinfo=zone
+        )
+    return candidate.astimezone(UTC)
+
+
+def _sources(session: Session, story_ids: list[int]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = {sid: [] for sid in story_ids}
+    rows = session.execute(
+        select(Article.story_id, Article.source)
+        .where(Article.story_id.in_(story_ids))
+        .order_by(Article.id)
+    )
+    for story_id, source in rows:
+        if source not in names[story_id]:
+            names[story_id].append(source)
+    return names
+
+
+def _items(
+    session: Session, chat: Chat, since: datetime, settings: DigestSettings
+) -> list[tuple[str, list[DigestItem]]]:
+    matched = session.execute(
+        select(Story, Subscription.query)
+        .join(Alert, Alert.story_id == Story.id)
+        .outerjoin(Subscription, Subscription.id == Alert.subscription_id)
+        .where(Alert.chat_id == chat.id, Alert.created_at > since)
+        .order_by(Story.source_count.desc(), Story.created_at.desc())
+        .limit(settings.max_items)
+    ).all()
+    mine = [story for story, _ in matched]
+    seen = {s.id for s in mine}
+    top: list[Story] = []
+    if settings.top_stories:
+        candidates = session.scalars(
+            select(Story)
+            .where(Story.created_at > since)
+            .order_by(Story.source_count.desc(), Story.created_at.desc())
+            .limit(settings.top_stories + len(seen))
+        )
+        top = [s for s in candidates if s.id not in seen][: settings.top_stories]
+    sources = _sources(session, [s.id for s in mine + top])
+    queries = {story.id: query for story, query in matched}
+    count = chat.summary_sentences
+
+    def item(story: Story) -> DigestItem:
+        return DigestItem(
+            story.title, story.url, story.summary[:count], sources[story.id], queries.get(story.id)
+        )
+
+    return [("Your alerts", [item(s) for s in mine]), ("Top stories", [item(s) for s in top])]
+
+
+def queue_digest(session: Session, chat: Chat, now: datetime, settings: DigestSettings) -> int:
+    """Queue the chat's digest of everything since its last one; returns messages queued."""
+    since = chat.last_digest_at or (now - timedelta(days=1))
+    sections = _items(session, chat, since, settings)
+    local_now = now.astimezone(ZoneInfo(chat.timezone))
+    messages = render_digest(sections, when=local_now)
+    for message in messages:
+        session.add(
+            Outbox(
+                chat_id=chat.id,
+                kind="digest",
+                text=message.text,
+                disable_preview=True,
+                not_before=now,
+                created_at=now,
+            )
+        )
+    chat.last_digest_at = now
+    log.info("digest queued: chat=%s messages=%d", chat.id, len(messages))
+    return len(messages)
+
+
+def queue_due_digests(db: Database, now: datetime, settings: DigestSettings) -> int:
+    """Queue every digest that is due; each chat in its own transaction."""
+    with db.session() as session:
+        due = session.scalars(
+            select(Chat.id).where(
+                Chat.active.is_(True),
+                Chat.digest_enabled.is_(True),
+                func.coalesce(Chat.next_digest_at, now) <= now,
+            )
+        ).all()
+    queued = 0
+    for chat_id in due:
+        with db.session() as session:
+            chat = session.get(Chat, chat_id)
+            if chat is None:
+                continue
+            if chat.next_digest_at is None:  # a new chat: its first digest is the next one
+                chat.next_digest_at = next_digest_at(now, chat.timezone, chat.digest_time)
+                continue
+            if chat.next_digest_at > now:  # another worker got here first
+                continue
+            queued += queue_digest(session, chat, now, settings)
+            chat.next_digest_at = next_digest_at(now, chat.timezone, chat.digest_time)
+    return queued

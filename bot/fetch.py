@@ -1,0 +1,136 @@
+"""Fetching feeds and pages over HTTP (or from local files), politely and within limits.
+
+The rules come from bots that run for real: conditional GET (ETag / Last-Modified) so an
+unchanged feed costs a 304 and nothing else; a cap on the body we read, so a 50 MB answer or a
+gzip bomb cannot eat the memory; a timeout on every request. Every answer comes back as a typed
+`FetchResult`: "not modified" and "the site is down" are outcomes, not exceptions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import httpx
+
+__all__ = ["FetchResult", "Fetcher", "is_local"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one request brought: a body, "nothing new" (304), or an error with its reason."""
+
+    url: str
+    status: int | None = None
+    body: bytes | None = None
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.body is not None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def is_local(url: str) -> bool:
+    """A `file:` URL or a plain path: the demo and tests read feeds from disk."""
+    return url.startswith("file:") or "://" not in url
+
+
+def _local_path(url: str) -> Path:
+    return Path(unquote(urlparse(url).path)) if url.startswith("file:") else Path(url)
+
+
+class Fetcher:
+    """One shared HTTP client for every feed and page (connection reuse), wired at start-up."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 20.0,
+        max_bytes: int = 5_000_000,
+        user_agent: str = "newsbot",
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self._client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+            max_redirects=5,
+            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        if is_local(url):
+            return await asyncio.to_thread(self._read_file, url)
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                if response.status_code == 304:
+                    return FetchResult(url, status=304, etag=etag, last_modified=last_modified)
+                if response.status_code >= 400:
+                    return FetchResult(
+                        url, status=response.status_code, error=f"HTTP {response.status_code}"
+                    )
+                body = await self._read_capped(response)
+                if body is None:
+                    return FetchResult(
+                        url,
+                        status=response.status_code,
+                        error=f"body larger than {self.max_bytes} bytes",
+                    )
+                return FetchResult(
+                    str(response.url),
+                    status=response.status_code,
+                    body=body,
+                    content_type=response.headers.get("content-type"),
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                )
+        except httpx.TooManyRedirects:
+            return FetchResult(url, error="too many redirects")
+        except httpx.TimeoutException:
+            return FetchResult(url, error="timed out")
+        except httpx.HTTPError as exc:
+            return FetchResult(url, error=f"{type(exc).__name__}: {exc}")
+
+    async def _read_capped(self, response: httpx.Response) -> bytes | None:
+        """Read the decoded body, giving up past `max_bytes` (decoded, so a gzip bomb stops too)."""
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _read_file(self, url: str) -> FetchResult:
+        path = _local_path(url)
+        try:
+            size = path.stat().st_size
+            if size > self.max_bytes:
+                return FetchResult(url, error=f"file larger than {self.max_bytes} bytes")
+            return FetchResult(url, status=200, body=path.read_bytes())
+        except OSError as exc:
+            return FetchResult(url, error=f"cannot read {path}: {exc.strerror or exc}")

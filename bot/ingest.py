@@ -1,0 +1,405 @@
+"""The ingest stage: poll feeds, turn new entries into articles, join them into stories.
+
+For each due feed: fetch (conditional GET) → parse → for each unseen entry, the article text
+(the feed's own content, or the page when the feed carries only a teaser) → clean → group into a
+story (near-duplicate fingerprint) → summarize a new story → match subscriptions → queue alerts.
+Everything one poll decides is written in one transaction, so a crash leaves either all of it or
+none of it. Feeds are polled concurrently and each failure stays with its feed: a dead site backs
+off on its own schedule and never delays the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import summarizer
+from bot.alerts import SubscriptionIndex, queue_alerts
+from bot.clock import Clock
+from bot.extract import ExtractionError, clean_text, extract_html, html_to_text
+from bot.fetch import Fetcher, FetchResult
+from bot.group import Fingerprint, StoryIndex, fingerprint
+from bot.match import Document
+from bot.parse import FeedEntry, FeedParseError, canonical_url, parse_feed
+from bot.settings import FeedConfig, Settings
+from bot.store import Article, Database, Feed, Story
+
+__all__ = ["Candidate", "Pipeline", "PollReport", "sync_feeds"]
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["new", "unchanged", "not_modified", "failed"]
+
+
+@dataclass(frozen=True)
+class PollReport:
+    feed_id: int
+    feed: str
+    outcome: Outcome
+    new_articles: int = 0
+    new_stories: int = 0
+    joined: int = 0
+    alerts: int = 0
+    error: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An unseen entry made ready for storing: its best text, cleaned."""
+
+    entry: FeedEntry
+    title: str
+    text: str
+    url: str
+    language: str | None
+    published: datetime | None
+
+
+@dataclass
+class _Counts:
+    new_articles: int = 0
+    new_stories: int = 0
+    joined: int = 0
+    alerts: int = 0
+    indexed: list[tuple[int, Fingerprint]] = field(default_factory=list)
+
+
+def sync_feeds(db: Database, feeds: list[FeedConfig], now: datetime) -> list[int]:
+    """Make the feeds table hold every configured feed (operators may add more by command)."""
+    with db.session() as session:
+        ids = []
+        for cfg in feeds:
+            feed = session.scalar(select(Feed).where(Feed.url == cfg.url))
+            if feed is None:
+                feed = Feed(url=cfg.url, created_at=now, next_poll_at=now)
+                session.add(feed)
+            feed.name = cfg.name or feed.name
+            feed.interval = cfg.interval
+            session.flush()
+            ids.append(feed.id)
+        return ids
+
+
+class Pipeline:
+    """Feeds in, stories and queued alerts out. Holds the in-memory indexes between polls."""
+
+    def __init__(self, db: Database, fetcher: Fetcher, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.fetcher = fetcher
+        self.settings = settings
+        self.clock = clock
+        self.stories = StoryIndex()
+        self.subscriptions = SubscriptionIndex()
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._loaded = False
+
+    def load(self) -> None:
+        """Rebuild the story index from the fingerprints of recent articles (after a restart)."""
+        since = self.clock.now() - timedelta(seconds=self.settings.poll.story_window)
+        index = StoryIndex()
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Article.story_id, Article.fingerprint).where(
+                    Article.fetched_at >= since, Article.fingerprint.is_not(None)
+                )
+            )
+            for story_id, blob in rows:
+                index.add(story_id, Fingerprint.from_bytes(blob))
+        self.stories = index
+        self._loaded = True
+        log.info("story index loaded: %d stories", len(index))
+
+    async def poll_due(self) -> list[PollReport]:
+        now = self.clock.now()
+        with self.db.session() as session:
+            due = session.scalars(
+                select(Feed.id).where(
+                    Feed.active.is_(True),
+                    (Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= now),
+                )
+            ).all()
+        return await self.poll(list(due))
+
+    async def poll_all(self) -> list[PollReport]:
+        with self.db.session() as session:
+            ids = session.scalars(select(Feed.id).where(Feed.active.is_(True))).all()
+        return await self.poll(list(ids))
+
+    async def poll(self, feed_ids: list[int]) -> list[PollReport]:
+        if not self._loaded:
+            await asyncio.to_thread(self.load)
+        gate = asyncio.Semaphore(self.settings.poll.concurrency)
+
+        async def one(feed_id: int) -> PollReport:
+            async with gate:
+                return await self.poll_feed(feed_id)
+
+        return list(await asyncio.gather(*(one(fid) for fid in feed_ids)))
+
+    async def poll_feed(self, feed_id: int) -> PollReport:
+        lock = self._locks.setdefault(feed_id, asyncio.Lock())
+        if lock.locked():  # already being polled: one poll per feed at a time
+            return PollReport(feed_id, str(feed_id), "unchanged", warning="poll in progress")
+        async with lock:
+            try:
+                return await self._poll_feed(feed_id)
+            except Exception as exc:  # a bug with one feed must not stop the others
+                log.exception("feed %s: unexpected error while polling", feed_id)
+                error = f"internal error: {type(exc).__name__}: {exc}"
+                await asyncio.to_thread(self._record_failure, feed_id, error)
+                return PollReport(feed_id, str(feed_id), "failed", error=error)
+
+    async def _poll_feed(self, feed_id: int) -> PollReport:
+        with self.db.session() as session:
+            feed = session.get(Feed, feed_id)
+            if feed is None:
+                return PollReport(feed_id, str(feed_id), "failed", error="no such feed")
+            url, etag, modified, name = feed.url, feed.etag, feed.last_modified, feed.display_name
+        result = await self.fetcher.fetch(url, etag=etag, last_modified=modified)
+        if result.not_modified:
+            await asyncio.to_thread(self._record_success, feed_id, result)
+            log.info("feed %s (%s): not modified", feed_id, name)
+            return PollReport(feed_id, name, "not_modified")
+        if not result.ok:
+            await asyncio.to_thread(self._record_failure, feed_id, result.error or "no body")
+            return PollReport(feed_id, name, "failed", error=result.error)
+        try:
+            parsed = await asyncio.to_thread(
+                parse_feed, result.body or b"", url=result.url, content_type=result.content_type
+            )
+        except FeedParseError as exc:
+            await asyncio.to_thread(self._record_failure, feed_id, str(exc))
+            return PollReport(feed_id, name, "failed", error=str(exc))
+        if parsed.warning:
+            log.warning("feed %s (%s): read despite %s", feed_id, name, parsed.warning)
+        fresh = await asyncio.to_thread(self._unseen, feed_id, list(parsed.entries))
+        candidates = await self._prepare_all(fresh, parsed.language)
+        counts = await asyncio.to_thread(self._store, feed_id, parsed.title, candidates, result)
+        log.info(
+            "feed %s (%s): %d new articles, %d new stories, %d joined, %d alerts",
+            feed_id,
+            name,
+            counts.new_articles,
+            counts.new_stories,
+            counts.joined,
+            counts.alerts,
+        )
+        return PollReport(
+            feed_id,
+            name,
+            "new" if counts.new_articles else "unchanged",
+            counts.new_articles,
+            counts.new_stories,
+            counts.joined,
+            counts.alerts,
+            warning=parsed.warning,
+        )
+
+    def _unseen(self, feed_id: int, entries: list[FeedEntry]) -> list[FeedEntry]:
+        if not entries:
+            return []
+        with self.db.session() as session:
+            seen = set(
+                session.scalars(
+                    select(Article.guid).where(
+                        Article.feed_id == feed_id, Article.guid.in_([e.guid for e in entries])
+                    )
+                )
+            )
+        unique: dict[str, FeedEntry] = {}
+        for entry in entries:
+            if entry.guid not in seen:
+                unique.setdefault(entry.guid, entry)
+        return list(unique.values())
+
+    async def _prepare_all(
+        self, entries: list[FeedEntry], feed_language: str | None
+    ) -> list[Candidate]:
+        gate = asyncio.Semaphore(4)
+
+        async def one(entry: FeedEntry) -> Candidate:
+            async with gate:
+                return await self._prepare(entry, feed_language)
+
+        # Oldest first, so stories are created in the order the outlets published them.
+        ordered = sorted(entries, key=lambda e: (e.published is None, e.published or 0))
+        return list(await asyncio.gather(*(one(e) for e in ordered)))
+
+    async def _prepare(self, entry: FeedEntry, feed_language: str | None) -> Candidate:
+        html = entry.content_html or entry.summary_html
+        text = clean_text(html_to_text(html)) if html else ""
+        title, url, language = entry.title, entry.url, _lang(feed_language)
+        teaser = len(text.split()) < self.settings.poll.teaser_words
+        if teaser and self.settings.poll.fetch_pages and url.startswith(("http://", "https://")):
+            page = await self.fetcher.fetch(url)
+            if page.ok:
+                try:
+                    article = await asyncio.to_thread(extract_html, page.body or b"", page.url)
+                except ExtractionError as exc:
+                    log.info("page %s: no article text (%s); keeping the feed's teaser", url, exc)
+                else:
+                    if len(article.text.split()) > len(text.split()):
+                        text = article.text
+                        language = article.language or language
+                    title = title or (article.title or "")
+                    url = canonical_url(article.url) if article.url else url
+            else:
+                log.info("page %s: %s; keeping the feed's teaser", url, page.error)
+        return Candidate(entry, title or url or "(untitled)", text, url, language, entry.published)
+
+    def _store(
+        self, feed_id: int, feed_title: str | None, candidates: list[Candidate], result: FetchResult
+    ) -> _Counts:
+        counts = _Counts()
+        now = self.clock.now()
+        try:
+            with self.db.session() as session:
+                self.subscriptions.refresh(session)
+                feed = session.get(Feed, feed_id)
+                assert feed is not None
+                if not feed.name and feed_title:
+                    feed.name = feed_title[:200]
+                for candidate in candidates:
+                    self._store_one(session, feed, candidate, now, counts)
+                _succeeded(feed, result, now)
+        except Exception:
+            self.load()  # the index may hold stories of the rolled-back transaction
+            raise
+        return counts
+
+    def _store_one(
+        self, session: Session, feed: Feed, c: Candidate, now: datetime, counts: _Counts
+    ) -> None:
+        language = c.language or (summarizer.detect_language(c.text) if c.text else None)
+        fp = fingerprint(c.text) if c.text else None
+        story_id = None
+        if c.url:
+            story_id = session.scalar(select(Article.story_id).where(Article.url == c.url).limit(1))
+        if story_id is None and fp is not None:
+            story_id = self.stories.find(fp)
+        story = session.get(Story, story_id) if story_id is not None else None
+        if story is None:
+            story = Story(
+                title=c.title,
+                url=c.url,
+                summary=self._summarize(c, language),
+                language=language,
+                created_at=now,
+                updated_at=now,
+                published_at=c.published,
+                source_count=0,
+            )
+            session.add(story)
+            counts.new_stories += 1
+        else:
+            counts.joined += 1
+            story.updated_at = now
+        sources = _sources(story, feed)
+        story.source_count = len(sources)
+        session.add(
+            Article(
+                feed_id=feed.id,
+                story=story,
+                guid=c.entry.guid,
+                url=c.url or c.entry.guid,
+                title=c.title,
+                text=c.text,
+                language=language,
+                source=feed.display_name[:200],
+                published_at=c.published,
+                fetched_at=now,
+                fingerprint=fp.to_bytes() if fp is not None else None,
+            )
+        )
+        session.flush()
+        counts.new_articles += 1
+        if fp is not None:
+            self.stories.add(story.id, fp)
+        if self._too_old(c, now):
+            return
+        doc = Document(title=c.title, text=c.text, language=language or "en", urls=(c.url,))
+        counts.alerts += queue_alerts(session, story, sources, self.subscriptions.match(doc), now)
+
+    def _too_old(self, c: Candidate, now: datetime) -> bool:
+        """An entry from long ago (a feed's backlog on first poll) is news to nobody."""
+        max_age = self.settings.poll.alert_max_age
+        return c.published is not None and (now - c.published).total_seconds() > max_age
+
+    def _summarize(self, c: Candidate, language: str | None) -> list[str]:
+        if not c.text:
+            return []
+        opts = self.settings.summary
+        try:
+            return summarizer.summarize(
+                c.text,
+                sentences=opts.sentences,
+                language=language,
+                method=opts.method,
+                max_words=opts.max_words,
+                title=c.title,
+            )
+        except summarizer.SummarizerError as exc:
+            log.warning("cannot summarize %s (%s): %s", c.url, language, exc)
+            return summarizer.summarize(c.text, sentences=opts.sentences, method="lead")
+
+    def _record_success(self, feed_id: int, result: FetchResult) -> None:
+        with self.db.session() as session:
+            feed = session.get(Feed, feed_id)
+            if feed is not None:
+                _succeeded(feed, result, self.clock.now())
+
+    def _record_failure(self, feed_id: int, error: str) -> None:
+        now = self.clock.now()
+        poll = self.settings.poll
+        with self.db.session() as session:
+            feed = session.get(Feed, feed_id)
+            if feed is None:
+                return
+            feed.failures += 1
+            feed.last_error = error[:2000]
+            feed.last_polled_at = now
+            wait = min(feed.interval * 2 ** min(feed.failures - 1, 16), poll.backoff_max)
+            feed.next_poll_at = now + timedelta(seconds=max(wait, feed.interval))
+            if feed.failures >= poll.disable_after:
+                feed.active = False
+                log.error(
+                    "feed %s (%s): paused after %d failures", feed.id, feed.url, feed.failures
+                )
+            log.warning(
+                "feed %s (%s): failed (%s); attempt %d, next poll %s",
+                feed.id,
+                feed.display_name,
+                error,
+                feed.failures,
+                feed.next_poll_at.isoformat(),
+            )
+
+
+def _succeeded(feed: Feed, result: FetchResult, now: datetime) -> None:
+    feed.failures = 0
+    feed.last_error = None
+    feed.last_polled_at = now
+    feed.last_success_at = now
+    feed.etag = result.etag or feed.etag if result.not_modified else result.etag
+    feed.last_modified = (
+        result.last_modified or feed.last_modified if result.not_modified else result.last_modified
+    )
+    feed.next_poll_at = now + timedelta(seconds=feed.interval)
+
+
+def _sources(story: Story, feed: Feed) -> list[str]:
+    names = [a.source for a in story.articles] if story.id is not None else []
+    names.append(feed.display_name)
+    return list(dict.fromkeys(names))
+
+
+def _lang(value: str | None) -> str | None:
+    """Feeds say `en-us`, `de-DE`; we keep the ISO 639-1 part."""
+    return value.split("-")[0].split("_")[0].lower()[:8] if value else None

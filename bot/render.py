@@ -1,0 +1,172 @@
+"""Messages as Telegram will show them: HTML parse mode, everything escaped, never over 4096.
+
+Pure functions over plain values: the pipeline decides *what* to say, this module only how.
+Telegram counts the limit on the visible text (entities parsed), but we keep the raw HTML under
+the limit too, which is stricter and needs no HTML parser to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+
+__all__ = [
+    "MAX_MESSAGE",
+    "AlertView",
+    "DigestItem",
+    "RenderedMessage",
+    "emphasize",
+    "render_alert",
+    "render_digest",
+    "sources_line",
+]
+
+MAX_MESSAGE = 4096
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    text: str
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()  # rows of (label, callback data)
+    disable_preview: bool = True
+
+
+@dataclass(frozen=True)
+class AlertView:
+    story_id: int
+    title: str
+    url: str
+    summary: Sequence[str]
+    sources: Sequence[str]
+    query: str
+    terms: Sequence[str]
+    where: Sequence[str] = ()  # "title", "text"
+    highlights: Sequence[Sequence[tuple[int, int]]] = ()  # per summary sentence, char spans
+    subscription_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    title: str
+    url: str
+    summary: Sequence[str]
+    sources: Sequence[str]
+    matched_query: str | None = None
+
+
+@dataclass(frozen=True)
+class _Section:
+    heading: str
+    items: list[str] = field(default_factory=list)
+
+
+def emphasize(sentence: str, spans: Sequence[tuple[int, int]]) -> str:
+    """Escape `sentence`, wrapping the matched spans in <b> (spans may overlap or be unsorted)."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        start, end = max(0, start), min(len(sentence), end)
+        if start >= end:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    out, pos = [], 0
+    for start, end in merged:
+        out.append(escape(sentence[pos:start]))
+        out.append(f"<b>{escape(sentence[start:end])}</b>")
+        pos = end
+    out.append(escape(sentence[pos:]))
+    return "".join(out)
+
+
+def sources_line(sources: Sequence[str], limit: int = 5) -> str:
+    names = list(dict.fromkeys(s for s in sources if s))
+    if not names:
+        return ""
+    shown = ", ".join(escape(n) for n in names[:limit])
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return f"{shown}{more}"
+
+
+def _link(title: str, url: str) -> str:
+    if url.startswith(("http://", "https://")):
+        return f'<a href="{escape(url, quote=True)}">{escape(title)}</a>'
+    return escape(title)
+
+
+def _fit(text: str, limit: int) -> str:
+    """Cut an over-long block at a word boundary; only whole tags we made are ever at stake, so
+    we cut plain text before rendering instead of HTML after."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - 1)].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def render_alert(view: AlertView) -> RenderedMessage:
+    title = _fit(view.title or view.url, 300)
+    lines = [f"🔔 <b>{_link(title, view.url)}</b>", ""]
+    budget = MAX_MESSAGE - 900  # room for title, sources, why-line and escaping growth
+    for i, sentence in enumerate(view.summary):
+        spans = view.highlights[i] if i < len(view.highlights) else ()
+        sentence = _fit(sentence, budget)
+        budget -= len(sentence)
+        if budget < 0:
+            break
+        lines.append(emphasize(sentence, spans))
+    sources = sources_line(view.sources)
+    if sources:
+        lines += ["", f"📰 {sources}"]
+    where = f" in {' and '.join(dict.fromkeys(view.where))}" if view.where else ""
+    terms = ", ".join(escape(t) for t in view.terms)
+    lines.append(f"🔎 <i>{escape(_fit(view.query, 200))}</i> matched {terms}{where}")
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+    if view.subscription_id is not None:
+        sid = view.subscription_id
+        buttons = ((("🔕 Mute 1 day", f"mute:{sid}:1d"), ("🗑 Stop this query", f"unsub:{sid}")),)
+    return RenderedMessage("\n".join(lines).strip(), buttons, disable_preview=False)
+
+
+def _digest_item(number: int, item: DigestItem) -> str:
+    parts = [f"<b>{number}. {_link(_fit(item.title or item.url, 300), item.url)}</b>"]
+    if item.summary:
+        parts.append(escape(_fit(" ".join(item.summary), 1200)))
+    sources = sources_line(item.sources)
+    if sources:
+        parts.append(f"<i>{sources}</i>")
+    return "\n".join(parts)
+
+
+def render_digest(
+    sections: Sequence[tuple[str, Sequence[DigestItem]]],
+    *,
+    when: datetime,
+    limit: int = MAX_MESSAGE,
+) -> list[RenderedMessage]:
+    """The digest as one or more messages, split only between items, each under `limit`."""
+    header = f"🗞 <b>Your news digest</b> · {when:%A %d %B %Y, %H:%M}"
+    blocks: list[str] = []
+    number = 0
+    for heading, items in sections:
+        if not items:
+            continue
+        blocks.append(f"<u>{escape(heading)}</u>")
+        for item in items:
+            number += 1
+            blocks.append(_digest_item(number, item))
+    if number == 0:
+        blocks.append("Nothing new since your last digest.")
+    messages: list[RenderedMessage] = []
+    current = header
+    for block in blocks:
+        candidate = f"{current}\n\n{block}"
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        messages.append(RenderedMessage(current))
+        current = block[:limit]
+    messages.append(RenderedMessage(current))
+    return messages

@@ -1,0 +1,51 @@
+"""`newsbot run`: the long-running service.
+
+With a token the Telegram front end runs it (long polling, or a webhook), and its JobQueue runs
+the jobs; in console mode a bare APScheduler runs them and messages are printed. Either way a
+digest missed while the service was down goes out once at start-up: the first digest pass sees
+every chat whose `next_digest_at` has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from bot.deliver import ConsoleChannel
+from bot.scheduler import run_jobs, service_jobs
+from bot.services import Services
+from bot.settings import Settings
+
+__all__ = ["run_service"]
+
+log = logging.getLogger(__name__)
+
+
+async def _run_console(settings: Settings) -> int:
+    services = Services.build(settings, ConsoleChannel())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("newsbot running in console mode with %d feeds; Ctrl-C stops", len(settings.feeds))
+    try:
+        await run_jobs(service_jobs(services), stop)
+    finally:
+        await services.aclose()
+    return 0
+
+
+def run_service(
+    settings: Settings,
+    *,
+    console: bool = False,
+    webhook: str | None = None,
+    listen: str = "0.0.0.0",
+    port: int = 8443,
+) -> int:
+    if console:
+        return asyncio.run(_run_console(settings))
+    from bot.telegram.app import run_telegram
+
+    return run_telegram(settings, webhook=webhook, listen=listen, port=port)

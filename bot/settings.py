@@ -1,0 +1,222 @@
+"""One settings object, built at the entry point and passed down (STYLE habit 6).
+
+Precedence, highest first: environment variables, the TOML file, the defaults below. Nested
+settings take `__` in their variable name: `NEWSBOT_SUMMARY__SENTENCES=5`. The bot token is a
+secret: it is read only from the environment (`TELEGRAM_BOT_TOKEN`), refused in the TOML file,
+and kept as a `SecretStr` so it never shows in a repr or a log line.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "ConfigError",
+    "DeliverySettings",
+    "DigestSettings",
+    "FeedConfig",
+    "LimitSettings",
+    "PollSettings",
+    "Settings",
+    "SummarySettings",
+    "find_config",
+    "load_settings",
+]
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = Path("config") / "newsbot.toml"
+SECRET_KEYS = {"telegram_bot_token", "TELEGRAM_BOT_TOKEN", "token", "bot_token"}
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used as it is; the message says what to change."""
+
+
+class FeedConfig(BaseModel):
+    """A feed to watch. `url` is http(s), `file:` or a path relative to the config file."""
+
+    url: str
+    name: str | None = None
+    interval: int = Field(default=900, ge=10, description="seconds between polls")
+
+
+class PollSettings(BaseModel):
+    timeout: float = Field(default=20.0, gt=0, description="seconds per HTTP request")
+    max_bytes: int = Field(default=5_000_000, gt=0, description="largest body read")
+    backoff_max: int = Field(default=6 * 3600, description="longest wait after failures, s")
+    disable_after: int = Field(default=50, description="consecutive failures before pausing a feed")
+    fetch_pages: bool = Field(default=True, description="fetch article pages for teaser feeds")
+    teaser_words: int = Field(default=120, description="entries shorter than this are teasers")
+    user_agent: str = "newsbot/0.1 (+https://github.com/newsbot)"
+    concurrency: int = Field(default=8, ge=1)
+    alert_max_age: int = Field(
+        default=48 * 3600, description="entries published longer ago than this (s) raise no alert"
+    )
+    story_window: int = Field(
+        default=3 * 86400, description="how far back (s) a new article may join an older story"
+    )
+
+
+class SummarySettings(BaseModel):
+    sentences: int = Field(default=3, ge=1, le=10)
+    method: str = "default"
+    max_words: int | None = Field(default=None, ge=10)
+
+
+class DigestSettings(BaseModel):
+    time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str = "UTC"
+    max_items: int = Field(default=10, ge=1, le=50)
+    top_stories: int = Field(default=5, ge=0, le=50)
+
+
+class LimitSettings(BaseModel):
+    max_queries_per_chat: int = Field(default=25, ge=1)
+    max_query_length: int = Field(default=200, ge=10)
+    max_query_terms: int = Field(default=20, ge=1)
+
+
+class DeliverySettings(BaseModel):
+    overall_per_second: float = 30.0
+    private_per_second: float = 1.0
+    group_per_minute: float = 20.0
+    batch: int = Field(default=200, ge=1, description="outbox rows claimed per pass")
+    retry_backoff: float = Field(default=5.0, gt=0)
+
+
+class DemoSettings(BaseModel):
+    chat_id: int = 1
+    timezone: str = "Europe/Berlin"
+    queries: list[str] = Field(default_factory=lambda: ["ceasefire", '"peace plan"'])
+    pages: Path = Field(
+        default=Path("samples/pages"), description="sample article pages, relative to the config"
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="any SQLAlchemy URL; default: SQLite file in data_dir"
+    )
+    log_level: str = "INFO"
+    admins: list[int] = Field(default_factory=list)
+    telegram_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "NEWSBOT_TELEGRAM_BOT_TOKEN"),
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org/bot",
+        validation_alias=AliasChoices(
+            "TELEGRAM_API_BASE_URL", "NEWSBOT_TELEGRAM_API_BASE_URL", "telegram_api_base_url"
+        ),
+    )
+    channel: Literal["auto", "console", "telegram"] = "auto"
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    poll: PollSettings = Field(default_factory=PollSettings)
+    summary: SummarySettings = Field(default_factory=SummarySettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
+    config_path: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment beats the file (init carries the TOML contents), as operators expect.
+        return (env_settings, init_settings)
+
+    @field_validator("digest")
+    @classmethod
+    def _known_timezone(cls, value: DigestSettings) -> DigestSettings:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown digest timezone {value.timezone!r}") from exc
+        return value
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL in force: the configured one, or SQLite under `data_dir`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'newsbot.sqlite3').as_posix()}"
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+
+def find_config(explicit: Path | None = None) -> Path | None:
+    """The TOML file to read: --config, then NEWSBOT_CONFIG, then ./config/newsbot.toml, then the
+    one beside the installed package (an editable install from a clone)."""
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("NEWSBOT_CONFIG")
+    if env:
+        return Path(env)
+    for candidate in (Path.cwd() / DEFAULT_CONFIG, PACKAGE_ROOT / DEFAULT_CONFIG):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _resolve_feed_url(url: str, base: Path) -> str:
+    """Relative paths in the file mean files beside it, so the bundled demo runs from anywhere."""
+    if "://" in url or url.startswith("file:"):
+        return url
+    path = Path(url)
+    return str(path if path.is_absolute() else (base / path).resolve())
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    leaked = SECRET_KEYS & data.keys()
+    if leaked:
+        raise ConfigError(
+            f"{path} holds {sorted(leaked)}: the bot token is read only from the "
+            "TELEGRAM_BOT_TOKEN environment variable; remove it from the file"
+        )
+    base = path.resolve().parent
+    for feed in data.get("feeds", []):
+        if isinstance(feed, dict) and isinstance(feed.get("url"), str):
+            feed["url"] = _resolve_feed_url(feed["url"], base)
+    return data
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from the TOML file (if any), the environment and `overrides`."""
+    path = find_config(config)
+    data = _read_toml(path) if path else {}
+    data["config_path"] = path
+    try:
+        settings = Settings(**data)
+    except ValueError as exc:
+        raise ConfigError(f"invalid configuration ({path or 'defaults'}): {exc}") from exc
+    return settings.model_copy(update=overrides) if overrides else settings

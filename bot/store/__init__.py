@@ -1,0 +1,29 @@
+"""Storage: the tables and the database connection."""
+
+from bot.store.db import Database, migrate, open_database
+from bot.store.models import (
+    Alert,
+    Article,
+    Base,
+    Chat,
+    Feed,
+    Outbox,
+    OutboxStatus,
+    Story,
+    Subscription,
+)
+
+__all__ = [
+    "Alert",
+    "Article",
+    "Base",
+    "Chat",
+    "Database",
+    "Feed",
+    "Outbox",
+    "OutboxStatus",
+    "Story",
+    "Subscription",
+    "migrate",
+    "open_database",
+]

@@ -1,0 +1,217 @@
+"""The tables: feeds, articles, stories, chats, subscriptions, alerts and the outbox.
+
+Times are stored as timezone-aware UTC (`UTCDateTime` normalizes what SQLite hands back).
+Ids of chats are Telegram's own (64-bit), so a chat row is keyed by the id the API uses.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = [
+    "Alert",
+    "Article",
+    "Base",
+    "Chat",
+    "Feed",
+    "Outbox",
+    "OutboxStatus",
+    "Story",
+    "Subscription",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """DateTime that always comes back aware in UTC, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    interval: Mapped[int] = mapped_column(Integer, default=900)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.url
+
+
+class Story(Base):
+    """One piece of news, however many outlets carry it."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(String(2048))
+    summary: Mapped[list[str]] = mapped_column(JSON, default=list)
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_count: Mapped[int] = mapped_column(Integer, default=1)
+
+    articles: Mapped[list[Article]] = relationship(back_populates="story", order_by="Article.id")
+
+
+class Article(Base):
+    """One outlet's copy of a story, as it came from its feed (and page)."""
+
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("feed_id", "guid", name="uq_article_feed_guid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    guid: Mapped[str] = mapped_column(String(2048))
+    url: Mapped[str] = mapped_column(String(2048), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    fingerprint: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    story: Mapped[Story] = relationship(back_populates="articles")
+    feed: Mapped[Feed] = relationship()
+
+
+class Chat(Base):
+    """A Telegram chat (private, group or channel) and its preferences."""
+
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(16), default="private")
+    title: Mapped[str | None] = mapped_column(String(256))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    digest_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    digest_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    alerts_mode: Mapped[str] = mapped_column(String(16), default="instant")  # or "digest"
+    alerts_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary_sentences: Mapped[int] = mapped_column(Integer, default=3)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    inactive_reason: Mapped[str | None] = mapped_column(Text)
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    subscriptions: Mapped[list[Subscription]] = relationship(
+        back_populates="chat", cascade="all, delete-orphan", order_by="Subscription.id"
+    )
+
+
+class Subscription(Base):
+    """A chat's keyword query, stored as the user typed it (parsed again when loaded)."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("chat_id", "query", name="uq_subscription_chat_query"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
+    )
+    query: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    chat: Mapped[Chat] = relationship(back_populates="subscriptions")
+
+
+class Alert(Base):
+    """The record that a chat was told of a story: unique, so a story reaches a chat once."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("chat_id", "story_id", name="uq_alert_chat_story"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
+    )
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="SET NULL")
+    )
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    instant: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class OutboxStatus:
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # the channel refused this message for good (e.g. malformed HTML)
+    UNDELIVERABLE = "undeliverable"  # the chat is gone (blocked, deleted); kept, not retried
+
+
+class Outbox(Base):
+    """A message decided and waiting to be sent; marked sent only once the channel accepted it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # alert, digest, notice
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[list[list[str]]]] = mapped_column(JSON, default=list)
+    disable_preview: Mapped[bool] = mapped_column(Boolean, default=True)
+    reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,94 @@
+"""Fetching over real HTTP on 127.0.0.1: conditional GET, errors, caps."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from pathlib import Path
+
+from bot.fetch import Fetcher
+from tests.fakes.feeds import FeedServer, Route, make_feed
+
+
+async def test_conditional_get_turns_an_unchanged_feed_into_not_modified(
+    feed_server: FeedServer,
+) -> None:
+    url = feed_server.route("/f.xml", Route(make_feed([]), etag='"v1"'))
+    fetcher = Fetcher()
+    first = await fetcher.fetch(url)
+    second = await fetcher.fetch(url, etag=first.etag)
+    await fetcher.aclose()
+    assert first.ok and first.etag == '"v1"'
+    assert second.not_modified and second.body is None
+    assert feed_server.hits("/f.xml")[1]["If-None-Match"] == '"v1"'
+
+
+async def test_last_modified_is_sent_back_as_if_modified_since(feed_server: FeedServer) -> None:
+    stamp = "Sun, 21 Dec 2025 12:00:00 GMT"
+    url = feed_server.route("/f.xml", Route(make_feed([]), last_modified=stamp))
+    fetcher = Fetcher()
+    first = await fetcher.fetch(url)
+    second = await fetcher.fetch(url, last_modified=first.last_modified)
+    await fetcher.aclose()
+    assert second.not_modified
+
+
+async def test_server_error_is_an_error_outcome(feed_server: FeedServer) -> None:
+    url = feed_server.route("/f.xml", Route(b"oops", status=500))
+    fetcher = Fetcher()
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert not result.ok and result.error == "HTTP 500"
+
+
+async def test_body_over_the_cap_is_refused(feed_server: FeedServer) -> None:
+    url = feed_server.route("/big.xml", Route(b"x" * 200_000))
+    fetcher = Fetcher(max_bytes=100_000)
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert not result.ok and "larger than" in (result.error or "")
+
+
+async def test_gzip_bomb_is_stopped_by_the_decoded_size(feed_server: FeedServer) -> None:
+    bomb = gzip.compress(b"\0" * 20_000_000)
+    url = feed_server.route("/bomb.xml", Route(bomb, headers={"Content-Encoding": "gzip"}))
+    fetcher = Fetcher(max_bytes=1_000_000)
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert len(bomb) < 1_000_000
+    assert not result.ok and "larger than" in (result.error or "")
+
+
+async def test_redirect_loop_is_an_error(feed_server: FeedServer) -> None:
+    feed_server.route("/a", Route(status=302, location="/b"))
+    url = feed_server.route("/b", Route(status=302, location="/a"))
+    fetcher = Fetcher()
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert result.error == "too many redirects"
+
+
+async def test_hanging_site_times_out(feed_server: FeedServer) -> None:
+    url = feed_server.route("/slow", Route(b"late", block=threading.Event()))
+    fetcher = Fetcher(timeout=0.2)
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert result.error == "timed out"
+
+
+async def test_connection_refused_is_an_error() -> None:
+    fetcher = Fetcher(timeout=2)
+    result = await fetcher.fetch("http://127.0.0.1:9/feed.xml")
+    await fetcher.aclose()
+    assert not result.ok and result.error
+
+
+async def test_local_files_are_feeds_too(tmp_path: Path) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(make_feed([]))
+    fetcher = Fetcher()
+    by_path, by_url = await fetcher.fetch(str(path)), await fetcher.fetch(path.as_uri())
+    missing = await fetcher.fetch(str(tmp_path / "missing.xml"))
+    await fetcher.aclose()
+    assert by_path.body == by_url.body == path.read_bytes()
+    assert not missing.ok and "cannot read" in (missing.error or "")

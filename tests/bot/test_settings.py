@@ -1,0 +1,73 @@
+"""Settings: a TOML file, every value overridable from the environment, the token never in files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import ConfigError, load_settings
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "newsbot.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write(tmp_path, "[summary]\nsentences = 2\n")
+    monkeypatch.setenv("NEWSBOT_SUMMARY__SENTENCES", "5")
+    assert load_settings(config).summary.sentences == 5
+
+
+def test_file_value_is_used_without_environment(tmp_path: Path) -> None:
+    config = write(tmp_path, '[digest]\ntime = "07:15"\n')
+    assert load_settings(config).digest.time == "07:15"
+
+
+def test_token_comes_from_environment_and_never_shows_in_repr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:SECRET-TOKEN")
+    settings = load_settings(write(tmp_path, ""))
+    assert settings.token == "123456:SECRET-TOKEN"
+    assert "SECRET-TOKEN" not in repr(settings)
+    assert "SECRET-TOKEN" not in str(settings.model_dump())
+
+
+def test_token_in_the_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        load_settings(write(tmp_path, 'telegram_bot_token = "123:abc"\n'))
+
+
+def test_relative_feed_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    config = write(
+        tmp_path, '[[feeds]]\nurl = "feeds/a.xml"\n\n[[feeds]]\nurl = "https://x.example/rss"\n'
+    )
+    feeds = load_settings(config).feeds
+    assert feeds[0].url == str(tmp_path / "feeds" / "a.xml")
+    assert feeds[1].url == "https://x.example/rss"
+
+
+def test_unknown_timezone_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="Mars/Olympus"):
+        load_settings(write(tmp_path, '[digest]\ntimezone = "Mars/Olympus"\n'))
+
+
+def test_broken_toml_names_the_file(tmp_path: Path) -> None:
+    config = write(tmp_path, "[digest\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(config)
+
+
+def test_default_database_is_sqlite_under_the_data_dir(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, f'data_dir = "{tmp_path / "d"}"\n'))
+    assert settings.database == f"sqlite:///{tmp_path / 'd' / 'newsbot.sqlite3'}"
+
+
+def test_bundled_config_lists_the_sample_feeds() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    settings = load_settings(repo / "config" / "newsbot.toml")
+    assert len(settings.feeds) >= 3
+    assert all(Path(feed.url).is_file() for feed in settings.feeds)
