@@ -97,9 +97,12 @@ class OutboxWorker:
         """Send every message that is due now; returns what happened to them."""
         by_chat = await asyncio.to_thread(self._claim)
         report = DeliveryReport()
-        results = await asyncio.gather(*(self._send_chat(msgs) for msgs in by_chat.values()))
-        for result in results:
-            report.add(result)
+        # A TaskGroup, not gather: if one chat's task dies (cancellation, shutdown), the others
+        # are stopped and awaited before we return, so no send outlives the pass that claimed it.
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(self._send_chat(msgs)) for msgs in by_chat.values()]
+        for task in tasks:
+            report.add(task.result())
         return report
 
     async def drain(self, max_passes: int = 100) -> DeliveryReport:
@@ -137,7 +140,14 @@ class OutboxWorker:
         except Exception as exc:  # a channel bug must not lose the message: retry it later
             log.exception("outbox %s chat %s: channel raised", message.outbox_id, message.chat_id)
             outcome = Retry(after=60.0, reason=f"{type(exc).__name__}: {exc}")
-        await asyncio.to_thread(self._record, message, outcome)
+        # Once the channel has answered, writing that down must finish even if we are being
+        # cancelled (shutdown): an accepted message left unrecorded would be sent again.
+        record = asyncio.ensure_future(asyncio.to_thread(self._record, message, outcome))
+        try:
+            await asyncio.shield(record)
+        except asyncio.CancelledError:
+            await record
+            raise
         return outcome
 
     def _record(self, message: OutgoingMessage, outcome: SendOutcome) -> None:

@@ -1,0 +1,115 @@
+"""Daily digests: at each chat's local time, once, with what happened since the last one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.chats import ensure_chat, set_digest_time, set_timezone
+from bot.digest import queue_due_digests
+from bot.settings import DigestSettings, Settings
+from bot.store import Alert, Article, Chat, Database, Feed, Outbox, Story
+
+NOW = datetime(2025, 12, 21, 15, 0, tzinfo=UTC)
+SETTINGS = Settings()
+
+
+def make_chat(db: Database, chat_id: int, zone: str, hhmm: str, now: datetime = NOW) -> None:
+    with db.session() as session:
+        chat = ensure_chat(session, chat_id, now, SETTINGS)
+        set_timezone(chat, zone, now)
+        set_digest_time(chat, hhmm, now)
+
+
+def add_story(db: Database, title: str, when: datetime, sources: list[str]) -> int:
+    with db.session() as session:
+        feed = session.scalar(select(Feed).where(Feed.url == "f")) or Feed(url="f", created_at=when)
+        story = Story(
+            title=title,
+            url=f"https://n.example/{title}",
+            summary=[f"{title} happened."],
+            created_at=when,
+            updated_at=when,
+            source_count=len(sources),
+        )
+        session.add_all([feed, story])
+        session.flush()
+        for n, source in enumerate(sources):
+            session.add(
+                Article(
+                    feed_id=feed.id,
+                    story=story,
+                    guid=f"{title}{n}",
+                    url=f"{story.url}/{n}",
+                    title=title,
+                    text="",
+                    source=source,
+                    fetched_at=when,
+                )
+            )
+        return story.id
+
+
+def digests(db: Database) -> list[Outbox]:
+    with db.session() as session:
+        return list(session.scalars(select(Outbox).where(Outbox.kind == "digest")))
+
+
+def test_digest_waits_for_the_chats_local_time(db: Database) -> None:
+    make_chat(db, 1, "Asia/Tokyo", "08:00")  # 08:00 Tokyo = 23:00 UTC
+    add_story(db, "Quake", NOW, ["NHK"])
+    assert queue_due_digests(db, NOW.replace(hour=22, minute=59), DigestSettings()) == 0
+    assert queue_due_digests(db, NOW.replace(hour=23, minute=0), DigestSettings()) == 1
+    assert "Quake" in digests(db)[0].text
+
+
+def test_digest_is_sent_once_per_day_however_often_the_tick_runs(db: Database) -> None:
+    make_chat(db, 1, "Europe/Berlin", "08:00")
+    at = datetime(2025, 12, 22, 7, 0, tzinfo=UTC)
+    for minute in range(0, 60, 5):
+        queue_due_digests(db, at + timedelta(minutes=minute), DigestSettings())
+    assert len(digests(db)) == 1
+
+
+def test_digest_missed_while_down_is_sent_once_at_start_up(db: Database) -> None:
+    make_chat(db, 1, "UTC", "08:00")
+    three_days_later = datetime(2025, 12, 24, 12, 0, tzinfo=UTC)
+    assert queue_due_digests(db, three_days_later, DigestSettings()) == 1
+    assert queue_due_digests(db, three_days_later + timedelta(minutes=1), DigestSettings()) == 0
+    with db.session() as session:
+        chat = session.get(Chat, 1)
+        assert chat is not None
+        assert chat.next_digest_at == datetime(2025, 12, 25, 8, 0, tzinfo=UTC)
+
+
+def test_digest_lists_the_chats_matches_first_then_top_stories(db: Database) -> None:
+    make_chat(db, 1, "UTC", "08:00")
+    mine = add_story(db, "Ceasefire agreed", NOW, ["A"])
+    add_story(db, "Big storm", NOW, ["A", "B", "C"])
+    with db.session() as session:
+        session.add(Alert(chat_id=1, story_id=mine, terms=["ceasefire"], created_at=NOW))
+    queue_due_digests(db, datetime(2025, 12, 22, 8, 0, tzinfo=UTC), DigestSettings())
+    text = digests(db)[0].text
+    assert text.index("Your alerts") < text.index("Ceasefire agreed") < text.index("Top stories")
+    assert text.index("Top stories") < text.index("Big storm")
+    assert "A, B, C" in text
+
+
+def test_next_digest_only_has_what_came_after_the_last_one(db: Database) -> None:
+    make_chat(db, 1, "UTC", "08:00")
+    add_story(db, "Old news", NOW, ["A"])
+    queue_due_digests(db, datetime(2025, 12, 22, 8, 0, tzinfo=UTC), DigestSettings())
+    add_story(db, "Fresh news", datetime(2025, 12, 22, 12, 0, tzinfo=UTC), ["A"])
+    queue_due_digests(db, datetime(2025, 12, 23, 8, 0, tzinfo=UTC), DigestSettings())
+    second = digests(db)[1].text
+    assert "Fresh news" in second and "Old news" not in second
+
+
+def test_chat_with_digest_off_gets_none(db: Database) -> None:
+    make_chat(db, 1, "UTC", "08:00")
+    with db.session() as session:
+        chat = session.get(Chat, 1)
+        assert chat is not None
+        chat.digest_enabled = False
+    assert queue_due_digests(db, datetime(2025, 12, 22, 9, 0, tzinfo=UTC), DigestSettings()) == 0
