@@ -66,15 +66,15 @@ class SubscriptionIndex:
         log.info("subscription index rebuilt: %d queries", len(owners))
 
     def match(self, doc: Document) -> list[ChatMatch]:
-        """The first matching subscription of each chat (a chat hears of a story once)."""
-        found: dict[int, ChatMatch] = {}
+        """Every matching subscription; `queue_alerts` picks one per chat among the unmuted."""
+        found: list[ChatMatch] = []
         for m in sorted(self._index.match(doc), key=lambda m: m.key):
             owner = self._owners.get(m.key)
-            if owner is None or owner[0] in found:
+            if owner is None:
                 continue
-            where = tuple(sorted({w for w in _where_values(m.where)}))
-            found[owner[0]] = ChatMatch(owner[0], m.key, owner[1], tuple(m.terms), where)
-        return list(found.values())
+            where = tuple(sorted(set(_where_values(m.where))))
+            found.append(ChatMatch(owner[0], m.key, owner[1], tuple(m.terms), where))
+        return found
 
     def __len__(self) -> int:
         return len(self._owners)
@@ -96,10 +96,24 @@ def queue_alerts(
     matches: list[ChatMatch],
     now: datetime,
 ) -> int:
-    """Record and queue one alert per matching chat that has not heard of `story` yet."""
+    """Record and queue one alert per matching chat that has not heard of `story` yet (a chat
+    with several matching queries hears once, through its oldest unmuted one)."""
     if not matches:
         return 0
-    chat_ids = [m.chat_id for m in matches]
+    muted = set(
+        session.scalars(
+            select(Subscription.id).where(
+                Subscription.id.in_([m.subscription_id for m in matches]),
+                Subscription.muted_until > now,
+            )
+        )
+    )
+    first: dict[int, ChatMatch] = {}
+    for m in matches:
+        if m.subscription_id not in muted:
+            first.setdefault(m.chat_id, m)
+    matches = list(first.values())
+    chat_ids = list(first)
     told = set(
         session.scalars(
             select(Alert.chat_id).where(Alert.story_id == story.id, Alert.chat_id.in_(chat_ids))

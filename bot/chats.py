@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.digest import next_digest_at
-from bot.match import Query, QueryError, parse_query
+from bot.match import Query, parse_query
 from bot.settings import Settings
 from bot.store import Chat, Subscription
 

@@ -12,6 +12,7 @@ import asyncio
 import gzip
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -201,6 +202,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    # python-telegram-bot 22: use timedeltas for retry_after (its next major's behaviour).
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(args.config)

@@ -87,10 +87,25 @@ def _items(
     return [("Your alerts", [item(s) for s in mine]), ("Top stories", [item(s) for s in top])]
 
 
-def queue_digest(session: Session, chat: Chat, now: datetime, settings: DigestSettings) -> int:
-    """Queue the chat's digest of everything since its last one; returns messages queued."""
-    since = chat.last_digest_at or (now - timedelta(days=1))
+def queue_digest(
+    session: Session,
+    chat: Chat,
+    now: datetime,
+    settings: DigestSettings,
+    *,
+    when_empty: bool = True,
+) -> int:
+    """Queue the chat's digest of everything since its last one; returns messages queued.
+
+    A scheduled digest with nothing in it is skipped (`when_empty=False`): a daily "nothing new"
+    is noise. Asked for with /digest, it says so.
+    """
+    # A chat's first digest covers the day before it, or everything since it joined.
+    since = chat.last_digest_at or min(chat.created_at, now - timedelta(days=1))
     sections = _items(session, chat, since, settings)
+    if not when_empty and not any(items for _, items in sections):
+        log.info("digest skipped: chat=%s has nothing new", chat.id)
+        return 0
     local_now = now.astimezone(ZoneInfo(chat.timezone))
     messages = render_digest(sections, when=local_now)
     for message in messages:
@@ -130,6 +145,6 @@ def queue_due_digests(db: Database, now: datetime, settings: DigestSettings) -> 
                 continue
             if chat.next_digest_at > now:  # another worker got here first
                 continue
-            queued += queue_digest(session, chat, now, settings)
+            queued += queue_digest(session, chat, now, settings, when_empty=False)
             chat.next_digest_at = next_digest_at(now, chat.timezone, chat.digest_time)
     return queued

@@ -9,14 +9,16 @@ gzip bomb cannot eat the memory; a timeout on every request. Every answer comes 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 import httpx
 
-__all__ = ["FetchResult", "Fetcher", "is_local"]
+__all__ = ["FetchResult", "Fetcher", "UnsafeURL", "check_public_url", "is_local"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,32 @@ class FetchResult:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+class UnsafeURL(ValueError):
+    """A URL a user gave us that we will not fetch; the message says why."""
+
+
+async def check_public_url(url: str) -> None:
+    """Refuse what a user must not make us fetch: other schemes, and hosts that are (or resolve
+    to) private, loopback, link-local or otherwise non-public addresses."""
+    parts = urlparse(url)
+    if parts.scheme not in {"http", "https"}:
+        raise UnsafeURL("only http and https links can be summarized")
+    if not parts.hostname:
+        raise UnsafeURL("that link has no host name")
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            parts.hostname,
+            parts.port or (443 if parts.scheme == "https" else 80),
+            type=socket.SOCK_STREAM,
+        )
+    except OSError as exc:
+        raise UnsafeURL(f"cannot resolve {parts.hostname}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global or address.is_multicast:
+            raise UnsafeURL(f"{parts.hostname} is not a public address")
 
 
 def is_local(url: str) -> bool:
@@ -113,6 +141,39 @@ class Fetcher:
             return FetchResult(url, error="timed out")
         except httpx.HTTPError as exc:
             return FetchResult(url, error=f"{type(exc).__name__}: {exc}")
+
+    async def fetch_public(self, url: str, *, allow_private: bool = False) -> FetchResult:
+        """Fetch a user-given URL, checking the target of every redirect hop before following it,
+        so a public link cannot bounce us to an internal address."""
+        for _ in range(6):
+            if not allow_private:
+                try:
+                    await check_public_url(url)
+                except UnsafeURL as exc:
+                    return FetchResult(url, error=str(exc))
+            try:
+                async with self._client.stream("GET", url, follow_redirects=False) as response:
+                    if response.is_redirect and "location" in response.headers:
+                        url = urljoin(url, response.headers["location"])
+                        continue
+                    if response.status_code >= 400:
+                        return FetchResult(
+                            url, status=response.status_code, error=f"HTTP {response.status_code}"
+                        )
+                    body = await self._read_capped(response)
+                    if body is None:
+                        return FetchResult(url, error=f"page larger than {self.max_bytes} bytes")
+                    return FetchResult(
+                        str(response.url),
+                        status=response.status_code,
+                        body=body,
+                        content_type=response.headers.get("content-type"),
+                    )
+            except httpx.TimeoutException:
+                return FetchResult(url, error="timed out")
+            except httpx.HTTPError as exc:
+                return FetchResult(url, error=f"{type(exc).__name__}: {exc}")
+        return FetchResult(url, error="too many redirects")
 
     async def _read_capped(self, response: httpx.Response) -> bytes | None:
         """Read the decoded body, giving up past `max_bytes` (decoded, so a gzip bomb stops too)."""

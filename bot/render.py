@@ -145,9 +145,10 @@ def render_digest(
     *,
     when: datetime,
     limit: int = MAX_MESSAGE,
+    title: str = "Your news digest",
 ) -> list[RenderedMessage]:
     """The digest as one or more messages, split only between items, each under `limit`."""
-    header = f"🗞 <b>Your news digest</b> · {when:%A %d %B %Y, %H:%M}"
+    header = f"🗞 <b>{escape(title)}</b> · {when:%A %d %B %Y, %H:%M}"
     blocks: list[str] = []
     number = 0
     for heading, items in sections:

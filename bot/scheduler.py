@@ -32,11 +32,13 @@ class JobSpec:
 
 
 def service_jobs(services: Services) -> list[JobSpec]:
-    return [
-        JobSpec("poll-feeds", 15.0, services.poll_due),
-        JobSpec("queue-digests", 30.0, services.queue_digests),
-        JobSpec("deliver", 1.0, services.outbox.run_once, first=1.0),
+    every = services.settings.schedule
+    jobs = [
+        ("poll-feeds", every.poll_interval, services.poll_due, 0.0),
+        ("queue-digests", every.digest_interval, services.queue_digests, 0.0),
+        ("deliver", every.deliver_interval, services.outbox.run_once, 0.5),
     ]
+    return [JobSpec(name, interval, run, first) for name, interval, run, first in jobs if interval]
 
 
 def guarded(job: JobSpec) -> Callable[[], Awaitable[None]]:

@@ -24,8 +24,10 @@ __all__ = [
     "FeedConfig",
     "LimitSettings",
     "PollSettings",
+    "ScheduleSettings",
     "Settings",
     "SummarySettings",
+    "TelegramSettings",
     "find_config",
     "load_settings",
 ]
@@ -91,6 +93,25 @@ class DeliverySettings(BaseModel):
     retry_backoff: float = Field(default=5.0, gt=0)
 
 
+class ScheduleSettings(BaseModel):
+    """Seconds between the service's recurring passes; an empty value switches that job off
+    (e.g. a process that only delivers)."""
+
+    poll_interval: float | None = Field(default=15.0, gt=0, description="due-feed checks")
+    digest_interval: float | None = Field(default=30.0, gt=0, description="due-digest checks")
+    deliver_interval: float | None = Field(default=1.0, gt=0, description="outbox passes")
+
+
+class TelegramSettings(BaseModel):
+    allow_private_urls: bool = Field(
+        default=False, description="let /summary fetch private, loopback and link-local hosts"
+    )
+    page_max_bytes: int = Field(default=3_000_000, gt=0, description="largest page /summary reads")
+    page_timeout: float = Field(default=15.0, gt=0)
+    latest_max: int = Field(default=10, ge=1, le=30)
+    poll_timeout: int = Field(default=30, ge=0, description="getUpdates long-polling timeout, s")
+
+
 class DemoSettings(BaseModel):
     chat_id: int = 1
     timezone: str = "Europe/Berlin"
@@ -130,6 +151,8 @@ class Settings(BaseSettings):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     config_path: Path | None = None
 

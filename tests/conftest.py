@@ -13,6 +13,10 @@ import sqlalchemy as sa
 from bot.store import Database, open_database
 from tests.fakes.feeds import FeedServer
 
+# PTB 22 warns (an error under our filterwarnings) when it builds RetryAfter with a plain number
+# unless told to use timedeltas, as its next major version will; the entry point sets it too.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 

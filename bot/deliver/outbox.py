@@ -69,6 +69,9 @@ class OutboxWorker:
         self.channel = channel
         self.clock = clock
         self.batch = batch
+        # One pass at a time in this process: the scheduled pass and a /digest command must not
+        # both send the same pending rows.
+        self._pass = asyncio.Lock()
 
     def pending(self) -> int:
         with self.db.session() as session:
@@ -95,6 +98,10 @@ class OutboxWorker:
 
     async def run_once(self) -> DeliveryReport:
         """Send every message that is due now; returns what happened to them."""
+        async with self._pass:
+            return await self._run_once()
+
+    async def _run_once(self) -> DeliveryReport:
         by_chat = await asyncio.to_thread(self._claim)
         report = DeliveryReport()
         # A TaskGroup, not gather: if one chat's task dies (cancellation, shutdown), the others

@@ -161,6 +161,7 @@ class Subscription(Base):
     )
     query: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     chat: Mapped[Chat] = relationship(back_populates="subscriptions")
 

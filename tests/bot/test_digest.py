@@ -66,6 +66,7 @@ def test_digest_waits_for_the_chats_local_time(db: Database) -> None:
 
 def test_digest_is_sent_once_per_day_however_often_the_tick_runs(db: Database) -> None:
     make_chat(db, 1, "Europe/Berlin", "08:00")
+    add_story(db, "Quake", NOW, ["NHK"])
     at = datetime(2025, 12, 22, 7, 0, tzinfo=UTC)
     for minute in range(0, 60, 5):
         queue_due_digests(db, at + timedelta(minutes=minute), DigestSettings())
@@ -74,6 +75,7 @@ def test_digest_is_sent_once_per_day_however_often_the_tick_runs(db: Database) -
 
 def test_digest_missed_while_down_is_sent_once_at_start_up(db: Database) -> None:
     make_chat(db, 1, "UTC", "08:00")
+    add_story(db, "Quake", NOW + timedelta(hours=1), ["NHK"])
     three_days_later = datetime(2025, 12, 24, 12, 0, tzinfo=UTC)
     assert queue_due_digests(db, three_days_later, DigestSettings()) == 1
     assert queue_due_digests(db, three_days_later + timedelta(minutes=1), DigestSettings()) == 0
@@ -113,3 +115,13 @@ def test_chat_with_digest_off_gets_none(db: Database) -> None:
         assert chat is not None
         chat.digest_enabled = False
     assert queue_due_digests(db, datetime(2025, 12, 22, 9, 0, tzinfo=UTC), DigestSettings()) == 0
+
+
+def test_empty_scheduled_digest_is_skipped_but_the_schedule_moves_on(db: Database) -> None:
+    make_chat(db, 1, "UTC", "08:00")
+    assert queue_due_digests(db, datetime(2025, 12, 22, 8, 0, tzinfo=UTC), DigestSettings()) == 0
+    assert digests(db) == []
+    with db.session() as session:
+        chat = session.get(Chat, 1)
+        assert chat is not None
+        assert chat.next_digest_at == datetime(2025, 12, 23, 8, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 01:03:37.209925
+Create Date: 2026-11-22 01:09:54.731584
 """
 
 from __future__ import annotations
@@ -138,6 +138,7 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.BigInteger(), nullable=False),
         sa.Column("query", sa.String(length=512), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("muted_until", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["chat_id"], ["chats.id"], onupdate="CASCADE", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("chat_id", "query", name="uq_subscription_chat_query"),
