@@ -6,7 +6,9 @@ import gzip
 import threading
 from pathlib import Path
 
-from bot.fetch import Fetcher
+import pytest
+
+from bot.fetch import Fetcher, UnsafeURL, check_public_url
 from tests.fakes.feeds import FeedServer, Route, make_feed
 
 
@@ -92,3 +94,43 @@ async def test_local_files_are_feeds_too(tmp_path: Path) -> None:
     await fetcher.aclose()
     assert by_path.body == by_url.body == path.read_bytes()
     assert not missing.ok and "cannot read" in (missing.error or "")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/admin",
+        "http://localhost:8080/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.1.2.3/",
+        "http://[::1]/",
+        "http://192.168.0.1/",
+    ],
+)
+async def test_user_links_to_internal_addresses_are_refused(url: str) -> None:
+    with pytest.raises(UnsafeURL, match="not a public address"):
+        await check_public_url(url)
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/x", "gopher://x"])
+async def test_user_links_with_other_schemes_are_refused(url: str) -> None:
+    with pytest.raises(UnsafeURL, match="only http and https"):
+        await check_public_url(url)
+
+
+async def test_public_fetch_refuses_a_local_server_unless_allowed(feed_server: FeedServer) -> None:
+    url = feed_server.route("/page", Route(b"<html><p>hi</p></html>", content_type="text/html"))
+    fetcher = Fetcher()
+    refused = await fetcher.fetch_public(url)
+    allowed = await fetcher.fetch_public(url, allow_private=True)
+    await fetcher.aclose()
+    assert not refused.ok and "not a public address" in (refused.error or "")
+    assert allowed.ok
+
+
+async def test_public_fetch_caps_the_page_size(feed_server: FeedServer) -> None:
+    url = feed_server.route("/huge", Route(b"x" * 50_000, content_type="text/html"))
+    fetcher = Fetcher(max_bytes=10_000)
+    result = await fetcher.fetch_public(url, allow_private=True)
+    await fetcher.aclose()
+    assert not result.ok and "larger than" in (result.error or "")
