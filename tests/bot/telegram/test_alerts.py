@@ -211,3 +211,21 @@ async def test_old_timestamps_do_not_break_the_clock(bot_harness: Harness) -> No
     await publish(h, "/one.xml", item("a1", "Ceasefire agreed long ago", CEASEFIRE, old))
     reports = await h.poll()
     assert sum(r.new_articles for r in reports) == 1 and sum(r.alerts for r in reports) == 0
+
+
+async def test_group_that_became_a_supergroup_gets_its_alert_at_the_new_id(
+    bot_harness: Harness,
+) -> None:
+    h = bot_harness
+    group, new_id, admin = -4242, -1004242, 3001
+    h.fake.add_chat(group, "group", title="Desk", admins=[admin])
+    await h.say(group, "/subscribe ceasefire", user=admin)
+    h.fake.add_chat(new_id, "supergroup", title="Desk", admins=[admin])
+    h.fake.migrate(group, new_id)
+    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.poll()
+    alert = await h.wait_for(new_id, "Ceasefire agreed")
+    assert "matched ceasefire" in alert["visible_text"]
+    with h.services.db.session() as session:
+        assert session.get(Chat, group) is None
+        assert session.get(Chat, new_id) is not None

@@ -211,3 +211,20 @@ async def test_addfeed_checks_the_feed_before_adding_it(bot_harness: Harness) ->
     [added] = await bot_harness.say(OPERATOR, f"/addfeed {good}")
     assert refused["visible_text"].startswith("⚠️ Not added")
     assert "Added feed 3: New outlet" in added["visible_text"]
+
+
+async def test_plain_messages_and_other_bots_commands_are_ignored_in_groups(
+    bot_harness: Harness,
+) -> None:
+    bot_harness.fake.add_chat(GROUP, "supergroup", title="Newsroom", admins=[ADMIN])
+    bot_harness.fake.push_message(GROUP, MEMBER, "anyone seen the news today?")
+    bot_harness.fake.push_message(GROUP, MEMBER, "/frobnicate@some_other_bot")
+    # Updates are handled in order: once /help is answered, the two above were handled too.
+    [answer] = await bot_harness.say(GROUP, "/help@newsbot_test_bot", user=MEMBER)
+    assert "What I can do" in answer["visible_text"]
+    assert len(bot_harness.fake.sent(GROUP)) == 1
+
+
+async def test_plain_text_in_a_private_chat_gets_a_hint(bot_harness: Harness) -> None:
+    [answer] = await bot_harness.say(USER, "ceasefire please")
+    assert "/subscribe ceasefire" in answer["visible_text"]
