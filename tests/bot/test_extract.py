@@ -241,6 +241,15 @@ def test_clean_text_of_clean_text_changes_nothing(seed_texts: tuple[str, str]) -
     assert clean_text(once) == once
 
 
+def test_clean_text_keeps_a_short_feed_teaser() -> None:
+    teaser = "Ukraine and Russia continue peace talks in Miami"
+    assert clean_text(teaser) == teaser
+
+
+def test_clean_text_drops_menu_items_when_there_is_no_prose() -> None:
+    assert clean_text("Home\nWorld\nSport\nClose Menu") == ""
+
+
 # --- feed fragments --------------------------------------------------------------------------
 
 
@@ -264,6 +273,16 @@ def test_html_to_text_turns_line_breaks_into_lines_and_double_breaks_into_paragr
 def test_html_to_text_drops_scripts_and_styles() -> None:
     text = html_to_text("<style>p{color:red}</style><p>Visible</p><script>alert(1)</script>")
     assert text == "Visible"
+
+
+def test_feed_summary_loses_its_wordpress_trailer() -> None:
+    summary = (
+        "<p>The council approved the new budget after a long debate on Tuesday night.</p>"
+        '<p>The post <a href="https://example.com/b">Budget approved</a> appeared first on '
+        "Example News.</p>"
+    )
+    text = clean_text(html_to_text(summary))
+    assert text == "The council approved the new budget after a long debate on Tuesday night."
 
 
 def test_html_to_text_of_plain_text_unescapes_and_keeps_paragraphs() -> None:
