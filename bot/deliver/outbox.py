@@ -60,6 +60,7 @@ def _message(row: Outbox) -> OutgoingMessage:
         reply_to_message_id=row.reply_to_message_id,
         thread_id=row.thread_id,
         buttons=tuple(tuple(Button(text, data) for text, data in line) for line in row.buttons),
+        edit_message_id=row.edit_message_id,
     )
 
 

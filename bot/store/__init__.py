@@ -9,6 +9,7 @@ from bot.store.models import (
     Feed,
     Outbox,
     OutboxStatus,
+    SourceMute,
     Story,
     Subscription,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "Feed",
     "Outbox",
     "OutboxStatus",
+    "SourceMute",
     "Story",
     "Subscription",
     "migrate",

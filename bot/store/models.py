@@ -22,6 +22,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -33,6 +35,7 @@ __all__ = [
     "Feed",
     "Outbox",
     "OutboxStatus",
+    "SourceMute",
     "Story",
     "Subscription",
 ]
@@ -142,6 +145,8 @@ class Chat(Base):
     inactive_reason: Mapped[str | None] = mapped_column(Text)
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    quiet_start: Mapped[str | None] = mapped_column(String(5))  # "22:00", local time
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     subscriptions: Mapped[list[Subscription]] = relationship(
@@ -162,6 +167,14 @@ class Subscription(Base):
     query: Mapped[str] = mapped_column(String(512))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     muted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Alert only once this many distinct outlets carry the story (Google Alerts' "only the
+    # best results", but explainable).
+    min_sources: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # "instant", or "daily" (folded into the digest) or "weekly" (the digest once a week).
+    frequency: Mapped[str] = mapped_column(String(16), default="instant", server_default="instant")
+    # In a forum supergroup: the topic this query's alerts go to.
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    last_weekly_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     chat: Mapped[Chat] = relationship(back_populates="subscriptions")
 
@@ -182,7 +195,27 @@ class Alert(Base):
     )
     terms: Mapped[list[str]] = mapped_column(JSON, default=list)
     instant: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Decided during the chat's quiet hours: sent in one "while you were away" message after.
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # The articles of the story the chat has been told about (the alert's, then follow-ups').
+    told_articles: Mapped[list[int]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+
+
+class SourceMute(Base):
+    """A chat that asked not to hear of stories first reported by one feed, until a time."""
+
+    __tablename__ = "source_mutes"
+    __table_args__ = (UniqueConstraint("chat_id", "feed_id", name="uq_source_mute_chat_feed"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
+    )
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class OutboxStatus:
@@ -216,3 +249,4 @@ class Outbox(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
+    edit_message_id: Mapped[int | None] = mapped_column(BigInteger)  # edit that message instead
