@@ -1,0 +1,107 @@
+"""Languages: detection, names and codes, stemmers and the fallback without one."""
+
+from __future__ import annotations
+
+import pytest
+
+import summarizer._summarize as summarize_module
+from summarizer import SummarizerError, detect_language, summarize
+from summarizer._languages import get_language, resolve_language
+
+GERMAN = (
+    "Die Bundesregierung hat am Montag neue Verhandlungen mit den Gewerkschaften angekündigt. "
+    "Die Verhandlungen sollen noch in dieser Woche in Berlin beginnen. "
+    "Die Gewerkschaften fordern höhere Löhne für alle Beschäftigten im öffentlichen Dienst. "
+    "Der Finanzminister warnte vor zu hohen Kosten für den Haushalt des Bundes. "
+    "Ein Ergebnis wird frühestens im Frühjahr erwartet."
+)
+FRENCH = (
+    "Le gouvernement a annoncé lundi de nouvelles négociations avec les syndicats. "
+    "Les négociations doivent commencer cette semaine à Paris. "
+    "Les syndicats réclament des salaires plus élevés pour tous les fonctionnaires. "
+    "Le ministre des Finances a mis en garde contre le coût pour le budget de l'État."
+)
+GREEK = (
+    "Η κυβέρνηση ανακοίνωσε τη Δευτέρα νέες διαπραγματεύσεις με τα συνδικάτα. "
+    "Οι διαπραγματεύσεις θα ξεκινήσουν αυτή την εβδομάδα στην Αθήνα. "
+    "Τα συνδικάτα ζητούν υψηλότερους μισθούς για όλους τους δημοσίους υπαλλήλους."
+)
+
+
+@pytest.mark.parametrize(("text", "code"), [(GERMAN, "de"), (FRENCH, "fr"), (GREEK, "el")])
+def test_detects_the_language_of_news_prose(text, code):
+    assert detect_language(text) == code
+
+
+@pytest.mark.parametrize("text", ["", "12 345 - 67", "!!! ???"])
+def test_detection_falls_back_to_english_without_letters(text):
+    assert detect_language(text) == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "stemmer_name"), [(GERMAN, "de", "german"), (FRENCH, "fr", "french")]
+)
+def test_detected_text_is_summarized_with_that_languages_stemmer(
+    monkeypatch, text, code, stemmer_name
+):
+    used = []
+
+    def spy(language_code):
+        language = get_language(language_code)
+        used.append(language)
+        return language
+
+    monkeypatch.setattr(summarize_module, "get_language", spy)
+    summary = summarize(text, 2)
+    assert [(language.code, language.name, language.has_stemmer) for language in used] == [
+        (code, stemmer_name, True)
+    ]
+    assert len(summary) == 2
+
+
+def test_german_stemmer_conflates_inflected_forms():
+    german = get_language("de")
+    assert german.term("Verhandlungen") == german.term("Verhandlung")
+    assert german.term("die") is None  # a stop word
+
+
+@pytest.mark.parametrize("name", ["de", "DE", "german", "German", "de-AT", "de_DE"])
+def test_codes_and_names_of_a_language_are_equivalent(name):
+    assert resolve_language(name) == "de"
+
+
+def test_unknown_language_raises_an_error_saying_what_to_pass():
+    with pytest.raises(SummarizerError, match="ISO 639-1"):
+        summarize(GERMAN, language="klingon")
+
+
+def test_a_language_sumy_cannot_stem_is_summarized_on_plain_words():
+    turkish = (
+        "Hükümet pazartesi günü sendikalarla yeni müzakereler başlatacağını açıkladı. "
+        "Müzakereler bu hafta Ankara'da başlayacak. "
+        "Sendikalar tüm kamu çalışanları için daha yüksek maaş talep ediyor."
+    )
+    assert not get_language("tr").has_stemmer
+    assert len(summarize(turkish, 2, "tr")) == 2
+
+
+def test_greek_without_its_optional_stemmer_still_uses_greek_stop_words():
+    greek = get_language("el")
+    assert greek.stop_words
+    assert len(summarize(GREEK, 2)) == 2
+
+
+@pytest.mark.parametrize("text", [GERMAN, FRENCH, GREEK, "The talks in Miami went on."])
+def test_detection_agrees_with_py3langid_itself(text):
+    import py3langid
+
+    assert detect_language(text) == py3langid.classify(text[:200])[0]
+
+
+def test_a_blank_language_is_detected_like_none(monkeypatch):
+    used = []
+    monkeypatch.setattr(
+        summarize_module, "get_language", lambda code: used.append(code) or get_language(code)
+    )
+    summarize(GERMAN, 2, "")
+    assert used == ["de"]
