@@ -21,11 +21,15 @@ from bot.store import Chat, Subscription
 
 __all__ = [
     "ChatError",
+    "Options",
     "Subscribed",
     "ensure_chat",
+    "parse_clock",
     "parse_timezone",
     "set_digest_time",
+    "set_quiet_hours",
     "set_timezone",
+    "split_options",
     "subscribe",
     "unsubscribe",
 ]
@@ -36,10 +40,56 @@ class ChatError(ValueError):
 
 
 @dataclass(frozen=True)
+class Options:
+    """What may follow a query: `--min-sources 2`, `--daily`, `--weekly`, `--instant`."""
+
+    min_sources: int = 1
+    frequency: str = "instant"
+
+    def describe(self) -> str:
+        parts = []
+        if self.frequency != "instant":
+            parts.append(f"at most {'once a day' if self.frequency == 'daily' else 'once a week'}")
+        if self.min_sources > 1:
+            parts.append(f"once {self.min_sources} outlets carry the story")
+        return "; ".join(parts)
+
+
+OPTIONS_HELP = "Options: --min-sources N (1-10), --daily, --weekly, --instant"
+
+
+def split_options(text: str) -> tuple[str, Options]:
+    """The query with its `--options` taken out (a query's own exclusions use a single `-`)."""
+    words = text.split()
+    kept: list[str] = []
+    min_sources, frequency = 1, "instant"
+    i = 0
+    while i < len(words):
+        word = words[i].lower()
+        if not word.startswith("--"):
+            kept.append(words[i])
+        elif word in {"--daily", "--weekly", "--instant"}:
+            frequency = word[2:]
+        elif word.startswith("--min-sources"):
+            value = word.partition("=")[2]
+            if not value and i + 1 < len(words):
+                i += 1
+                value = words[i]
+            if not value.isdigit() or not 1 <= int(value) <= 10:
+                raise ChatError(f"--min-sources takes a number from 1 to 10. {OPTIONS_HELP}")
+            min_sources = int(value)
+        else:
+            raise ChatError(f"Unknown option {words[i]}. {OPTIONS_HELP}")
+        i += 1
+    return " ".join(kept), Options(min_sources, frequency)
+
+
+@dataclass(frozen=True)
 class Subscribed:
     subscription: Subscription
     query: Query
     created: bool  # False: the chat already had exactly this query
+    options: Options = Options()
 
 
 def ensure_chat(
@@ -79,16 +129,26 @@ def ensure_chat(
 
 
 def subscribe(
-    session: Session, chat: Chat, text: str, now: datetime, settings: Settings
+    session: Session,
+    chat: Chat,
+    text: str,
+    now: datetime,
+    settings: Settings,
+    *,
+    thread_id: int | None = None,
 ) -> Subscribed:
+    """Add a query (with its options) to the chat; the same query again updates its options."""
     limits = settings.limits
+    text, options = split_options(text)
     query = parse_query(text, max_length=limits.max_query_length, max_terms=limits.max_query_terms)
     source = " ".join(text.split())
     existing = session.scalar(
         select(Subscription).where(Subscription.chat_id == chat.id, Subscription.query == source)
     )
     if existing is not None:
-        return Subscribed(existing, query, created=False)
+        existing.min_sources, existing.frequency = options.min_sources, options.frequency
+        existing.thread_id = thread_id
+        return Subscribed(existing, query, created=False, options=options)
     count = session.scalar(
         select(func.count(Subscription.id)).where(Subscription.chat_id == chat.id)
     )
@@ -97,10 +157,17 @@ def subscribe(
             f"This chat already has {count} queries, the most allowed. "
             "Remove one with /unsubscribe first."
         )
-    sub = Subscription(chat_id=chat.id, query=source, created_at=now)
+    sub = Subscription(
+        chat_id=chat.id,
+        query=source,
+        created_at=now,
+        min_sources=options.min_sources,
+        frequency=options.frequency,
+        thread_id=thread_id,
+    )
     session.add(sub)
     session.flush()
-    return Subscribed(sub, query, created=True)
+    return Subscribed(sub, query, created=True, options=options)
 
 
 def unsubscribe(session: Session, chat: Chat, key: str) -> str | None:
@@ -152,16 +219,36 @@ def set_timezone(chat: Chat, text: str, now: datetime) -> str:
     return chat.timezone
 
 
-def set_digest_time(chat: Chat, text: str, now: datetime) -> str:
+def parse_clock(text: str, example: str = "/digesttime 07:30") -> str:
+    """`7:30`, `07:30` → "07:30"; anything else is a ChatError with an example."""
     value = text.strip()
     hours, sep, minutes = value.partition(":")
     if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        raise ChatError(f"{text!r} is not a time; use HH:MM, for example /digesttime 07:30")
+        raise ChatError(f"{text!r} is not a time; use HH:MM, for example {example}")
     h, m = int(hours), int(minutes)
     if not (0 <= h <= 23 and 0 <= m <= 59):
         raise ChatError(f"{text!r} is not a time of day; use 00:00 to 23:59")
-    chat.digest_time = f"{h:02d}:{m:02d}"
+    return f"{h:02d}:{m:02d}"
+
+
+def set_quiet_hours(chat: Chat, text: str) -> str:
+    """`22:00-07:00` sets the chat's quiet hours; `off` clears them."""
+    value = text.strip().lower()
+    if value in {"off", "none", "no"}:
+        chat.quiet_start = chat.quiet_end = None
+        return "off"
+    start, sep, end = value.replace("–", "-").partition("-")
+    if not sep:
+        raise ChatError("Give a range like /quiet 22:00-07:00, or /quiet off")
+    example = "/quiet 22:00-07:00"
+    begin, finish = parse_clock(start, example), parse_clock(end, example)
+    if begin == finish:
+        raise ChatError("Quiet hours need a start and an end that differ, e.g. 22:00-07:00")
+    chat.quiet_start, chat.quiet_end = begin, finish
+    return f"{begin}-{finish}"
+
+
+def set_digest_time(chat: Chat, text: str, now: datetime) -> str:
+    chat.digest_time = parse_clock(text)
     chat.next_digest_at = next_digest_at(now, chat.timezone, chat.digest_time)
     return chat.digest_time
-
-

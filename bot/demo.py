@@ -25,7 +25,7 @@ from bot.deliver import ConsoleChannel
 from bot.ingest import PollReport
 from bot.services import Services
 from bot.settings import Settings
-from bot.store import Article, Chat, Story
+from bot.store import Article, Chat, Feed, Story
 
 __all__ = ["BundledPages", "run_demo"]
 
@@ -108,7 +108,11 @@ async def _replay(
             print(f"demo chat subscribes to {query!r} → {understood}", file=out)
 
     _heading(out, f"1. Polling {len(settings.feeds)} feeds at {clock.now():%Y-%m-%d %H:%M} UTC")
-    reports = await services.pipeline.poll_all()
+    # One feed after the other, in the config's order, so the replay reads the same every time
+    # (the service polls them concurrently).
+    with services.db.session() as session:
+        feed_ids = session.scalars(select(Feed.id).order_by(Feed.id)).all()
+    reports = [report for fid in feed_ids for report in await services.pipeline.poll([fid])]
     _poll_table(reports, out)
 
     _heading(out, "2. Stories (near-duplicates from different outlets join one story)")

@@ -12,14 +12,15 @@ import logging
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.render import DigestItem, render_digest
+from bot.alerts import in_quiet_hours as _quiet
+from bot.render import DigestItem, render_away, render_digest
 from bot.settings import DigestSettings
 from bot.store import Alert, Article, Chat, Database, Outbox, Story, Subscription
 
-__all__ = ["next_digest_at", "queue_digest", "queue_due_digests"]
+__all__ = ["next_digest_at", "queue_digest", "queue_due_digests", "release_held"]
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +54,48 @@ def _sources(session: Session, story_ids: list[int]) -> dict[int, list[str]]:
     return names
 
 
-def _items(
-    session: Session, chat: Chat, since: datetime, settings: DigestSettings
+def _matched(
+    session: Session, chat: Chat, since: datetime, now: datetime, limit: int
+) -> list[tuple[Story, str | None]]:
+    """The chat's matched stories for this digest: since the last digest for instant and daily
+    queries; for a weekly query, the week's matches once a week has passed."""
+    weekly = Subscription.frequency == "weekly"
+    rows = list(
+        session.execute(
+            select(Story, Subscription.query)
+            .join(Alert, Alert.story_id == Story.id)
+            .outerjoin(Subscription, Subscription.id == Alert.subscription_id)
+            .where(
+                Alert.chat_id == chat.id,
+                Alert.created_at > since,
+                or_(Subscription.id.is_(None), ~weekly),
+            )
+        ).all()
+    )
+    for sub in session.scalars(select(Subscription).where(Subscription.chat_id == chat.id, weekly)):
+        start = sub.last_weekly_at or sub.created_at
+        if now - start < timedelta(days=7):
+            continue
+        rows += [
+            (story, sub.query)
+            for story in session.scalars(
+                select(Story)
+                .join(Alert, Alert.story_id == Story.id)
+                .where(Alert.subscription_id == sub.id, Alert.created_at > start)
+            )
+        ]
+        sub.last_weekly_at = now
+    unique = {story.id: (story, query) for story, query in rows}
+    ranked = sorted(
+        unique.values(), key=lambda r: (r[0].source_count, r[0].created_at), reverse=True
+    )
+    return ranked[:limit]
+
+
+def _sections(
+    session: Session, chat: Chat, since: datetime, now: datetime, settings: DigestSettings
 ) -> list[tuple[str, list[DigestItem]]]:
-    matched = session.execute(
-        select(Story, Subscription.query)
-        .join(Alert, Alert.story_id == Story.id)
-        .outerjoin(Subscription, Subscription.id == Alert.subscription_id)
-        .where(Alert.chat_id == chat.id, Alert.created_at > since)
-        .order_by(Story.source_count.desc(), Story.created_at.desc())
-        .limit(settings.max_items)
-    ).all()
+    matched = _matched(session, chat, since, now, settings.max_items)
     mine = [story for story, _ in matched]
     seen = {s.id for s in mine}
     top: list[Story] = []
@@ -102,7 +134,7 @@ def queue_digest(
     """
     # A chat's first digest covers the day before it, or everything since it joined.
     since = chat.last_digest_at or min(chat.created_at, now - timedelta(days=1))
-    sections = _items(session, chat, since, settings)
+    sections = _sections(session, chat, since, now, settings)
     if not when_empty and not any(items for _, items in sections):
         log.info("digest skipped: chat=%s has nothing new", chat.id)
         return 0
@@ -147,4 +179,45 @@ def queue_due_digests(db: Database, now: datetime, settings: DigestSettings) -> 
                 continue
             queued += queue_digest(session, chat, now, settings, when_empty=False)
             chat.next_digest_at = next_digest_at(now, chat.timezone, chat.digest_time)
+    return queued
+
+
+def release_held(db: Database, now: datetime) -> int:
+    """Alerts held during quiet hours go out as one "while you were away" message per chat,
+    once the chat's quiet hours are over. Returns messages queued."""
+    with db.session() as session:
+        chat_ids = session.scalars(
+            select(Alert.chat_id).where(Alert.held.is_(True)).distinct()
+        ).all()
+    queued = 0
+    for chat_id in chat_ids:
+        with db.session() as session:
+            chat = session.get(Chat, chat_id)
+            if chat is None or _quiet(chat, now):
+                continue
+            held = session.scalars(
+                select(Alert).where(Alert.chat_id == chat_id, Alert.held.is_(True))
+            ).all()
+            stories = [session.get(Story, alert.story_id) for alert in held]
+            sources = _sources(session, [s.id for s in stories if s is not None])
+            items = [
+                DigestItem(s.title, s.url, s.summary[: chat.summary_sentences], sources[s.id])
+                for s in stories
+                if s is not None
+            ]
+            local = now.astimezone(ZoneInfo(chat.timezone))
+            for message in render_away(items, local):
+                session.add(
+                    Outbox(
+                        chat_id=chat.id,
+                        kind="away",
+                        text=message.text,
+                        not_before=now,
+                        created_at=now,
+                    )
+                )
+                queued += 1
+            for alert in held:
+                alert.held = False
+            log.info("quiet hours over: chat=%s gets %d held alerts", chat_id, len(items))
     return queued

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import summarizer
-from bot.alerts import SubscriptionIndex, queue_alerts
+from bot.alerts import SubscriptionIndex, queue_alerts, update_alerts
 from bot.clock import Clock
 from bot.extract import ExtractionError, clean_text, extract_html, html_to_text
 from bot.fetch import Fetcher, FetchResult
@@ -46,6 +46,7 @@ class PollReport:
     new_stories: int = 0
     joined: int = 0
     alerts: int = 0
+    updates: int = 0  # edits and follow-ups of alerts already sent
     error: str | None = None
     warning: str | None = None
 
@@ -68,7 +69,7 @@ class _Counts:
     new_stories: int = 0
     joined: int = 0
     alerts: int = 0
-    indexed: list[tuple[int, Fingerprint]] = field(default_factory=list)
+    updates: int = 0
 
 
 def sync_feeds(db: Database, feeds: list[FeedConfig], now: datetime) -> list[int]:
@@ -199,6 +200,7 @@ class Pipeline:
             counts.new_stories,
             counts.joined,
             counts.alerts,
+            counts.updates,
             warning=parsed.warning,
         )
 
@@ -301,31 +303,34 @@ class Pipeline:
         else:
             counts.joined += 1
             story.updated_at = now
+        joined = story.id is not None
         sources = _sources(story, feed)
         story.source_count = len(sources)
-        session.add(
-            Article(
-                feed_id=feed.id,
-                story=story,
-                guid=c.entry.guid,
-                url=c.url or c.entry.guid,
-                title=c.title,
-                text=c.text,
-                language=language,
-                source=feed.display_name[:200],
-                published_at=c.published,
-                fetched_at=now,
-                fingerprint=fp.to_bytes() if fp is not None else None,
-            )
+        article = Article(
+            feed_id=feed.id,
+            story=story,
+            guid=c.entry.guid,
+            url=c.url or c.entry.guid,
+            title=c.title,
+            text=c.text,
+            language=language,
+            source=feed.display_name[:200],
+            published_at=c.published,
+            fetched_at=now,
+            fingerprint=fp.to_bytes() if fp is not None else None,
         )
+        session.add(article)
         session.flush()
         counts.new_articles += 1
         if fp is not None:
             self.stories.add(story.id, fp)
         if self._too_old(c, now):
             return
+        if joined:
+            counts.updates += update_alerts(session, story, article, sources, now)
         doc = Document(title=c.title, text=c.text, language=language or "en", urls=(c.url,))
-        counts.alerts += queue_alerts(session, story, sources, self.subscriptions.match(doc), now)
+        matches = self.subscriptions.match(doc)
+        counts.alerts += queue_alerts(session, story, article, sources, matches, now)
 
     def _too_old(self, c: Candidate, now: datetime) -> bool:
         """An entry from long ago (a feed's backlog on first poll) is news to nobody."""

@@ -19,8 +19,11 @@ __all__ = [
     "RenderedMessage",
     "emphasize",
     "render_alert",
+    "render_away",
     "render_digest",
+    "render_follow_up",
     "sources_line",
+    "with_sources",
 ]
 
 MAX_MESSAGE = 4096
@@ -45,6 +48,7 @@ class AlertView:
     where: Sequence[str] = ()  # "title", "text"
     highlights: Sequence[Sequence[tuple[int, int]]] = ()  # per summary sentence, char spans
     subscription_id: int | None = None
+    feed_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,15 +123,54 @@ def render_alert(view: AlertView) -> RenderedMessage:
         lines.append(emphasize(sentence, spans))
     sources = sources_line(view.sources)
     if sources:
-        lines += ["", f"📰 {sources}"]
+        lines += ["", f"{SOURCES_PREFIX}{sources}"]
     where = f" in {' and '.join(dict.fromkeys(view.where))}" if view.where else ""
     terms = ", ".join(escape(t) for t in view.terms)
     lines.append(f"🔎 <i>{escape(_fit(view.query, 200))}</i> matched {terms}{where}")
-    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
-    if view.subscription_id is not None:
-        sid = view.subscription_id
-        buttons = ((("🔕 Mute 1 day", f"mute:{sid}:1d"), ("🗑 Stop this query", f"unsub:{sid}")),)
-    return RenderedMessage("\n".join(lines).strip(), buttons, disable_preview=False)
+    return RenderedMessage("\n".join(lines).strip(), _alert_buttons(view), disable_preview=False)
+
+
+def _alert_buttons(view: AlertView) -> tuple[tuple[tuple[str, str], ...], ...]:
+    """Control from the message itself: mute the query, mute the outlet, stop the query."""
+    if view.subscription_id is None:
+        return ()
+    sid = view.subscription_id
+    rows: list[tuple[tuple[str, str], ...]] = [
+        (("🔕 Mute 1 day", f"mute:{sid}:1d"), ("🔕 Mute 1 week", f"mute:{sid}:7d")),
+    ]
+    last = [("🗑 Stop this query", f"unsub:{sid}")]
+    if view.feed_id is not None:
+        last.insert(0, ("🙈 Mute this source", f"msrc:{view.feed_id}:7d"))
+    rows.append(tuple(last))
+    return tuple(rows)
+
+
+SOURCES_PREFIX = "📰 "
+
+
+def with_sources(text: str, sources: Sequence[str]) -> str:
+    """The same alert, its "reported by" line brought up to date (for an edit)."""
+    line = f"{SOURCES_PREFIX}{sources_line(sources)}"
+    lines = text.split("\n")
+    for i, old in enumerate(lines):
+        if old.startswith(SOURCES_PREFIX):
+            lines[i] = line
+            return "\n".join(lines)
+    return text
+
+
+def render_follow_up(
+    title: str, url: str, source: str, sentences: Sequence[str]
+) -> RenderedMessage:
+    """A short note, sent as a reply to the first alert, when a story develops."""
+    body = "\n".join(escape(_fit(s, 1000)) for s in sentences)
+    head = f"📌 <b>Update</b> from {escape(source)}: {_link(_fit(title, 300), url)}"
+    return RenderedMessage(f"{head}\n\n{body}".strip(), disable_preview=True)
+
+
+def render_away(items: Sequence[DigestItem], when: datetime) -> list[RenderedMessage]:
+    """What arrived during the chat's quiet hours, in one message (or a few, under the limit)."""
+    return render_digest([("While you were away", items)], when=when, title="While you were away")
 
 
 def _digest_item(number: int, item: DigestItem) -> str:

@@ -14,7 +14,7 @@ import httpx
 
 from bot.clock import Clock, SystemClock
 from bot.deliver import Channel, OutboxWorker
-from bot.digest import queue_due_digests
+from bot.digest import queue_due_digests, release_held
 from bot.fetch import Fetcher
 from bot.ingest import Pipeline, PollReport, sync_feeds
 from bot.settings import Settings
@@ -61,9 +61,10 @@ class Services:
         return await self.pipeline.poll_due()
 
     async def queue_digests(self) -> int:
-        return await asyncio.to_thread(
-            queue_due_digests, self.db, self.clock.now(), self.settings.digest
-        )
+        """Digests that are due, and alerts held in quiet hours that are over."""
+        now = self.clock.now()
+        digests = await asyncio.to_thread(queue_due_digests, self.db, now, self.settings.digest)
+        return digests + await asyncio.to_thread(release_held, self.db, now)
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()

@@ -13,7 +13,8 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from html import escape
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ from bot.deliver.channel import (
     SendOutcome,
     Sent,
 )
-from bot.store import Chat, Database, Outbox, OutboxStatus
+from bot.store import Chat, Database, Outbox, OutboxStatus, Subscription
 
 __all__ = ["DeliveryReport", "OutboxWorker"]
 
@@ -139,7 +140,8 @@ class OutboxWorker:
                 report.rejected += 1
             elif isinstance(outcome, ChatGone):
                 report.undeliverable += 1
-                break
+                if not _topic_gone(message, outcome):
+                    break  # the whole chat is gone; a closed topic leaves the rest of it
         return report
 
     async def _send(self, message: OutgoingMessage) -> SendOutcome:
@@ -196,10 +198,57 @@ class OutboxWorker:
                 row.status = OutboxStatus.FAILED
                 row.last_error = outcome.reason
                 log.error("outbox %s chat %s: rejected: %s", row.id, row.chat_id, outcome.reason)
+            elif isinstance(outcome, ChatGone) and _topic_gone(message, outcome):
+                _close_topic(session, row, outcome.reason, now)
             elif isinstance(outcome, ChatGone):
                 _deactivate(session, row.chat_id, outcome.reason)
             elif isinstance(outcome, Migrated):
                 _migrate(session, row.chat_id, outcome.new_chat_id)
+
+
+TOPIC_MARKERS = ("topic_closed", "topic_deleted", "message thread not found")
+
+
+def _topic_gone(message: OutgoingMessage, outcome: ChatGone) -> bool:
+    reason = outcome.reason.lower()
+    return message.thread_id is not None and any(m in reason for m in TOPIC_MARKERS)
+
+
+def _close_topic(session: Session, row: Outbox, reason: str, now: datetime) -> None:
+    """A forum topic closed under us: stop the queries bound to it and tell the group once,
+    in its General topic, instead of retrying forever or dropping the whole chat."""
+    session.execute(
+        update(Outbox)
+        .where(
+            Outbox.chat_id == row.chat_id,
+            Outbox.thread_id == row.thread_id,
+            Outbox.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.UNDELIVERABLE, last_error=reason)
+    )
+    subs = session.scalars(
+        select(Subscription).where(
+            Subscription.chat_id == row.chat_id, Subscription.thread_id == row.thread_id
+        )
+    ).all()
+    for sub in subs:
+        sub.muted_until = now + timedelta(days=3650)
+    queries = ", ".join(f"<code>{escape(sub.query)}</code>" for sub in subs) or "some queries"
+    session.add(
+        Outbox(
+            chat_id=row.chat_id,
+            kind="notice",
+            text=(
+                f"⚠️ The topic where alerts for {queries} went is closed, so I stopped them. "
+                "Send /subscribe again from an open topic to resume."
+            ),
+            not_before=now,
+            created_at=now,
+        )
+    )
+    log.warning(
+        "chat %s topic %s closed: %d queries stopped", row.chat_id, row.thread_id, len(subs)
+    )
 
 
 def _deactivate(session: Session, chat_id: int, reason: str) -> None:

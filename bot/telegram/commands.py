@@ -17,8 +17,13 @@ class Command:
 
 COMMANDS: tuple[Command, ...] = (
     Command("start", "what this bot does", "/start"),
-    Command("subscribe", "get alerts for a keyword query", "/subscribe ceasefire OR truce -sports"),
+    Command(
+        "subscribe",
+        "get alerts for a keyword query (options: --min-sources N, --daily, --weekly)",
+        "/subscribe ceasefire OR truce -sports --min-sources 2",
+    ),
     Command("alert", "same as /subscribe", '/alert "peace plan"'),
+    Command("test", "what a query would match, without saving it", "/test ceasefire -olympics"),
     Command("unsubscribe", "stop a query (buttons, or its text or number)", "/unsubscribe 2"),
     Command("list", "your queries and settings", "/list"),
     Command("latest", "the newest stories, summarized", "/latest 5"),
@@ -28,7 +33,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("timezone", "your time zone", "/timezone Europe/Kyiv"),
     Command("pause", "pause instant alerts", "/pause"),
     Command("resume", "resume instant alerts", "/resume"),
+    Command("quiet", "hold alerts during your quiet hours", "/quiet 22:00-07:00"),
     Command("settings", "alert mode, summary length, digest on/off", "/settings"),
+    Command("status", "where your alerts come from and how fast", "/status"),
     Command("stop", "forget this chat and its queries", "/stop"),
     Command("help", "this list", "/help"),
 )

@@ -27,22 +27,35 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.ext import ContextTypes
 
 import summarizer
+from bot.alerts import recent_matches
 from bot.chats import (
     ChatError,
     ensure_chat,
     set_digest_time,
+    set_quiet_hours,
     set_timezone,
+    split_options,
     subscribe,
     unsubscribe,
 )
 from bot.digest import queue_digest
 from bot.extract import ExtractionError, extract_html
 from bot.fetch import Fetcher
-from bot.match import QueryError
+from bot.match import QueryError, parse_query
 from bot.parse import FeedParseError, parse_feed
 from bot.render import DigestItem, render_digest
 from bot.services import Services
-from bot.store import Article, Chat, Feed, Outbox, OutboxStatus, Story, Subscription
+from bot.store import (
+    Alert,
+    Article,
+    Chat,
+    Feed,
+    Outbox,
+    OutboxStatus,
+    SourceMute,
+    Story,
+    Subscription,
+)
 from bot.telegram.commands import help_text
 
 __all__ = ["CALLBACKS", "HANDLERS", "on_error", "on_text", "on_unknown"]
@@ -154,35 +167,147 @@ async def cmd_help(update: Update, context: Context) -> None:
     await reply(update, help_text(operator=is_operator(update, context)))
 
 
+def _story_lines(stories: list[Story]) -> list[str]:
+    lines = []
+    for story in stories:
+        title = escape(story.title[:200])
+        if story.url.startswith(("http://", "https://")):
+            title = f'<a href="{escape(story.url, quote=True)}">{title}</a>'
+        lines.append(f"• {title} <i>({story.created_at:%d %b %H:%M} UTC)</i>")
+    return lines
+
+
+def _thread_of(update: Update) -> int | None:
+    """In a forum supergroup, the topic the command was sent from (alerts go there)."""
+    message = update.effective_message
+    if message is not None and message.is_topic_message and message.message_thread_id:
+        return message.message_thread_id
+    return None
+
+
 async def cmd_subscribe(update: Update, context: Context) -> None:
     text = argument(update)
     if not text:
         await reply(
             update,
             "Tell me what to watch for, for example:\n<code>/subscribe ceasefire</code>\n"
-            '<code>/subscribe "peace plan" OR truce -olympics</code>',
+            '<code>/subscribe "peace plan" OR truce -olympics</code>\n'
+            "<code>/subscribe ceasefire --min-sources 2 --daily</code>",
         )
         return
     if await refuse_non_admin(update, context):
         return
     services = services_of(context)
+    now = services.clock.now()
+    thread = _thread_of(update)
 
     def work(session: Session) -> str:
         chat = chat_row(session, update, context)
-        result = subscribe(session, chat, text, services.clock.now(), services.settings)
+        result = subscribe(session, chat, text, now, services.settings, thread_id=thread)
         understood = escape(result.query.describe())
-        if not result.created:
-            return f"You already watch this query: {understood}"
-        return (
-            f"✅ Watching: {understood}\n"
-            "You'll get an alert when a new story matches. /list shows your queries."
-        )
+        options = result.options.describe()
+        head = "✅ Watching" if result.created else "✅ Updated"
+        lines = [f"{head}: {understood}" + (f" ({escape(options)})" if options else "")]
+        if thread is not None:
+            lines.append("Alerts for it come to this topic.")
+        count, newest = recent_matches(session, result.query, now - timedelta(days=7))
+        if newest:
+            lines += ["", f"It matched {count} stories in the last 7 days; the newest:"]
+            lines += _story_lines(newest)
+        else:
+            lines.append("Nothing in the last 7 days matches it yet; you'll hear when it does.")
+        return "\n".join(lines)
 
     try:
         answer = await in_db(context, work)
     except (QueryError, ChatError) as exc:
         answer = f"⚠️ {escape(str(exc))}"
     await reply(update, answer)
+
+
+async def cmd_test(update: Update, context: Context) -> None:
+    text = argument(update)
+    if not text:
+        await reply(update, "Try a query before saving it: <code>/test ceasefire -olympics</code>")
+        return
+    services = services_of(context)
+    limits = services.settings.limits
+    try:
+        query = parse_query(
+            split_options(text)[0],
+            max_length=limits.max_query_length,
+            max_terms=limits.max_query_terms,
+        )
+    except (QueryError, ChatError) as exc:
+        await reply(update, f"⚠️ {escape(str(exc))}")
+        return
+    since = services.clock.now() - timedelta(days=7)
+    count, newest = await in_db(context, lambda s: recent_matches(s, query, since))
+    lines = [f"🔎 Understood as: {escape(query.describe())}", ""]
+    lines.append(f"It would have matched {count} stories in the last 7 days.")
+    lines += _story_lines(newest)
+    lines += ["", "Nothing was saved. /subscribe it to get alerts."]
+    await reply(update, "\n".join(lines))
+
+
+async def cmd_quiet(update: Update, context: Context) -> None:
+    text = argument(update)
+    if not text:
+        await reply(
+            update,
+            "When should I keep quiet? <code>/quiet 22:00-07:00</code> (your local time), "
+            "or <code>/quiet off</code>. Alerts arriving then come in one message afterwards.",
+        )
+        return
+    await _chat_setting(
+        update,
+        context,
+        lambda chat, _now: set_quiet_hours(chat, text),
+        "🌙 Quiet hours: {value}.",
+    )
+
+
+async def cmd_status(update: Update, context: Context) -> None:
+    services = services_of(context)
+    chat_id = update.effective_chat.id  # type: ignore[union-attr]
+    since = services.clock.now() - timedelta(days=7)
+    await reply(update, await in_db(context, lambda s: _status_text(s, chat_id, since)))
+
+
+def _status_text(session: Session, chat_id: int, since: Any) -> str:
+    """Each source of this chat's alerts: last fetch, health, and how fast its news reached
+    the chat (publication to alert sent, median)."""
+    rows = session.execute(
+        select(Feed, Article.published_at, Outbox.sent_at)
+        .join(Article, Article.feed_id == Feed.id)
+        .join(Alert, Alert.story_id == Article.story_id)
+        .outerjoin(
+            Outbox,
+            (Outbox.story_id == Alert.story_id)
+            & (Outbox.chat_id == Alert.chat_id)
+            & (Outbox.kind == "alert"),
+        )
+        .where(Alert.chat_id == chat_id, Alert.created_at >= since)
+    ).all()
+    if not rows:
+        return "No alerts in the last 7 days, so no sources to report yet."
+    delays: dict[int, list[float]] = {}
+    feeds: dict[int, Feed] = {}
+    for feed, published, sent in rows:
+        feeds[feed.id] = feed
+        if published is not None and sent is not None and sent >= published:
+            delays.setdefault(feed.id, []).append((sent - published).total_seconds())
+    lines = ["<b>Where your alerts come from</b> (last 7 days)"]
+    for feed_id, feed in sorted(feeds.items()):
+        health = "✅ ok" if feed.failures == 0 else f"⚠️ failing ({feed.failures} in a row)"
+        fetched = f"{feed.last_polled_at:%d %b %H:%M} UTC" if feed.last_polled_at else "never"
+        waits = sorted(delays.get(feed_id, []))
+        median = f"{waits[len(waits) // 2] / 60:.0f} min" if waits else "n/a"
+        lines.append(
+            f"• {escape(feed.display_name)}: {health}, fetched {fetched}, "
+            f"median delay to alert {median}"
+        )
+    return "\n".join(lines)
 
 
 def _subscriptions(session: Session, chat_id: int) -> list[Subscription]:
@@ -224,10 +349,17 @@ def _settings_text(chat: Chat, subs: list[Subscription], now: Any) -> str:
     if not subs:
         lines.append("none yet: /subscribe ceasefire")
     for n, sub in enumerate(subs, 1):
-        muted = ""
+        extra = []
+        if sub.frequency != "instant":
+            extra.append(sub.frequency)
+        if sub.min_sources > 1:
+            extra.append(f"≥{sub.min_sources} sources")
+        if sub.thread_id is not None:
+            extra.append(f"topic {sub.thread_id}")
         if sub.muted_until and sub.muted_until > now:
-            muted = f" 🔕 muted until {sub.muted_until:%Y-%m-%d %H:%M} UTC"
-        lines.append(f"{n}. <code>{escape(sub.query)}</code>{muted}")
+            extra.append(f"🔕 muted until {sub.muted_until:%Y-%m-%d %H:%M} UTC")
+        details = f" ({', '.join(extra)})" if extra else ""
+        lines.append(f"{n}. <code>{escape(sub.query)}</code>{details}")
     mode = "instant" if chat.alerts_mode == "instant" else "digest only"
     lines += [
         "",
@@ -236,6 +368,7 @@ def _settings_text(chat: Chat, subs: list[Subscription], now: Any) -> str:
         f"Digest: {'on' if chat.digest_enabled else 'off'}, daily at {chat.digest_time} "
         f"({escape(chat.timezone)})",
         f"Summary length: {chat.summary_sentences} sentences",
+        "Quiet hours: " + (f"{chat.quiet_start}-{chat.quiet_end}" if chat.quiet_start else "off"),
     ]
     return "\n".join(lines)
 
@@ -609,6 +742,32 @@ async def on_button(update: Update, context: Context) -> None:
             )
         return
 
+    if kind == "msrc":
+        feed_id, _, span = rest.partition(":")
+        days = {"1d": 1, "7d": 7}.get(span)
+        if not feed_id.isdigit() or days is None:
+            await query.answer("I don't know that button.")
+            return
+
+        def mute_source(session: Session) -> str | None:
+            feed = session.get(Feed, int(feed_id))
+            if feed is None:
+                return None
+            mute = session.scalar(
+                select(SourceMute).where(
+                    SourceMute.chat_id == chat_id, SourceMute.feed_id == feed.id
+                )
+            ) or SourceMute(chat_id=chat_id, feed_id=feed.id, until=now)
+            mute.until = now + timedelta(days=days)
+            session.add(mute)
+            return feed.display_name
+
+        source = await in_db(context, mute_source)
+        await query.answer(
+            f"No stories first reported by {source} for {days} day(s)." if source else "Gone."
+        )
+        return
+
     if kind == "mute":
         sub_id, _, span = rest.partition(":")
         days = {"1d": 1, "7d": 7}.get(span)
@@ -717,6 +876,9 @@ HANDLERS: dict[str, Callable[[Update, Context], Any]] = {
     "help": cmd_help,
     "subscribe": cmd_subscribe,
     "alert": cmd_subscribe,
+    "test": cmd_test,
+    "quiet": cmd_quiet,
+    "status": cmd_status,
     "unsubscribe": cmd_unsubscribe,
     "list": cmd_list,
     "digest": cmd_digest,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.render import MAX_MESSAGE, AlertView, DigestItem, emphasize, render_alert, render_digest
+from bot.render import (
+    MAX_MESSAGE,
+    AlertView,
+    DigestItem,
+    emphasize,
+    render_alert,
+    render_digest,
+    with_sources,
+)
 
 
 def alert(**kw: object) -> AlertView:
@@ -39,7 +47,21 @@ def test_alert_emphasizes_matched_terms_and_says_why() -> None:
 
 def test_alert_offers_mute_and_stop_buttons_for_its_query() -> None:
     buttons = render_alert(alert()).buttons
-    assert [data for row in buttons for _, data in row] == ["mute:7:1d", "unsub:7"]
+    assert [data for row in buttons for _, data in row] == ["mute:7:1d", "mute:7:7d", "unsub:7"]
+
+
+def test_alert_from_a_known_feed_offers_to_mute_that_source() -> None:
+    buttons = render_alert(alert(feed_id=3)).buttons
+    assert ("🙈 Mute this source", "msrc:3:7d") in [b for row in buttons for b in row]
+
+
+def test_with_sources_rewrites_only_the_reported_by_line() -> None:
+    text = render_alert(alert()).text
+    updated = with_sources(text, ["Euronews", "Daily <Guardian>", "AP"])
+    assert "📰 Euronews, Daily &lt;Guardian&gt;, AP" in updated
+    assert [line for line in updated.splitlines() if not line.startswith("📰")] == [
+        line for line in text.splitlines() if not line.startswith("📰")
+    ]
 
 
 def test_alert_with_an_enormous_summary_stays_under_the_limit() -> None:

@@ -108,9 +108,9 @@ async def bot_harness(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[
     fake = FakeBotApi().start()
     feed_server.route("/one.xml", Route(make_feed([], title="Outlet 1")))
     feed_server.route("/two.xml", Route(make_feed([], title="Outlet 2")))
-    settings = settings_for(
-        fake, [feed_server.url("/one.xml"), feed_server.url("/two.xml")], tmp_path
-    )
+    feed_server.route("/three.xml", Route(make_feed([], title="Outlet 3")))
+    paths = ("/one.xml", "/two.xml", "/three.xml")
+    settings = settings_for(fake, [feed_server.url(p) for p in paths], tmp_path)
     clock = FrozenClock(NOW)
     app = build_application(settings, clock=clock)
     await app.initialize()

@@ -197,7 +197,7 @@ async def test_operator_commands_refuse_other_users(bot_harness: Harness) -> Non
 async def test_operator_sees_stats_and_feeds(bot_harness: Harness) -> None:
     [stats] = await bot_harness.say(OPERATOR, "/stats")
     [feeds] = await bot_harness.say(OPERATOR, "/feeds")
-    assert "Feeds: 2 active" in stats["visible_text"]
+    assert "Feeds: 3 active" in stats["visible_text"]
     assert "Outlet 1" in feeds["visible_text"] and "Outlet 2" in feeds["visible_text"]
     assert bot_harness.fake.token not in stats["visible_text"]
 
@@ -210,7 +210,7 @@ async def test_addfeed_checks_the_feed_before_adding_it(bot_harness: Harness) ->
     [refused] = await bot_harness.say(OPERATOR, f"/addfeed {bad}")
     [added] = await bot_harness.say(OPERATOR, f"/addfeed {good}")
     assert refused["visible_text"].startswith("⚠️ Not added")
-    assert "Added feed 3: New outlet" in added["visible_text"]
+    assert "Added feed 4: New outlet" in added["visible_text"]
 
 
 async def test_plain_messages_and_other_bots_commands_are_ignored_in_groups(
