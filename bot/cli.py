@@ -19,6 +19,7 @@ from typing import TextIO
 
 import httpx
 
+from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 
 __all__ = ["main"]
@@ -52,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="the long-running service: scheduler, delivery, Telegram")
     run.add_argument("--console", action="store_true", help="print messages instead of Telegram")
+    run.add_argument(
+        "--role",
+        choices=("all", "ingest", "deliver"),
+        help="what this worker does (several may share one PostgreSQL database)",
+    )
     run.add_argument("--webhook", metavar="URL", help="receive updates by webhook at URL")
     run.add_argument("--listen", default="0.0.0.0", help="webhook listen address")
     run.add_argument("--port", type=int, default=8443, help="webhook listen port")
@@ -188,7 +194,10 @@ def cmd_ingest(settings: Settings, out: TextIO) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from bot.run import run_service
 
-    if not args.console and settings.channel != "console" and not settings.token:
+    if args.role:
+        settings = settings.model_copy(update={"role": args.role})
+    needs_token = settings.role != "ingest" and not args.console and settings.channel != "console"
+    if needs_token and not settings.token:
         print(TOKEN_HELP, file=sys.stderr)
         return 2
     return run_service(
@@ -210,11 +219,17 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except ConfigError as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=(args.log_level or settings.log_level).upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    try:
+        configure_logging(
+            args.log_level or settings.log_level,
+            fmt=settings.log_format,
+            secrets=[settings.token] if settings.token else [],
+        )
+    except ValueError as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
+        return 2
+    if logging.getLogger().level > logging.DEBUG:  # a line per HTTP request is noise
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.command in {"demo", "summarize", "extract"} and not args.log_level:
         logging.getLogger().setLevel(logging.WARNING)
     try:

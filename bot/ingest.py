@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 import summarizer
@@ -33,6 +33,8 @@ from bot.store import Article, Database, Feed, Story
 __all__ = ["Candidate", "Pipeline", "PollReport", "sync_feeds"]
 
 log = logging.getLogger(__name__)
+
+STORE_LOCK = 0x6E657773  # "news": the advisory lock that orders story assignment across workers
 
 Outcome = Literal["new", "unchanged", "not_modified", "failed"]
 
@@ -91,15 +93,25 @@ def sync_feeds(db: Database, feeds: list[FeedConfig], now: datetime) -> list[int
 class Pipeline:
     """Feeds in, stories and queued alerts out. Holds the in-memory indexes between polls."""
 
-    def __init__(self, db: Database, fetcher: Fetcher, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        fetcher: Fetcher,
+        settings: Settings,
+        clock: Clock,
+        *,
+        worker: str = "newsbot",
+    ) -> None:
         self.db = db
         self.fetcher = fetcher
         self.settings = settings
         self.clock = clock
+        self.worker = worker
         self.stories = StoryIndex()
         self.subscriptions = SubscriptionIndex()
         self._locks: dict[int, asyncio.Lock] = {}
         self._loaded = False
+        self._last_article = 0  # the newest article the story index has seen
 
     def load(self) -> None:
         """Rebuild the story index from the fingerprints of recent articles (after a restart)."""
@@ -113,25 +125,36 @@ class Pipeline:
             )
             for story_id, blob in rows:
                 index.add(story_id, Fingerprint.from_bytes(blob))
+            self._last_article = session.scalar(select(func.max(Article.id))) or 0
         self.stories = index
         self._loaded = True
         log.info("story index loaded: %d stories", len(index))
 
     async def poll_due(self) -> list[PollReport]:
-        now = self.clock.now()
-        with self.db.session() as session:
-            due = session.scalars(
-                select(Feed.id).where(
-                    Feed.active.is_(True),
-                    (Feed.next_poll_at.is_(None)) | (Feed.next_poll_at <= now),
-                )
-            ).all()
-        return await self.poll(list(due))
+        """Poll the feeds that are due and not being polled by another worker."""
+        return await self.poll(await asyncio.to_thread(self._claim, True))
 
     async def poll_all(self) -> list[PollReport]:
+        return await self.poll(await asyncio.to_thread(self._claim, False))
+
+    def _claim(self, due_only: bool) -> list[int]:
+        """Take the feeds to poll, one worker per feed: rows locked with SKIP LOCKED (another
+        worker's choice is skipped, not waited for), then marked with a lease that outlives a
+        slow poll; a worker that dies lets it expire."""
+        now = self.clock.now()
+        lease = now + timedelta(seconds=self.settings.poll.timeout * 6 + 60)
         with self.db.session() as session:
-            ids = session.scalars(select(Feed.id).where(Feed.active.is_(True))).all()
-        return await self.poll(list(ids))
+            query = select(Feed).where(
+                Feed.active.is_(True), or_(Feed.claimed_until.is_(None), Feed.claimed_until < now)
+            )
+            if due_only:
+                query = query.where(or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
+            feeds = session.scalars(
+                query.order_by(Feed.next_poll_at, Feed.id).with_for_update(skip_locked=True)
+            ).all()
+            for feed in feeds:
+                feed.claimed_by, feed.claimed_until = self.worker, lease
+            return [feed.id for feed in feeds]
 
     async def poll(self, feed_ids: list[int]) -> list[PollReport]:
         if not self._loaded:
@@ -263,6 +286,7 @@ class Pipeline:
         now = self.clock.now()
         try:
             with self.db.session() as session:
+                self._serialize_stories(session)
                 self.subscriptions.refresh(session)
                 feed = session.get(Feed, feed_id)
                 assert feed is not None
@@ -275,6 +299,22 @@ class Pipeline:
             self.load()  # the index may hold stories of the rolled-back transaction
             raise
         return counts
+
+    def _serialize_stories(self, session: Session) -> None:
+        """Deciding which story an article joins must see every article stored before it, also
+        by other workers: on PostgreSQL one transaction-scoped advisory lock orders the store
+        steps of all workers, and the index first takes in what others stored meanwhile."""
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORE_LOCK})
+        rows = session.execute(
+            select(Article.id, Article.story_id, Article.fingerprint)
+            .where(Article.id > self._last_article)
+            .order_by(Article.id)
+        ).all()
+        for article_id, story_id, blob in rows:
+            if blob is not None:
+                self.stories.add(story_id, Fingerprint.from_bytes(blob))
+            self._last_article = article_id
 
     def _store_one(
         self, session: Session, feed: Feed, c: Candidate, now: datetime, counts: _Counts
@@ -321,6 +361,7 @@ class Pipeline:
         )
         session.add(article)
         session.flush()
+        self._last_article = max(self._last_article, article.id)
         counts.new_articles += 1
         if fp is not None:
             self.stories.add(story.id, fp)
@@ -368,6 +409,7 @@ class Pipeline:
             if feed is None:
                 return
             feed.failures += 1
+            feed.claimed_by = feed.claimed_until = None
             feed.last_error = error[:2000]
             feed.last_polled_at = now
             wait = min(feed.interval * 2 ** min(feed.failures - 1, 16), poll.backoff_max)
@@ -388,6 +430,7 @@ class Pipeline:
 
 
 def _succeeded(feed: Feed, result: FetchResult, now: datetime) -> None:
+    feed.claimed_by = feed.claimed_until = None
     feed.failures = 0
     feed.last_error = None
     feed.last_polled_at = now

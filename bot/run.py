@@ -13,6 +13,7 @@ import logging
 import signal
 
 from bot.deliver import ConsoleChannel
+from bot.health import HealthServer
 from bot.scheduler import run_jobs, service_jobs
 from bot.services import Services
 from bot.settings import Settings
@@ -22,16 +23,28 @@ __all__ = ["run_service"]
 log = logging.getLogger(__name__)
 
 
-async def _run_console(settings: Settings) -> int:
+async def _run_jobs(settings: Settings) -> int:
+    """The jobs without Telegram: console mode, or a worker whose role is `ingest`."""
     services = Services.build(settings, ConsoleChannel())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("newsbot running in console mode with %d feeds; Ctrl-C stops", len(settings.feeds))
+    log.info(
+        "newsbot running (role %s, no Telegram) with %d feeds; Ctrl-C stops",
+        settings.role,
+        len(settings.feeds),
+    )
+    health = None
+    if settings.health_port is not None:
+        health = HealthServer(
+            services.metrics, services.health, settings.health_host, settings.health_port
+        ).start()
     try:
         await run_jobs(service_jobs(services), stop)
     finally:
+        if health is not None:
+            health.stop()
         await services.aclose()
     return 0
 
@@ -44,8 +57,8 @@ def run_service(
     listen: str = "0.0.0.0",
     port: int = 8443,
 ) -> int:
-    if console:
-        return asyncio.run(_run_console(settings))
+    if console or settings.role == "ingest":
+        return asyncio.run(_run_jobs(settings))
     from bot.telegram.app import run_telegram
 
     return run_telegram(settings, webhook=webhook, listen=listen, port=port)

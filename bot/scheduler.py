@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,14 +32,41 @@ class JobSpec:
     first: float = 0.0  # seconds before the first run
 
 
+ROLE_JOBS = {
+    "all": {"poll-feeds", "queue-digests", "deliver", "refresh-gauges"},
+    "ingest": {"poll-feeds", "queue-digests", "refresh-gauges"},
+    "deliver": {"deliver", "refresh-gauges"},
+}
+
+
 def service_jobs(services: Services) -> list[JobSpec]:
+    """The jobs this process runs: all of them, or those of its role (`--role`)."""
     every = services.settings.schedule
+    wanted = ROLE_JOBS[services.settings.role]
     jobs = [
         ("poll-feeds", every.poll_interval, services.poll_due, 0.0),
         ("queue-digests", every.digest_interval, services.queue_digests, 0.0),
-        ("deliver", every.deliver_interval, services.outbox.run_once, 0.5),
+        ("deliver", every.deliver_interval, services.deliver, 0.5),
+        ("refresh-gauges", 15.0, services.refresh_gauges, 1.0),
     ]
-    return [JobSpec(name, interval, run, first) for name, interval, run, first in jobs if interval]
+    return [
+        JobSpec(name, interval, _stamped(services, run), first)
+        for name, interval, run, first in jobs
+        if interval and name in wanted
+    ]
+
+
+def _stamped(
+    services: Services, run: Callable[[], Awaitable[object]]
+) -> Callable[[], Awaitable[object]]:
+    """Note each successful pass, for /healthz."""
+
+    async def stamped() -> object:
+        result = await run()
+        services.last_pass = time.monotonic()
+        return result
+
+    return stamped
 
 
 def guarded(job: JobSpec) -> Callable[[], Awaitable[None]]:

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import time
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, SystemClock
-from bot.deliver import Channel, OutboxWorker
+from bot.deliver import Channel, DeliveryReport, OutboxWorker
 from bot.digest import queue_due_digests, release_held
 from bot.fetch import Fetcher
 from bot.ingest import Pipeline, PollReport, sync_feeds
+from bot.metrics import Metrics, refresh_gauges
 from bot.settings import Settings
 from bot.store import Database, open_database
 
@@ -33,6 +39,8 @@ class Services:
     fetcher: Fetcher
     pipeline: Pipeline
     outbox: OutboxWorker
+    metrics: Metrics
+    last_pass: float = 0.0  # monotonic time of the last job pass that succeeded
 
     @classmethod
     def build(
@@ -42,8 +50,10 @@ class Services:
         *,
         clock: Clock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        metrics: Metrics | None = None,
     ) -> Services:
         clock = clock or SystemClock()
+        metrics = metrics or Metrics()
         db = open_database(settings.database)
         poll = settings.poll
         fetcher = Fetcher(
@@ -53,18 +63,53 @@ class Services:
             transport=transport,
         )
         sync_feeds(db, settings.feeds, clock.now())
-        pipeline = Pipeline(db, fetcher, settings, clock)
-        outbox = OutboxWorker(db, channel, clock, batch=settings.delivery.batch)
-        return cls(settings, clock, db, fetcher, pipeline, outbox)
+        worker = settings.worker_name or f"{socket.gethostname()}:{os.getpid()}"
+        pipeline = Pipeline(db, fetcher, settings, clock, worker=worker)
+        delivery = settings.delivery
+        outbox = OutboxWorker(
+            db,
+            channel,
+            clock,
+            batch=delivery.batch,
+            chats_per_pass=delivery.chats_per_pass,
+            lease=delivery.claim_seconds,
+            worker=worker,
+            metrics=metrics,
+        )
+        return cls(settings, clock, db, fetcher, pipeline, outbox, metrics)
 
     async def poll_due(self) -> list[PollReport]:
-        return await self.pipeline.poll_due()
+        reports = await self.pipeline.poll_due()
+        for report in reports:
+            self.metrics.polled(report)
+        return reports
 
     async def queue_digests(self) -> int:
         """Digests that are due, and alerts held in quiet hours that are over."""
         now = self.clock.now()
         digests = await asyncio.to_thread(queue_due_digests, self.db, now, self.settings.digest)
+        self.metrics.digests(digests)
         return digests + await asyncio.to_thread(release_held, self.db, now)
+
+    async def deliver(self) -> DeliveryReport:
+        report = await self.outbox.run_once()
+        self.metrics.delivered(report)
+        return report
+
+    async def refresh_gauges(self) -> None:
+        await asyncio.to_thread(refresh_gauges, self.metrics, self.db)
+
+    def health(self) -> bool | str:
+        """For /healthz: the database answers, and jobs have been passing lately."""
+        try:
+            with self.db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return "database unreachable"
+        age = time.monotonic() - self.last_pass
+        if self.last_pass and age > 300:
+            return f"no job pass for {age:.0f}s"
+        return True
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()

@@ -89,17 +89,18 @@ class DeliverySettings(BaseModel):
     overall_per_second: float = 30.0
     private_per_second: float = 1.0
     group_per_minute: float = 20.0
-    batch: int = Field(default=200, ge=1, description="outbox rows claimed per pass")
+    batch: int = Field(default=200, ge=1, description="outbox rows sent per pass")
+    chats_per_pass: int = Field(default=100, ge=1, description="chats a worker claims per pass")
+    claim_seconds: float = Field(default=300.0, gt=0, description="lease on a claimed chat")
     retry_backoff: float = Field(default=5.0, gt=0)
 
 
 class ScheduleSettings(BaseModel):
-    """Seconds between the service's recurring passes; an empty value switches that job off
-    (e.g. a process that only delivers)."""
+    """Seconds between the service's recurring passes; 0 switches that job off."""
 
-    poll_interval: float | None = Field(default=15.0, gt=0, description="due-feed checks")
-    digest_interval: float | None = Field(default=30.0, gt=0, description="due-digest checks")
-    deliver_interval: float | None = Field(default=1.0, gt=0, description="outbox passes")
+    poll_interval: float | None = Field(default=15.0, ge=0, description="due-feed checks")
+    digest_interval: float | None = Field(default=30.0, ge=0, description="due-digest checks")
+    deliver_interval: float | None = Field(default=1.0, ge=0, description="outbox passes")
 
 
 class TelegramSettings(BaseModel):
@@ -133,6 +134,9 @@ class Settings(BaseSettings):
         default=None, description="any SQLAlchemy URL; default: SQLite file in data_dir"
     )
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    health_port: int | None = Field(default=None, description="serve /healthz and /metrics")
+    health_host: str = "127.0.0.1"
     admins: list[int] = Field(default_factory=list)
     telegram_bot_token: SecretStr | None = Field(
         default=None,
@@ -145,6 +149,8 @@ class Settings(BaseSettings):
         ),
     )
     channel: Literal["auto", "console", "telegram"] = "auto"
+    role: Literal["all", "ingest", "deliver"] = "all"
+    worker_name: str | None = Field(default=None, description="default: host:pid")
     feeds: list[FeedConfig] = Field(default_factory=list)
     poll: PollSettings = Field(default_factory=PollSettings)
     summary: SummarySettings = Field(default_factory=SummarySettings)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from html import escape
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -31,6 +31,7 @@ from bot.deliver.channel import (
     SendOutcome,
     Sent,
 )
+from bot.metrics import Metrics
 from bot.store import Chat, Database, Outbox, OutboxStatus, Subscription
 
 __all__ = ["DeliveryReport", "OutboxWorker"]
@@ -66,11 +67,26 @@ def _message(row: Outbox) -> OutgoingMessage:
 
 
 class OutboxWorker:
-    def __init__(self, db: Database, channel: Channel, clock: Clock, *, batch: int = 200) -> None:
+    def __init__(
+        self,
+        db: Database,
+        channel: Channel,
+        clock: Clock,
+        *,
+        batch: int = 200,
+        chats_per_pass: int = 100,
+        lease: float = 300.0,
+        worker: str = "newsbot",
+        metrics: Metrics | None = None,
+    ) -> None:
         self.db = db
         self.channel = channel
         self.clock = clock
         self.batch = batch
+        self.chats_per_pass = chats_per_pass
+        self.lease = lease
+        self.worker = worker
+        self.metrics = metrics
         # One pass at a time in this process: the scheduled pass and a /digest command must not
         # both send the same pending rows.
         self._pass = asyncio.Lock()
@@ -85,11 +101,48 @@ class OutboxWorker:
             )
 
     def _claim(self) -> dict[int, list[OutgoingMessage]]:
+        """Take the chats to deliver to now, one worker per chat (so a chat's messages keep
+        their order and its pacing): chat rows locked with SKIP LOCKED, then marked with a
+        lease; a worker that dies lets the lease expire and another takes over."""
         now = self.clock.now()
+        due = (
+            select(Outbox.chat_id)
+            .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now)
+            .group_by(Outbox.chat_id)
+            .order_by(func.min(Outbox.id))
+            .limit(self.chats_per_pass * 2)
+        )
+        with self.db.session() as session:
+            candidates = session.scalars(due).all()
+            if not candidates:
+                return {}
+            chats = session.scalars(
+                select(Chat.id)
+                .where(
+                    Chat.id.in_(candidates),
+                    or_(Chat.claimed_until.is_(None), Chat.claimed_until < now),
+                )
+                .limit(self.chats_per_pass)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if not chats:
+                return {}
+            session.execute(
+                update(Chat)
+                .where(Chat.id.in_(chats))
+                .values(
+                    claimed_by=self.worker,
+                    claimed_until=now + timedelta(seconds=self.lease),
+                )
+            )
         with self.db.session() as session:
             rows = session.scalars(
                 select(Outbox)
-                .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now)
+                .where(
+                    Outbox.chat_id.in_(chats),
+                    Outbox.status == OutboxStatus.PENDING,
+                    Outbox.not_before <= now,
+                )
                 .order_by(Outbox.id)
                 .limit(self.batch)
             ).all()
@@ -97,6 +150,14 @@ class OutboxWorker:
             for row in rows:
                 by_chat[row.chat_id].append(_message(row))
         return by_chat
+
+    def _release(self) -> None:
+        with self.db.session() as session:
+            session.execute(
+                update(Chat)
+                .where(Chat.claimed_by == self.worker)
+                .values(claimed_by=None, claimed_until=None)
+            )
 
     async def run_once(self) -> DeliveryReport:
         """Send every message that is due now; returns what happened to them."""
@@ -106,10 +167,15 @@ class OutboxWorker:
     async def _run_once(self) -> DeliveryReport:
         by_chat = await asyncio.to_thread(self._claim)
         report = DeliveryReport()
-        # A TaskGroup, not gather: if one chat's task dies (cancellation, shutdown), the others
-        # are stopped and awaited before we return, so no send outlives the pass that claimed it.
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(self._send_chat(msgs)) for msgs in by_chat.values()]
+        if not by_chat:
+            return report
+        try:
+            # A TaskGroup, not gather: if one chat's task dies (cancellation, shutdown), the
+            # others are stopped and awaited first, so no send outlives the pass that claimed it.
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self._send_chat(msgs)) for msgs in by_chat.values()]
+        finally:
+            await asyncio.shield(asyncio.to_thread(self._release))
         for task in tasks:
             report.add(task.result())
         return report
@@ -170,11 +236,16 @@ class OutboxWorker:
             if isinstance(outcome, Sent):
                 row.status = OutboxStatus.SENT
                 row.sent_at = now
+                row.sent_by = self.worker
+                if self.metrics is not None:
+                    self.metrics.sent(row.kind)
                 row.message_id = outcome.message_id
                 row.last_error = None
                 log.info("outbox %s chat %s: sent", row.id, row.chat_id)
             elif isinstance(outcome, Retry):
                 row.last_error = outcome.reason
+                if self.metrics is not None:
+                    self.metrics.retry("429" if outcome.chat_wide else "error")
                 when = now + timedelta(seconds=outcome.after)
                 if outcome.chat_wide:
                     session.execute(
@@ -202,6 +273,8 @@ class OutboxWorker:
                 _close_topic(session, row, outcome.reason, now)
             elif isinstance(outcome, ChatGone):
                 _deactivate(session, row.chat_id, outcome.reason)
+                if self.metrics is not None:
+                    self.metrics.chat_gone()
             elif isinstance(outcome, Migrated):
                 _migrate(session, row.chat_id, outcome.new_chat_id)
 

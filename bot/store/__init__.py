@@ -1,6 +1,6 @@
 """Storage: the tables and the database connection."""
 
-from bot.store.db import Database, migrate, open_database
+from bot.store.db import Database, LeaderLock, migrate, open_database
 from bot.store.models import (
     Alert,
     Article,
@@ -21,6 +21,7 @@ __all__ = [
     "Chat",
     "Database",
     "Feed",
+    "LeaderLock",
     "Outbox",
     "OutboxStatus",
     "SourceMute",

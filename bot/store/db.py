@@ -10,11 +10,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "migrate", "open_database"]
+__all__ = ["Database", "LeaderLock", "migrate", "open_database"]
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -86,3 +86,47 @@ def open_database(url: str, *, upgrade: bool = True) -> Database:
         migrate(engine)
     log.info("database ready: %s", engine.url.render_as_string(hide_password=True))
     return Database(engine)
+
+
+UPDATES_LOCK = 0x74676C64  # "tgld": held by the one process that receives Telegram updates
+
+
+class LeaderLock:
+    """Which process receives Telegram updates: getUpdates answers one caller at a time, so of
+    several workers on PostgreSQL the one holding a session-level advisory lock polls. The lock
+    lives on a connection of its own; when that process dies, PostgreSQL releases it and the
+    next worker to try takes over. On SQLite there is one process, and it always leads."""
+
+    def __init__(self, engine: Engine, key: int = UPDATES_LOCK) -> None:
+        self.engine = engine
+        self.key = key
+        self._connection: Any = None
+
+    @property
+    def held(self) -> bool:
+        return self._connection is not None
+
+    def try_acquire(self) -> bool:
+        if self._connection is not None:
+            return True
+        if self.engine.dialect.name != "postgresql":
+            self._connection = True
+            return True
+        connection = self.engine.connect()
+        got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar()
+        connection.commit()
+        if got:
+            self._connection = connection
+            return True
+        connection.close()
+        return False
+
+    def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None or connection is True:
+            return
+        try:
+            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+            connection.commit()
+        finally:
+            connection.close()

@@ -80,6 +80,10 @@ class Feed(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A poll in progress: which worker has it, and until when its claim holds (a worker that
+    # dies releases it by letting it expire).
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def display_name(self) -> str:
@@ -147,6 +151,9 @@ class Chat(Base):
     next_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     quiet_start: Mapped[str | None] = mapped_column(String(5))  # "22:00", local time
     quiet_end: Mapped[str | None] = mapped_column(String(5))
+    # Delivery to this chat in progress: one worker at a time, so its messages stay in order.
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     subscriptions: Mapped[list[Subscription]] = relationship(
@@ -250,3 +257,4 @@ class Outbox(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     last_error: Mapped[str | None] = mapped_column(Text)
     edit_message_id: Mapped[int | None] = mapped_column(BigInteger)  # edit that message instead
+    sent_by: Mapped[str | None] = mapped_column(String(128))  # the worker that sent it

@@ -8,7 +8,9 @@ the jobs read them, so nothing is lost with the in-memory JobQueue.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 
 import httpx
 from telegram import BotCommand, Update
@@ -24,14 +26,16 @@ from telegram.ext import (
 
 from bot.clock import Clock, SystemClock
 from bot.fetch import Fetcher
+from bot.health import HealthServer
 from bot.scheduler import guarded, service_jobs
 from bot.services import Services
 from bot.settings import Settings
+from bot.store import LeaderLock
 from bot.telegram.commands import COMMANDS
 from bot.telegram.handlers import CALLBACKS, HANDLERS, on_error, on_text, on_unknown
 from bot.telegram.send import Pacing, TelegramChannel
 
-__all__ = ["build_application", "run_telegram"]
+__all__ = ["build_application", "run_telegram", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +70,10 @@ def build_application(
         )
         services = Services.build(settings, channel, clock=clock, transport=transport)
         app.bot_data["services"] = services
+        if settings.health_port is not None:
+            app.bot_data["health"] = HealthServer(
+                services.metrics, services.health, settings.health_host, settings.health_port
+            ).start()
         app.bot_data["pages"] = Fetcher(
             timeout=settings.telegram.page_timeout,
             max_bytes=settings.telegram.page_max_bytes,
@@ -93,6 +101,9 @@ def build_application(
         services: Services | None = app.bot_data.get("services")
         if services is not None:
             await services.aclose()
+        health: HealthServer | None = app.bot_data.get("health")
+        if health is not None:
+            health.stop()
         pages: Fetcher | None = app.bot_data.get("pages")
         if pages is not None:
             await pages.aclose()
@@ -115,14 +126,65 @@ def build_application(
     return app
 
 
+async def _take_the_lead(app: Application, leader: LeaderLock, poll_timeout: int) -> bool:  # type: ignore[type-arg]
+    """Start receiving updates if no other worker does; True once this worker leads."""
+    if leader.held:
+        return True
+    if not await asyncio.to_thread(leader.try_acquire):
+        return False
+    assert app.updater is not None
+    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
+    log.info("this worker receives Telegram updates (leader)")
+    return True
+
+
+async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+    """Run the bot until `stop` is set: jobs and sending always; receiving updates only in the
+    one worker that holds the leader lock (the others keep trying, to take over a dead one)."""
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    services: Services = app.bot_data["services"]
+    leader = LeaderLock(services.db.engine)
+    await app.start()
+    try:
+        if not await _take_the_lead(app, leader, settings.telegram.poll_timeout):
+            log.info("another worker receives Telegram updates; this one runs jobs and sends")
+
+            async def retry(_: CallbackContext) -> None:  # type: ignore[type-arg]
+                if await _take_the_lead(app, leader, settings.telegram.poll_timeout):
+                    for job in app.job_queue.get_jobs_by_name("leader"):  # type: ignore[union-attr]
+                        job.schedule_removal()
+
+            assert app.job_queue is not None
+            app.job_queue.run_repeating(retry, interval=15, first=15, name="leader")
+        await stop.wait()
+    finally:
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+        await asyncio.to_thread(leader.release)
+
+
 def run_telegram(
     settings: Settings, *, webhook: str | None = None, listen: str = "0.0.0.0", port: int = 8443
 ) -> int:
     app = build_application(settings)
-    if webhook:
+    if webhook:  # one process receives the webhook; PTB runs it
         app.run_webhook(
             listen=listen, port=port, webhook_url=webhook, allowed_updates=Update.ALL_TYPES
         )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.telegram.poll_timeout)
+        return 0
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(app, settings, stop)
+
+    asyncio.run(main())
     return 0
