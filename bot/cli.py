@@ -228,8 +228,9 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     except ValueError as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 2
-    if logging.getLogger().level > logging.DEBUG:  # a line per HTTP request is noise
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    if logging.getLogger().level > logging.DEBUG:  # a line per request or job pass is noise
+        for noisy in ("httpx", "apscheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command in {"demo", "summarize", "extract"} and not args.log_level:
         logging.getLogger().setLevel(logging.WARNING)
     try:

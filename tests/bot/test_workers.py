@@ -1,0 +1,115 @@
+"""Several worker processes on one PostgreSQL database: every message goes out exactly once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from bot.store import Chat, Outbox, OutboxStatus, open_database
+from tests.fakes.botapi import FakeBotApi
+
+REPO = Path(__file__).resolve().parents[2]
+CHATS, PER_CHAT = 40, 5
+
+
+@pytest.fixture
+def pg_schema_url(postgres_url: str) -> Iterator[str]:
+    schema = f"w_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_url)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    yield f"{postgres_url}?options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+def start_worker(
+    name: str, url: str, fake: FakeBotApi, config: Path, log: Path
+) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": fake.token,
+        "TELEGRAM_API_BASE_URL": fake.base_url,
+        "NEWSBOT_DATABASE_URL": url,
+        "NEWSBOT_CONFIG": str(config),
+        "NEWSBOT_WORKER_NAME": name,
+    }
+    with log.open("wb") as stderr:  # the child keeps its own copy of the file
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "--role", "deliver"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+
+
+def test_two_workers_send_every_message_exactly_once(pg_schema_url: str, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    db = open_database(pg_schema_url)
+    expected = []
+    with db.session() as session:
+        for chat_id in range(1, CHATS + 2):
+            claim = {}
+            if chat_id == CHATS + 1:  # held by a worker that is still alive elsewhere
+                claim = {"claimed_by": "elsewhere", "claimed_until": now + timedelta(hours=1)}
+            if chat_id == 1:  # left behind by a worker that died: the lease ran out
+                claim = {"claimed_by": "dead", "claimed_until": now - timedelta(minutes=1)}
+            session.add(Chat(id=chat_id, created_at=now, **claim))
+        session.flush()
+        for n in range(PER_CHAT):
+            for chat_id in range(1, CHATS + 2):
+                text = f"message {n} for chat {chat_id}"
+                if chat_id <= CHATS:
+                    expected.append(text)
+                session.add(
+                    Outbox(chat_id=chat_id, kind="alert", text=text, not_before=now, created_at=now)
+                )
+    config = tmp_path / "newsbot.toml"
+    config.write_text(
+        "[schedule]\npoll_interval = 0\ndigest_interval = 0\ndeliver_interval = 0.1\n"
+        "[delivery]\nprivate_per_second = 5\noverall_per_second = 1000\n"
+        "chats_per_pass = 4\nbatch = 20\n",
+        encoding="utf-8",
+    )
+    with FakeBotApi() as fake:
+        for chat_id in range(1, CHATS + 2):
+            fake.add_chat(chat_id, "private", title=f"user {chat_id}")
+        logs = [tmp_path / "w1.log", tmp_path / "w2.log"]
+        workers = [
+            start_worker(name, pg_schema_url, fake, config, log)
+            for name, log in zip(("w1", "w2"), logs, strict=True)
+        ]
+        try:
+            fake.wait_for_sent(len(expected), timeout=90)
+        finally:
+            for worker in workers:
+                worker.terminate()
+            for worker in workers:
+                worker.wait(timeout=30)
+        sent = [m["text"] for m in fake.sent()]
+
+    assert Counter(sent) == Counter(expected)  # all of them, none twice
+    with db.session() as session:
+        rows = session.scalars(select(Outbox)).all()
+        by = {r.sent_by for r in rows if r.status == OutboxStatus.SENT}
+        held = [r for r in rows if r.chat_id == CHATS + 1]
+    db.dispose()
+    assert by == {"w1", "w2"}  # both workers took part
+    assert {r.status for r in held} == {OutboxStatus.PENDING}  # a live claim is respected
+    texts = [log.read_text(encoding="utf-8") for log in logs]
+    leaders = sum("receives Telegram updates (leader)" in t for t in texts)
+    followers = sum("another worker receives Telegram updates" in t for t in texts)
+    assert (leaders, followers) == (1, 1)  # one getUpdates caller at a time
+    assert all(fake.token not in t for t in texts)  # and the token is in no log line
