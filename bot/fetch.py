@@ -12,6 +12,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -48,7 +49,16 @@ class UnsafeURL(ValueError):
     """A URL a user gave us that we will not fetch; the message says why."""
 
 
-async def check_public_url(url: str) -> None:
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses a host name resolves to, as the connection will resolve it."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+async def check_public_url(url: str, resolve: Resolver = system_resolver) -> None:
     """Refuse what a user must not make us fetch: other schemes, and hosts that are (or resolve
     to) private, loopback, link-local or otherwise non-public addresses."""
     parts = urlparse(url)
@@ -57,15 +67,13 @@ async def check_public_url(url: str) -> None:
     if not parts.hostname:
         raise UnsafeURL("that link has no host name")
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            parts.hostname,
-            parts.port or (443 if parts.scheme == "https" else 80),
-            type=socket.SOCK_STREAM,
+        addresses = await resolve(
+            parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
         )
     except OSError as exc:
         raise UnsafeURL(f"cannot resolve {parts.hostname}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
+    for value in addresses:
+        address = ipaddress.ip_address(value)
         if not address.is_global or address.is_multicast:
             raise UnsafeURL(f"{parts.hostname} is not a public address")
 
@@ -89,8 +97,10 @@ class Fetcher:
         max_bytes: int = 5_000_000,
         user_agent: str = "newsbot",
         transport: httpx.AsyncBaseTransport | None = None,
+        resolve: Resolver = system_resolver,
     ) -> None:
         self.max_bytes = max_bytes
+        self.resolve = resolve
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             follow_redirects=True,
@@ -148,7 +158,7 @@ class Fetcher:
         for _ in range(6):
             if not allow_private:
                 try:
-                    await check_public_url(url)
+                    await check_public_url(url, self.resolve)
                 except UnsafeURL as exc:
                     return FetchResult(url, error=str(exc))
             try:

@@ -227,56 +227,60 @@ class OutboxWorker:
         return outcome
 
     def _record(self, message: OutgoingMessage, outcome: SendOutcome) -> None:
+        """Write down what the channel answered; retried on a lost connection, since a send
+        that is not recorded would be sent again."""
+        self.db.run(lambda session: self._apply(session, message, outcome))
+
+    def _apply(self, session: Session, message: OutgoingMessage, outcome: SendOutcome) -> None:
         now = self.clock.now()
-        with self.db.session() as session:
-            row = session.get(Outbox, message.outbox_id)
-            if row is None:
-                return
-            row.attempts += 1
-            if isinstance(outcome, Sent):
-                row.status = OutboxStatus.SENT
-                row.sent_at = now
-                row.sent_by = self.worker
-                if self.metrics is not None:
-                    self.metrics.sent(row.kind)
-                row.message_id = outcome.message_id
-                row.last_error = None
-                log.info("outbox %s chat %s: sent", row.id, row.chat_id)
-            elif isinstance(outcome, Retry):
-                row.last_error = outcome.reason
-                if self.metrics is not None:
-                    self.metrics.retry("429" if outcome.chat_wide else "error")
-                when = now + timedelta(seconds=outcome.after)
-                if outcome.chat_wide:
-                    session.execute(
-                        update(Outbox)
-                        .where(
-                            Outbox.chat_id == row.chat_id,
-                            Outbox.status == OutboxStatus.PENDING,
-                            Outbox.not_before < when,
-                        )
-                        .values(not_before=when)
+        row = session.get(Outbox, message.outbox_id)
+        if row is None:
+            return
+        row.attempts += 1
+        if isinstance(outcome, Sent):
+            row.status = OutboxStatus.SENT
+            row.sent_at = now
+            row.sent_by = self.worker
+            if self.metrics is not None:
+                self.metrics.sent(row.kind)
+            row.message_id = outcome.message_id
+            row.last_error = None
+            log.info("outbox %s chat %s: sent", row.id, row.chat_id)
+        elif isinstance(outcome, Retry):
+            row.last_error = outcome.reason
+            if self.metrics is not None:
+                self.metrics.retry("429" if outcome.chat_wide else "error")
+            when = now + timedelta(seconds=outcome.after)
+            if outcome.chat_wide:
+                session.execute(
+                    update(Outbox)
+                    .where(
+                        Outbox.chat_id == row.chat_id,
+                        Outbox.status == OutboxStatus.PENDING,
+                        Outbox.not_before < when,
                     )
-                row.not_before = when
-                log.warning(
-                    "outbox %s chat %s: retry in %.0fs (%s)",
-                    row.id,
-                    row.chat_id,
-                    outcome.after,
-                    outcome.reason,
+                    .values(not_before=when)
                 )
-            elif isinstance(outcome, Rejected):
-                row.status = OutboxStatus.FAILED
-                row.last_error = outcome.reason
-                log.error("outbox %s chat %s: rejected: %s", row.id, row.chat_id, outcome.reason)
-            elif isinstance(outcome, ChatGone) and _topic_gone(message, outcome):
-                _close_topic(session, row, outcome.reason, now)
-            elif isinstance(outcome, ChatGone):
-                _deactivate(session, row.chat_id, outcome.reason)
-                if self.metrics is not None:
-                    self.metrics.chat_gone()
-            elif isinstance(outcome, Migrated):
-                _migrate(session, row.chat_id, outcome.new_chat_id)
+            row.not_before = when
+            log.warning(
+                "outbox %s chat %s: retry in %.0fs (%s)",
+                row.id,
+                row.chat_id,
+                outcome.after,
+                outcome.reason,
+            )
+        elif isinstance(outcome, Rejected):
+            row.status = OutboxStatus.FAILED
+            row.last_error = outcome.reason
+            log.error("outbox %s chat %s: rejected: %s", row.id, row.chat_id, outcome.reason)
+        elif isinstance(outcome, ChatGone) and _topic_gone(message, outcome):
+            _close_topic(session, row, outcome.reason, now)
+        elif isinstance(outcome, ChatGone):
+            _deactivate(session, row.chat_id, outcome.reason)
+            if self.metrics is not None:
+                self.metrics.chat_gone()
+        elif isinstance(outcome, Migrated):
+            _migrate(session, row.chat_id, outcome.new_chat_id)
 
 
 TOPIC_MARKERS = ("topic_closed", "topic_deleted", "message thread not found")

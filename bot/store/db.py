@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["Database", "LeaderLock", "migrate", "open_database"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -76,8 +78,34 @@ class Database:
         with self._sessions.begin() as session:
             yield session
 
+    def run(self, work: Callable[[Session], T], *, attempts: int = 3) -> T:
+        """`work` in one transaction, run again when the database failed in a way that a new
+        try can fix: a lost connection, a serialization failure, a deadlock, a busy SQLite.
+        Anything else propagates at once; the last failure propagates too (never swallowed)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except DBAPIError as exc:
+                if attempt == attempts or not retryable(exc):
+                    raise
+                log.warning("database error, trying again (%d/%d): %s", attempt, attempts, exc.orig)
+        raise AssertionError("unreachable")
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+RETRY_SQLSTATES = {"40001", "40P01", "57P01", "08006", "08003"}
+
+
+def retryable(exc: DBAPIError) -> bool:
+    """Errors a second try may not meet: connection lost, serialization or deadlock, busy."""
+    if exc.connection_invalidated:
+        return True
+    if getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES:
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:

@@ -6,6 +6,7 @@ import gzip
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.fetch import Fetcher, UnsafeURL, check_public_url
@@ -134,3 +135,32 @@ async def test_public_fetch_caps_the_page_size(feed_server: FeedServer) -> None:
     result = await fetcher.fetch_public(url, allow_private=True)
     await fetcher.aclose()
     assert not result.ok and "larger than" in (result.error or "")
+
+
+async def test_a_public_link_that_redirects_inward_is_refused_at_the_redirect() -> None:
+    """Each hop is checked: public.example answers 302 to internal.example, a name that
+    resolves to 10.0.0.5; the second request is never made."""
+    seen: list[str] = []
+
+    def serve(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.host == "public.example":
+            return httpx.Response(302, headers={"location": "http://internal.example/admin"})
+        return httpx.Response(200, text="secret")
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return {"public.example": ["93.184.216.34"], "internal.example": ["10.0.0.5"]}[host]
+
+    fetcher = Fetcher(transport=httpx.MockTransport(serve), resolve=resolve)
+    result = await fetcher.fetch_public("http://public.example/story")
+    await fetcher.aclose()
+    assert result.error == "internal.example is not a public address"
+    assert seen == ["http://public.example/story"]
+
+
+async def test_a_name_that_resolves_to_loopback_is_refused() -> None:
+    async def resolve(host: str, port: int) -> list[str]:
+        return ["93.184.216.34", "127.0.0.1"]  # one bad address is enough to refuse
+
+    with pytest.raises(UnsafeURL, match="not a public address"):
+        await check_public_url("https://rebind.example/", resolve)

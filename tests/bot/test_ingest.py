@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from html import escape
 
 import pytest
 from sqlalchemy import func, select
@@ -285,3 +286,51 @@ async def test_story_index_survives_a_restart(
     cleanup.append(second)
     [report] = await second.pipeline.poll([2])
     assert (report.new_stories, report.joined) == (0, 1)
+
+
+async def test_a_hanging_site_does_not_hold_up_the_other_feeds(
+    database_url, feed_server: FeedServer, clock, tmp_path, cleanup
+) -> None:
+    import asyncio
+    import threading
+
+    release = threading.Event()
+    hanging = feed_server.route("/hang.xml", Route(make_feed([]), block=release))
+    good = feed_server.route("/good.xml", Route(make_feed([entry("g1", "Budget", BUDGET)])))
+    services = services_for(database_url, [hanging, good], clock, tmp_path)
+    cleanup.append(services)
+    slow = asyncio.create_task(services.pipeline.poll_feed(1))
+    [report] = await asyncio.wait_for(services.pipeline.poll([2]), timeout=15)
+    assert report.outcome == "new" and not slow.done()  # stored while the other still waits
+    release.set()
+    assert (await slow).outcome == "unchanged"
+
+
+async def test_entries_without_link_or_date_are_still_news(
+    database_url, feed_server: FeedServer, clock, tmp_path, cleanup
+) -> None:
+    body = "".join(f"<p>{p}</p>" for p in BUDGET)
+    doc = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Bare</title>"
+        f"<item><title>Budget approved</title><description>{escape(body)}</description></item>"
+        "</channel></rss>"
+    ).encode()
+    url = feed_server.route("/bare.xml", Route(doc))
+    services = services_for(database_url, [url], clock, tmp_path)
+    cleanup.append(services)
+    with services.db.session() as session:
+        chat = ensure_chat(session, 42, clock.now(), services.settings)
+        subscribe(session, chat, "budget", clock.now(), services.settings)
+    [report] = await services.pipeline.poll_all()
+    assert (report.new_articles, report.alerts) == (1, 1)
+    [again] = await services.pipeline.poll_all()
+    assert again.new_articles == 0  # its guid is derived from its content, stably
+
+
+async def test_a_404_feed_is_a_failure_with_its_reason(
+    database_url, feed_server: FeedServer, clock, tmp_path, cleanup
+) -> None:
+    services = services_for(database_url, [feed_server.url("/gone.xml")], clock, tmp_path)
+    cleanup.append(services)
+    [report] = await services.pipeline.poll_all()
+    assert (report.outcome, report.error) == ("failed", "HTTP 404")

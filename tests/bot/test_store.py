@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.store import Base, Database, migrate
+
+NOW = datetime(2025, 12, 21, 15, 0, tzinfo=UTC)
 
 
 def test_migrations_create_every_table(db: Database) -> None:
@@ -55,3 +60,50 @@ def test_upgrading_a_database_that_holds_data_keeps_it(database_url: str) -> Non
         row = connection.execute(text("SELECT min_sources, frequency FROM subscriptions")).one()
     engine.dispose()
     assert tuple(row) == (1, "instant")
+
+
+def test_lost_connection_is_retried(database_url: str) -> None:
+    """The first try loses its connection (PostgreSQL ends the backend, as a restart would);
+    the second succeeds. On SQLite a locked database is the retryable failure."""
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import OperationalError
+
+    from bot.store import Chat, open_database
+
+    db = open_database(database_url)
+    tries: list[int] = []
+
+    def work(session):  # type: ignore[no-untyped-def]
+        tries.append(1)
+        if len(tries) == 1:
+            if db.engine.dialect.name == "postgresql":
+                session.execute(sql("SELECT pg_terminate_backend(pg_backend_pid())"))
+            else:
+                raise OperationalError("INSERT", {}, Exception("database is locked"))
+        session.add(Chat(id=5, created_at=NOW))
+        return "done"
+
+    assert db.run(work) == "done"
+    assert len(tries) == 2
+    with db.session() as session:
+        assert session.get(Chat, 5) is not None
+    db.dispose()
+
+
+def test_other_database_errors_are_never_swallowed(db: Database) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.store import Chat
+
+    tries: list[int] = []
+
+    def work(session):  # type: ignore[no-untyped-def]
+        tries.append(1)
+        session.add(Chat(id=7, created_at=NOW))
+        session.flush()
+        session.add(Chat(id=7, created_at=NOW))
+        session.flush()
+
+    with pytest.raises(IntegrityError):
+        db.run(work)
+    assert len(tries) == 1
