@@ -125,3 +125,31 @@ def test_empty_scheduled_digest_is_skipped_but_the_schedule_moves_on(db: Databas
         chat = session.get(Chat, 1)
         assert chat is not None
         assert chat.next_digest_at == datetime(2025, 12, 23, 8, 0, tzinfo=UTC)
+
+
+def test_weekly_query_reaches_the_digest_once_a_week(db: Database) -> None:
+    from bot.store import Subscription
+
+    make_chat(db, 1, "UTC", "08:00")
+    story = add_story(db, "Ceasefire agreed", NOW + timedelta(hours=1), ["A"])
+    with db.session() as session:
+        sub = Subscription(chat_id=1, query="ceasefire", created_at=NOW, frequency="weekly")
+        session.add(sub)
+        session.flush()
+        session.add(
+            Alert(
+                chat_id=1,
+                story_id=story,
+                subscription_id=sub.id,
+                instant=False,
+                created_at=NOW + timedelta(hours=1),
+            )
+        )
+    settings = DigestSettings(top_stories=0)
+    queue_due_digests(db, datetime(2025, 12, 22, 8, 0, tzinfo=UTC), settings)
+    assert digests(db) == []  # nothing else to say, and the week is not over
+    for day in range(23, 30):
+        queue_due_digests(db, datetime(2025, 12, day, 8, 0, tzinfo=UTC), settings)
+    [weekly] = digests(db)
+    assert "Your alerts" in weekly.text and "Ceasefire agreed" in weekly.text
+    assert weekly.created_at == datetime(2025, 12, 29, 8, 0, tzinfo=UTC)  # a full week on
