@@ -15,6 +15,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -96,12 +97,12 @@ class SubscriptionIndex:
     def match(self, doc: Document) -> list[ChatMatch]:
         """Every matching subscription; `queue_alerts` picks one per chat among the unmuted."""
         found: list[ChatMatch] = []
-        for m in sorted(self._index.match(doc), key=lambda m: m.key):
-            owner = self._owners.get(m.key)
+        for m in sorted(self._index.match(doc), key=lambda m: cast(int, m.key)):
+            owner = self._owners.get(cast(int, m.key))
             if owner is None:
                 continue
             where = tuple(sorted(set(_where_values(m.where))))
-            found.append(ChatMatch(owner[0], m.key, owner[1], tuple(m.terms), where))
+            found.append(ChatMatch(owner[0], cast(int, m.key), owner[1], tuple(m.terms), where))
         return found
 
     def __len__(self) -> int:

@@ -122,9 +122,9 @@ async def _replay(
     alerts = await services.outbox.drain()
 
     with services.db.session() as session:
-        chat = session.get(Chat, demo.chat_id)
-        assert chat is not None and chat.next_digest_at is not None
-        digest_at = chat.next_digest_at
+        demo_chat = session.get(Chat, demo.chat_id)
+        assert demo_chat is not None and demo_chat.next_digest_at is not None
+        digest_at = demo_chat.next_digest_at
     clock.set(digest_at)
     _heading(
         out, f"4. The digest at the chat's local time ({demo.timezone}, {digest_at:%H:%M} UTC)"

@@ -60,8 +60,9 @@ def _matched(
     """The chat's matched stories for this digest: since the last digest for instant and daily
     queries; for a weekly query, the week's matches once a week has passed."""
     weekly = Subscription.frequency == "weekly"
-    rows = list(
-        session.execute(
+    rows: list[tuple[Story, str | None]] = [
+        (story, query)
+        for story, query in session.execute(
             select(Story, Subscription.query)
             .join(Alert, Alert.story_id == Story.id)
             .outerjoin(Subscription, Subscription.id == Alert.subscription_id)
@@ -70,8 +71,8 @@ def _matched(
                 Alert.created_at > since,
                 or_(Subscription.id.is_(None), ~weekly),
             )
-        ).all()
-    )
+        )
+    ]
     for sub in session.scalars(select(Subscription).where(Subscription.chat_id == chat.id, weekly)):
         start = sub.last_weekly_at or sub.created_at
         if now - start < timedelta(days=7):

@@ -742,8 +742,8 @@ def html_to_text(fragment: str) -> str:
     are already the text the publisher chose; use `extract_html` for whole pages.
     """
     if "<" not in fragment:
-        paragraphs = re.split(r"\n\s*\n", html_lib.unescape(fragment))
-        return "\n\n".join(p for p in (" ".join(p.split()) for p in paragraphs) if p)
+        blocks = re.split(r"\n\s*\n", html_lib.unescape(fragment))
+        return "\n\n".join(p for p in (" ".join(b.split()) for b in blocks) if p)
     parser = lxml_html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
     try:
         root = lxml_html.document_fromstring(

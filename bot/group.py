@@ -98,7 +98,8 @@ def _identity(value: int) -> int:
 @cache
 def _permutations() -> np.ndarray:
     """The permutation parameters, generated once (datasketch would redo it per MinHash)."""
-    return MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
+    permutations: np.ndarray = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
+    return permutations
 
 
 def _signature(hashes: list[int]) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 
 import httpx
 from telegram import BotCommand, Update
@@ -85,7 +86,10 @@ def build_application(
         for spec in service_jobs(services):
             run = guarded(spec)
 
-            async def job(_: CallbackContext, run=run) -> None:  # type: ignore[type-arg]
+            async def job(
+                _: CallbackContext,  # type: ignore[type-arg]
+                run: Callable[[], Awaitable[None]] = run,
+            ) -> None:
                 await run()
 
             app.job_queue.run_repeating(

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 from html import escape
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -81,7 +81,7 @@ INTRO = (
 
 
 def services_of(context: Context) -> Services:
-    return context.application.bot_data["services"]
+    return cast(Services, context.application.bot_data["services"])
 
 
 async def in_db(context: Context, work: Callable[[Session], T]) -> T:
@@ -737,8 +737,8 @@ async def on_button(update: Update, context: Context) -> None:
         removed = await in_db(context, drop)
         await query.answer("Stopped." if removed else "That query is already gone.")
         if removed:
-            await query.message.reply_text(
-                f"Stopped: <code>{escape(removed)}</code>", parse_mode=ParseMode.HTML
+            await context.bot.send_message(
+                chat_id, f"Stopped: <code>{escape(removed)}</code>", parse_mode=ParseMode.HTML
             )
         return
 
@@ -749,6 +749,8 @@ async def on_button(update: Update, context: Context) -> None:
             await query.answer("I don't know that button.")
             return
 
+        span_days: int = days
+
         def mute_source(session: Session) -> str | None:
             feed = session.get(Feed, int(feed_id))
             if feed is None:
@@ -758,7 +760,7 @@ async def on_button(update: Update, context: Context) -> None:
                     SourceMute.chat_id == chat_id, SourceMute.feed_id == feed.id
                 )
             ) or SourceMute(chat_id=chat_id, feed_id=feed.id, until=now)
-            mute.until = now + timedelta(days=days)
+            mute.until = now + timedelta(days=span_days)
             session.add(mute)
             return feed.display_name
 
