@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ __all__ = [
     "Options",
     "Subscribed",
     "ensure_chat",
+    "number",
     "parse_clock",
     "parse_timezone",
     "set_digest_time",
@@ -37,6 +39,15 @@ __all__ = [
 
 class ChatError(ValueError):
     """A request about a chat that cannot be done; the message is for the user."""
+
+
+def number(text: str, digits: int = 9) -> int | None:
+    """`text` as a small whole number, or None. Only ASCII digits: `"²".isdigit()` is true,
+    and a thousand-digit number would overflow a database column."""
+    text = text.strip()
+    if not text or len(text) > digits or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -75,9 +86,10 @@ def split_options(text: str) -> tuple[str, Options]:
             if not value and i + 1 < len(words):
                 i += 1
                 value = words[i]
-            if not value.isdigit() or not 1 <= int(value) <= 10:
+            count = number(value, 2)
+            if count is None or not 1 <= count <= 10:
                 raise ChatError(f"--min-sources takes a number from 1 to 10. {OPTIONS_HELP}")
-            min_sources = int(value)
+            min_sources = count
         else:
             raise ChatError(f"Unknown option {words[i]}. {OPTIONS_HELP}")
         i += 1
@@ -179,8 +191,9 @@ def unsubscribe(session: Session, chat: Chat, key: str) -> str | None:
     )
     key = " ".join(key.split())
     target = None
-    if key.isdigit() and 1 <= int(key) <= len(subs):
-        target = subs[int(key) - 1]
+    position = number(key)
+    if position is not None and 1 <= position <= len(subs):
+        target = subs[position - 1]
     else:
         target = next((s for s in subs if s.query.casefold() == key.casefold()), None)
     if target is None:
@@ -196,21 +209,27 @@ def parse_timezone(text: str) -> str:
     if candidate and candidate[0] in "+-":
         sign = 1 if candidate[0] == "+" else -1
         hours, _, minutes = candidate[1:].partition(":")
-        if hours.isdigit() and (not minutes or minutes.isdigit()):
-            h, m = int(hours), int(minutes or 0)
-            if m == 0 and h <= 14:
-                # IANA's Etc/GMT zones count the other way round: Etc/GMT-2 is UTC+2.
-                return "UTC" if h == 0 else f"Etc/GMT{'-' if sign > 0 else '+'}{h}"
-        raise ChatError(f"{text!r} is not a whole-hour UTC offset; try +2 or an IANA name")
+        h, m = number(hours, 2), number(minutes or "0", 2)
+        if h is not None and m == 0 and h <= 14:
+            # IANA's Etc/GMT zones count the other way round: Etc/GMT-2 is UTC+2.
+            return "UTC" if h == 0 else f"Etc/GMT{'-' if sign > 0 else '+'}{h}"
+        shown = value if len(value) <= 20 else value[:20] + "…"
+        raise ChatError(f"{shown!r} is not a whole-hour UTC offset; try +2 or an IANA name")
     if value.upper() in {"UTC", "GMT", "Z"}:
         return "UTC"
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    if value not in _zone_names():
+        shown = value if len(value) <= 40 else value[:40] + "…"
         raise ChatError(
-            f"Unknown time zone {text!r}. Use an IANA name like Europe/Berlin or an offset like +2."
-        ) from exc
+            f"Unknown time zone {shown!r}. "
+            "Use an IANA name like Europe/Berlin or an offset like +2."
+        )
     return value
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> frozenset[str]:
+    """The IANA names zoneinfo knows (a name, not a folder of them such as "America")."""
+    return frozenset(available_timezones())
 
 
 def set_timezone(chat: Chat, text: str, now: datetime) -> str:
@@ -223,9 +242,10 @@ def parse_clock(text: str, example: str = "/digesttime 07:30") -> str:
     """`7:30`, `07:30` → "07:30"; anything else is a ChatError with an example."""
     value = text.strip()
     hours, sep, minutes = value.partition(":")
-    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
-        raise ChatError(f"{text!r} is not a time; use HH:MM, for example {example}")
-    h, m = int(hours), int(minutes)
+    h, m = number(hours, 2), number(minutes, 2)
+    if not sep or h is None or m is None or len(minutes) != 2:
+        shown = value if len(value) <= 20 else value[:20] + "…"
+        raise ChatError(f"{shown!r} is not a time; use HH:MM, for example {example}")
     if not (0 <= h <= 23 and 0 <= m <= 59):
         raise ChatError(f"{text!r} is not a time of day; use 00:00 to 23:59")
     return f"{h:02d}:{m:02d}"

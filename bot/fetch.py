@@ -61,21 +61,34 @@ async def system_resolver(host: str, port: int) -> list[str]:
 async def check_public_url(url: str, resolve: Resolver = system_resolver) -> None:
     """Refuse what a user must not make us fetch: other schemes, and hosts that are (or resolve
     to) private, loopback, link-local or otherwise non-public addresses."""
-    parts = urlparse(url)
+    try:
+        parts = urlparse(url)
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeURL("that is not a valid link") from exc
     if parts.scheme not in {"http", "https"}:
         raise UnsafeURL("only http and https links can be summarized")
     if not parts.hostname:
         raise UnsafeURL("that link has no host name")
     try:
-        addresses = await resolve(
-            parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
-        )
+        addresses = await resolve(parts.hostname, port or (443 if parts.scheme == "https" else 80))
     except OSError as exc:
         raise UnsafeURL(f"cannot resolve {parts.hostname}") from exc
     for value in addresses:
         address = ipaddress.ip_address(value)
         if not address.is_global or address.is_multicast:
             raise UnsafeURL(f"{parts.hostname} is not a public address")
+
+
+def _valid_http_url(url: str) -> bool:
+    """http(s), a host, a port in range, and nothing httpx would refuse."""
+    try:
+        parts = urlparse(url)
+        port = parts.port
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):
+        return False
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and port != 0
 
 
 def is_local(url: str) -> bool:
@@ -117,6 +130,8 @@ class Fetcher:
     ) -> FetchResult:
         if is_local(url):
             return await asyncio.to_thread(self._read_file, url)
+        if not _valid_http_url(url):
+            return FetchResult(url, error="not a valid http(s) URL")
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -156,6 +171,8 @@ class Fetcher:
         """Fetch a user-given URL, checking the target of every redirect hop before following it,
         so a public link cannot bounce us to an internal address."""
         for _ in range(6):
+            if not _valid_http_url(url):
+                return FetchResult(url, error="that is not a valid http(s) link")
             if not allow_private:
                 try:
                     await check_public_url(url, self.resolve)

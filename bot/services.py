@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, SystemClock
@@ -24,11 +24,24 @@ from bot.fetch import Fetcher
 from bot.ingest import Pipeline, PollReport, sync_feeds
 from bot.metrics import Metrics, refresh_gauges
 from bot.settings import Settings
-from bot.store import Database, open_database
+from bot.store import Chat, Database, Feed, open_database
 
-__all__ = ["Services"]
+__all__ = ["Services", "release_claims"]
 
 log = logging.getLogger(__name__)
+
+
+def release_claims(db: Database, worker: str) -> None:
+    """A worker starting under a name that holds claims is that worker restarted: its old
+    claims are dead, so it takes them back at once instead of waiting for the leases (give
+    workers stable names, e.g. `NEWSBOT_WORKER_NAME=deliver-1`, to benefit)."""
+    with db.session() as session:
+        for table in (Chat, Feed):
+            session.execute(
+                update(table)
+                .where(table.claimed_by == worker)
+                .values(claimed_by=None, claimed_until=None)
+            )
 
 
 @dataclass
@@ -76,6 +89,7 @@ class Services:
             worker=worker,
             metrics=metrics,
         )
+        release_claims(db, worker)
         return cls(settings, clock, db, fetcher, pipeline, outbox, metrics)
 
     async def poll_due(self) -> list[PollReport]:

@@ -31,6 +31,7 @@ from bot.alerts import recent_matches
 from bot.chats import (
     ChatError,
     ensure_chat,
+    number,
     set_digest_time,
     set_quiet_hours,
     set_timezone,
@@ -101,6 +102,13 @@ def argument(update: Update) -> str:
     text = (message.text or message.caption or "") if message else ""
     parts = text.split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
+
+
+def echo(text: str, limit: int = 60) -> str:
+    """User text quoted back, escaped and cut short: a reply must never exceed Telegram's
+    limit because someone typed four thousand characters."""
+    text = " ".join(text.split())
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> Message:
@@ -339,7 +347,7 @@ async def cmd_unsubscribe(update: Update, context: Context) -> None:
 
     removed = await in_db(context, work)
     if removed is None:
-        await reply(update, f"No query {escape(key)!s} here. /list shows them with their numbers.")
+        await reply(update, f"No query {echo(key)} here. /list shows them with their numbers.")
     else:
         await reply(update, f"Stopped: <code>{escape(removed)}</code>")
 
@@ -513,8 +521,8 @@ async def cmd_settings(update: Update, context: Context) -> None:
 
 async def cmd_latest(update: Update, context: Context) -> None:
     services = services_of(context)
-    wanted = argument(update) or "5"
-    if not wanted.isdigit() or not 1 <= int(wanted) <= services.settings.telegram.latest_max:
+    wanted = number(argument(update) or "5")
+    if wanted is None or not 1 <= wanted <= services.settings.telegram.latest_max:
         await reply(
             update,
             f"How many? A number from 1 to {services.settings.telegram.latest_max}, "
@@ -524,7 +532,7 @@ async def cmd_latest(update: Update, context: Context) -> None:
 
     def work(session: Session) -> list[DigestItem]:
         stories = session.scalars(
-            select(Story).order_by(Story.created_at.desc(), Story.id.desc()).limit(int(wanted))
+            select(Story).order_by(Story.created_at.desc(), Story.id.desc()).limit(wanted)
         ).all()
         items = []
         for story in stories:
@@ -663,13 +671,14 @@ async def cmd_removefeed(update: Update, context: Context) -> None:
         return
 
     def work(session: Session) -> str:
+        feed_id = number(key)
         feed = (
-            session.get(Feed, int(key))
-            if key.isdigit()
+            session.get(Feed, feed_id)
+            if feed_id is not None
             else session.scalar(select(Feed).where(Feed.url == key))
         )
         if feed is None:
-            return f"No feed {escape(key)}. /feeds lists them."
+            return f"No feed {echo(key)}. /feeds lists them."
         feed.active = False
         return f"⏹ Stopped polling {escape(feed.display_name)}. Its stories stay."
 
@@ -725,10 +734,10 @@ async def on_button(update: Update, context: Context) -> None:
     now = services.clock.now()
     kind, _, rest = data.partition(":")
 
-    if kind == "unsub" and rest.isdigit():
+    if kind == "unsub" and number(rest) is not None:
 
         def drop(session: Session) -> str | None:
-            sub = session.get(Subscription, int(rest))
+            sub = session.get(Subscription, number(rest))
             if sub is None or sub.chat_id != chat_id:
                 return None
             session.delete(sub)
@@ -745,14 +754,14 @@ async def on_button(update: Update, context: Context) -> None:
     if kind == "msrc":
         feed_id, _, span = rest.partition(":")
         days = {"1d": 1, "7d": 7}.get(span)
-        if not feed_id.isdigit() or days is None:
+        if number(feed_id) is None or days is None:
             await query.answer("I don't know that button.")
             return
 
         span_days: int = days
 
         def mute_source(session: Session) -> str | None:
-            feed = session.get(Feed, int(feed_id))
+            feed = session.get(Feed, number(feed_id))
             if feed is None:
                 return None
             mute = session.scalar(
@@ -773,12 +782,12 @@ async def on_button(update: Update, context: Context) -> None:
     if kind == "mute":
         sub_id, _, span = rest.partition(":")
         days = {"1d": 1, "7d": 7}.get(span)
-        if not sub_id.isdigit() or days is None:
+        if number(sub_id) is None or days is None:
             await query.answer("I don't know that button.")
             return
 
         def mute(session: Session) -> str | None:
-            sub = session.get(Subscription, int(sub_id))
+            sub = session.get(Subscription, number(sub_id))
             if sub is None or sub.chat_id != chat_id:
                 return None
             sub.muted_until = now + timedelta(days=days)
@@ -846,7 +855,7 @@ async def on_unknown(update: Update, context: Context) -> None:
     command, _, target = word.partition("@")
     if chat.type != ChatType.PRIVATE and target.lower() != (context.bot.username or "").lower():
         return  # a command for another bot in the group
-    await reply(update, f"I don't know {escape(command)}. /help lists what I can do.")
+    await reply(update, f"I don't know {echo(command)}. /help lists what I can do.")
 
 
 async def on_text(update: Update, context: Context) -> None:

@@ -164,3 +164,11 @@ async def test_a_name_that_resolves_to_loopback_is_refused() -> None:
 
     with pytest.raises(UnsafeURL, match="not a public address"):
         await check_public_url("https://rebind.example/", resolve)
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/", "http://\x00/"])
+async def test_malformed_urls_are_an_error_outcome_not_an_exception(url: str) -> None:
+    fetcher = Fetcher(timeout=2)
+    plain, public = await fetcher.fetch(url), await fetcher.fetch_public(url, allow_private=True)
+    await fetcher.aclose()
+    assert plain.error and public.error

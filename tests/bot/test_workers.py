@@ -113,3 +113,42 @@ def test_two_workers_send_every_message_exactly_once(pg_schema_url: str, tmp_pat
     followers = sum("another worker receives Telegram updates" in t for t in texts)
     assert (leaders, followers) == (1, 1)  # one getUpdates caller at a time
     assert all(fake.token not in t for t in texts)  # and the token is in no log line
+
+
+def test_a_restarted_worker_takes_back_its_own_claims_at_once(tmp_path: Path) -> None:
+    from bot.services import release_claims
+    from bot.store import Feed
+
+    now = datetime.now(UTC)
+    db = open_database(f"sqlite:///{tmp_path / 'w.sqlite3'}")
+    with db.session() as session:
+        session.add_all(
+            [
+                Chat(
+                    id=1,
+                    created_at=now,
+                    claimed_by="deliver-1",
+                    claimed_until=now + timedelta(hours=1),
+                ),
+                Chat(
+                    id=2,
+                    created_at=now,
+                    claimed_by="deliver-2",
+                    claimed_until=now + timedelta(hours=1),
+                ),
+                Feed(
+                    url="f",
+                    created_at=now,
+                    claimed_by="deliver-1",
+                    claimed_until=now + timedelta(hours=1),
+                ),
+            ]
+        )
+    release_claims(db, "deliver-1")
+    with db.session() as session:
+        assert [c.claimed_by for c in session.scalars(select(Chat).order_by(Chat.id))] == [
+            None,
+            "deliver-2",  # another live worker's claim stays
+        ]
+        assert session.scalars(select(Feed.claimed_by)).one() is None
+    db.dispose()
