@@ -101,21 +101,12 @@ class SubscriptionIndex:
             owner = self._owners.get(cast(int, m.key))
             if owner is None:
                 continue
-            where = tuple(sorted(set(_where_values(m.where))))
+            where = tuple(sorted(set(m.where)))
             found.append(ChatMatch(owner[0], cast(int, m.key), owner[1], tuple(m.terms), where))
         return found
 
     def __len__(self) -> int:
         return len(self._owners)
-
-
-def _where_values(where: object) -> list[str]:
-    if isinstance(where, dict):
-        values: list[str] = []
-        for v in where.values():
-            values.extend([v] if isinstance(v, str) else list(v))
-        return values
-    return [w for w in where if isinstance(w, str)] if isinstance(where, (tuple, list)) else []
 
 
 def in_quiet_hours(chat: Chat, now: datetime) -> bool:

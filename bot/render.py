@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 MAX_MESSAGE = 4096
+SOURCES_PREFIX = "📰 "  # starts the "reported by" line, which edits bring up to date
 
 
 @dataclass(frozen=True)
@@ -143,9 +144,6 @@ def _alert_buttons(view: AlertView) -> tuple[tuple[tuple[str, str], ...], ...]:
         last.insert(0, ("🙈 Mute this source", f"msrc:{view.feed_id}:7d"))
     rows.append(tuple(last))
     return tuple(rows)
-
-
-SOURCES_PREFIX = "📰 "
 
 
 def with_sources(text: str, sources: Sequence[str]) -> str:
