@@ -144,9 +144,32 @@ def _punkt() -> Any:
     return nupunkt.load("default")
 
 
+# A full stop after a lower-case word of four letters or more, then a capitalised word: a
+# sentence boundary the model sometimes misses ("…for much of the month. Delegates from…").
+_MISSED_BREAK = re.compile(r"(?<=[a-z]{4}\.) (?=[A-Z][a-z])")
+_LONG_ABBREVIATIONS = frozenset(
+    _word_set("approx incl excl dept govt assn univ misc intl corp natl mgmt prof admin info")
+)
+
+
+def _split_missed_breaks(piece: str) -> list[str]:
+    parts: list[str] = []
+    start = 0
+    for match in _MISSED_BREAK.finditer(piece):
+        word = piece[: match.start() - 1].rsplit(" ", 1)[-1]
+        if word.lower() in _LONG_ABBREVIATIONS:
+            continue
+        parts.append(piece[start : match.start()])
+        start = match.end()
+    parts.append(piece[start:])
+    return parts
+
+
 def split_block(block: str, language: str) -> list[str]:
     """Sentences of one block (white space already collapsed)."""
-    pieces: list[str] = _punkt().tokenize(block)
+    pieces: list[str] = [
+        part for piece in _punkt().tokenize(block) for part in _split_missed_breaks(piece)
+    ]
     if _HAS_FOREIGN_TERMINAL.search(block):
         pieces = [part for piece in pieces for part in _split_foreign_terminals(piece)]
     return _merge_false_breaks([p.strip() for p in pieces if p.strip()], language)

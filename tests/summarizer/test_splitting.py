@@ -71,3 +71,18 @@ def test_an_unclosed_bracket_does_not_glue_the_rest_of_a_chinese_text_together()
     sentence = "这是一个很长的句子，讨论了和平谈判的许多细节。"
     text = "（注：" + sentence * 30
     assert len(split_sentences(text, "zh")) > 10
+
+
+def test_a_full_stop_after_a_long_word_before_a_capital_ends_the_sentence() -> None:
+    text = (
+        "Analysts said prices had weighed on the market for much of the month. "
+        "Delegates from the producer group are due to meet online in early January."
+    )
+    assert split_sentences(text) == [
+        "Analysts said prices had weighed on the market for much of the month.",
+        "Delegates from the producer group are due to meet online in early January.",
+    ]
+
+
+def test_long_abbreviations_do_not_end_a_sentence() -> None:
+    assert len(split_sentences("Prices rose approx. Five percent in a year.")) == 1
