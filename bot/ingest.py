@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -112,6 +113,9 @@ class Pipeline:
         self._locks: dict[int, asyncio.Lock] = {}
         self._loaded = False
         self._last_article = 0  # the newest article the story index has seen
+        # One store step at a time in this process: they share the story index, and on SQLite
+        # concurrent writers would wait on each other's lock past the busy timeout.
+        self._store_lock = threading.Lock()
 
     def load(self) -> None:
         """Rebuild the story index from the fingerprints of recent articles (after a restart)."""
@@ -280,6 +284,12 @@ class Pipeline:
         return Candidate(entry, title or url or "(untitled)", text, url, language, entry.published)
 
     def _store(
+        self, feed_id: int, feed_title: str | None, candidates: list[Candidate], result: FetchResult
+    ) -> _Counts:
+        with self._store_lock:
+            return self._store_locked(feed_id, feed_title, candidates, result)
+
+    def _store_locked(
         self, feed_id: int, feed_title: str | None, candidates: list[Candidate], result: FetchResult
     ) -> _Counts:
         counts = _Counts()

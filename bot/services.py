@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, SystemClock
@@ -32,16 +32,36 @@ log = logging.getLogger(__name__)
 
 
 def release_claims(db: Database, worker: str) -> None:
-    """A worker starting under a name that holds claims is that worker restarted: its old
-    claims are dead, so it takes them back at once instead of waiting for the leases (give
-    workers stable names, e.g. `NEWSBOT_WORKER_NAME=deliver-1`, to benefit)."""
+    """Claims that are certainly dead are taken back at once instead of waiting out their
+    leases: those under this worker's own name (it restarted; give workers stable names such
+    as `NEWSBOT_WORKER_NAME=deliver-1`), and those of default-named workers (`host:pid`) of
+    this host whose process no longer runs."""
+    host = socket.gethostname()
     with db.session() as session:
         for table in (Chat, Feed):
-            session.execute(
-                update(table)
-                .where(table.claimed_by == worker)
-                .values(claimed_by=None, claimed_until=None)
-            )
+            holders = session.scalars(
+                select(table.claimed_by).where(table.claimed_by.is_not(None)).distinct()
+            ).all()
+            dead = [h for h in holders if h == worker or _dead_here(h, host)]
+            if dead:
+                session.execute(
+                    update(table)
+                    .where(table.claimed_by.in_(dead))
+                    .values(claimed_by=None, claimed_until=None)
+                )
+
+
+def _dead_here(holder: str | None, host: str) -> bool:
+    name, _, pid = (holder or "").rpartition(":")
+    if name != host or not pid.isascii() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    return False
 
 
 @dataclass

@@ -165,7 +165,12 @@ class Subscription(Base):
     """A chat's keyword query, stored as the user typed it (parsed again when loaded)."""
 
     __tablename__ = "subscriptions"
-    __table_args__ = (UniqueConstraint("chat_id", "query", name="uq_subscription_chat_query"),)
+    __table_args__ = (
+        UniqueConstraint("chat_id", "query", name="uq_subscription_chat_query"),
+        # Ids are never reused (SQLite would reuse a deleted maximum): the match index knows a
+        # change from (count, max id) alone.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(

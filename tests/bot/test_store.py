@@ -107,3 +107,25 @@ def test_other_database_errors_are_never_swallowed(db: Database) -> None:
     with pytest.raises(IntegrityError):
         db.run(work)
     assert len(tries) == 1
+
+
+def test_subscription_ids_are_never_reused(db: Database) -> None:
+    """The match index detects changes by (count, max id): a reused id would hide one."""
+    from sqlalchemy import delete
+
+    from bot.store import Chat, Subscription
+
+    with db.session() as session:
+        session.add(Chat(id=1, created_at=NOW))
+        session.flush()
+        old = Subscription(chat_id=1, query="ceasefire", created_at=NOW)
+        session.add(old)
+        session.flush()
+        old_id = old.id
+    with db.session() as session:
+        session.execute(delete(Subscription).where(Subscription.id == old_id))
+    with db.session() as session:
+        new = Subscription(chat_id=1, query="storm", created_at=NOW)
+        session.add(new)
+        session.flush()
+        assert new.id > old_id

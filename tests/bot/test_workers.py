@@ -152,3 +152,28 @@ def test_a_restarted_worker_takes_back_its_own_claims_at_once(tmp_path: Path) ->
         ]
         assert session.scalars(select(Feed.claimed_by)).one() is None
     db.dispose()
+
+
+def test_claims_of_a_dead_process_on_this_host_are_taken_back(tmp_path: Path) -> None:
+    import socket
+
+    from bot.services import release_claims
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    now = datetime.now(UTC)
+    later = now + timedelta(hours=1)
+    here = socket.gethostname()
+    db = open_database(f"sqlite:///{tmp_path / 'w.sqlite3'}")
+    with db.session() as session:
+        session.add_all(
+            [
+                Chat(id=1, created_at=now, claimed_by=f"{here}:{gone.pid}", claimed_until=later),
+                Chat(id=2, created_at=now, claimed_by=f"{here}:{os.getpid()}", claimed_until=later),
+            ]
+        )
+    release_claims(db, "someone-else")
+    with db.session() as session:
+        holders = session.scalars(select(Chat.claimed_by).order_by(Chat.id)).all()
+    db.dispose()
+    assert holders == [None, f"{here}:{os.getpid()}"]  # the living process keeps its claim

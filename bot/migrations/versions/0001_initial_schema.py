@@ -142,6 +142,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["chat_id"], ["chats.id"], onupdate="CASCADE", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("chat_id", "query", name="uq_subscription_chat_query"),
+        sqlite_autoincrement=True,  # ids never reused: the match index relies on it
     )
     with op.batch_alter_table("subscriptions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_subscriptions_chat_id"), ["chat_id"], unique=False)

@@ -338,7 +338,7 @@ async def test_idle_chat_lanes_are_forgotten_beyond_the_bound(
     bot: telegram.Bot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(send_module, "_MAX_LANES", 2)
-    channel = TelegramChannel(bot, Pacing())
+    channel = TelegramChannel(bot, Pacing(overall_per_second=1000))  # lanes, not the overall
     for chat_id in (ALICE, BOB, CAROL):
         await channel.send(message(chat_id))
     assert channel.has_capacity(ALICE)  # its bucket was dropped: a fresh one is empty
