@@ -27,12 +27,6 @@ ALICE = 42
 NEWSROOM = -1001
 
 
-@pytest.fixture(autouse=True)
-def _retry_after_as_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PTB 22 warns on reading RetryAfter.retry_after as int; opt in to its timedelta form."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeBotApi]:
     with FakeBotApi() as server:

@@ -41,12 +41,6 @@ NEWSROOM = -1001
 UNPACED = Pacing(overall_per_second=10_000, private_per_second=10_000, group_per_minute=600_000)
 
 
-@pytest.fixture(autouse=True)
-def _retry_after_as_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PTB 22 warns on reading RetryAfter.retry_after as int; opt in to its timedelta form."""
-    monkeypatch.setenv("PTB_TIMEDELTA", "1")
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeBotApi]:
     with FakeBotApi() as server:
