@@ -35,6 +35,7 @@ class FetchResult:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    location: str | None = None  # a redirect not followed (user-given links check each hop)
 
     @property
     def ok(self) -> bool:
@@ -137,35 +138,10 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        try:
-            async with self._client.stream("GET", url, headers=headers) as response:
-                if response.status_code == 304:
-                    return FetchResult(url, status=304, etag=etag, last_modified=last_modified)
-                if response.status_code >= 400:
-                    return FetchResult(
-                        url, status=response.status_code, error=f"HTTP {response.status_code}"
-                    )
-                body = await self._read_capped(response)
-                if body is None:
-                    return FetchResult(
-                        url,
-                        status=response.status_code,
-                        error=f"body larger than {self.max_bytes} bytes",
-                    )
-                return FetchResult(
-                    str(response.url),
-                    status=response.status_code,
-                    body=body,
-                    content_type=response.headers.get("content-type"),
-                    etag=response.headers.get("etag"),
-                    last_modified=response.headers.get("last-modified"),
-                )
-        except httpx.TooManyRedirects:
-            return FetchResult(url, error="too many redirects")
-        except httpx.TimeoutException:
-            return FetchResult(url, error="timed out")
-        except httpx.HTTPError as exc:
-            return FetchResult(url, error=f"{type(exc).__name__}: {exc}")
+        result = await self._get(url, headers=headers, follow=True)
+        if result.not_modified:  # the validators still hold
+            return FetchResult(url, status=304, etag=etag, last_modified=last_modified)
+        return result
 
     async def fetch_public(self, url: str, *, allow_private: bool = False) -> FetchResult:
         """Fetch a user-given URL, checking the target of every redirect hop before following it,
@@ -178,29 +154,47 @@ class Fetcher:
                     await check_public_url(url, self.resolve)
                 except UnsafeURL as exc:
                     return FetchResult(url, error=str(exc))
-            try:
-                async with self._client.stream("GET", url, follow_redirects=False) as response:
-                    if response.is_redirect and "location" in response.headers:
-                        url = urljoin(url, response.headers["location"])
-                        continue
-                    if response.status_code >= 400:
-                        return FetchResult(
-                            url, status=response.status_code, error=f"HTTP {response.status_code}"
-                        )
-                    body = await self._read_capped(response)
-                    if body is None:
-                        return FetchResult(url, error=f"page larger than {self.max_bytes} bytes")
-                    return FetchResult(
-                        str(response.url),
-                        status=response.status_code,
-                        body=body,
-                        content_type=response.headers.get("content-type"),
-                    )
-            except httpx.TimeoutException:
-                return FetchResult(url, error="timed out")
-            except httpx.HTTPError as exc:
-                return FetchResult(url, error=f"{type(exc).__name__}: {exc}")
+            result = await self._get(url, follow=False)
+            if result.location is None:
+                return result
+            url = urljoin(url, result.location)
         return FetchResult(url, error="too many redirects")
+
+    async def _get(
+        self, url: str, *, headers: dict[str, str] | None = None, follow: bool
+    ) -> FetchResult:
+        """One GET, the body read within the cap; with `follow=False` a redirect comes back as
+        its `location` for the caller to check."""
+        try:
+            async with self._client.stream(
+                "GET", url, headers=headers, follow_redirects=follow
+            ) as response:
+                status = response.status_code
+                if not follow and response.is_redirect and "location" in response.headers:
+                    return FetchResult(url, status=status, location=response.headers["location"])
+                if status == 304:
+                    return FetchResult(url, status=304)
+                if status >= 400:
+                    return FetchResult(url, status=status, error=f"HTTP {status}")
+                body = await self._read_capped(response)
+                if body is None:
+                    return FetchResult(
+                        url, status=status, error=f"body larger than {self.max_bytes} bytes"
+                    )
+                return FetchResult(
+                    str(response.url),
+                    status=status,
+                    body=body,
+                    content_type=response.headers.get("content-type"),
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                )
+        except httpx.TooManyRedirects:
+            return FetchResult(url, error="too many redirects")
+        except httpx.TimeoutException:
+            return FetchResult(url, error="timed out")
+        except httpx.HTTPError as exc:
+            return FetchResult(url, error=f"{type(exc).__name__}: {exc}")
 
     async def _read_capped(self, response: httpx.Response) -> bytes | None:
         """Read the decoded body, giving up past `max_bytes` (decoded, so a gzip bomb stops too)."""

@@ -8,7 +8,7 @@ the limit too, which is stricter and needs no HTML parser to check.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
 
@@ -59,12 +59,6 @@ class DigestItem:
     summary: Sequence[str]
     sources: Sequence[str]
     matched_query: str | None = None
-
-
-@dataclass(frozen=True)
-class _Section:
-    heading: str
-    items: list[str] = field(default_factory=list)
 
 
 def emphasize(sentence: str, spans: Sequence[tuple[int, int]]) -> str:

@@ -91,15 +91,6 @@ class OutboxWorker:
         # both send the same pending rows.
         self._pass = asyncio.Lock()
 
-    def pending(self) -> int:
-        with self.db.session() as session:
-            return (
-                session.scalar(
-                    select(func.count(Outbox.id)).where(Outbox.status == OutboxStatus.PENDING)
-                )
-                or 0
-            )
-
     def _claim(self) -> dict[int, list[OutgoingMessage]]:
         """Take the chats to deliver to now, one worker per chat (so a chat's messages keep
         their order and its pacing): chat rows locked with SKIP LOCKED, then marked with a

@@ -166,7 +166,3 @@ def make_page(title: str, paragraphs: Iterable[str], *, furniture: bool = True) 
         f"</head><body>{nav}<main><article><h1>{escape(title)}</h1>{body}</article></main>{aside}"
         "</body></html>"
     ).encode()
-
-
-def http_date(when: datetime) -> str:
-    return format_datetime(when.astimezone(UTC), usegmt=True)
