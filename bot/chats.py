@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.digest import next_digest_at
+from bot.errors import ChatError
 from bot.match import Query, parse_query
 from bot.settings import Settings
 from bot.store import Chat, Subscription
@@ -35,10 +36,6 @@ __all__ = [
     "subscribe",
     "unsubscribe",
 ]
-
-
-class ChatError(ValueError):
-    """A request about a chat that cannot be done; the message is for the user."""
 
 
 def number(text: str, digits: int = 9) -> int | None:

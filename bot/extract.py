@@ -33,6 +33,8 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.settings import Extractor
 
+from bot.errors import ExtractionError
+
 __all__ = [
     "ExtractedArticle",
     "ExtractionError",
@@ -42,10 +44,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-class ExtractionError(ValueError):
-    """The page holds no article text we can use (or cannot be read as HTML at all)."""
 
 
 @dataclass(frozen=True)

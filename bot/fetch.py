@@ -19,6 +19,8 @@ from urllib.parse import unquote, urljoin, urlparse
 
 import httpx
 
+from bot.errors import UnsafeURL
+
 __all__ = ["FetchResult", "Fetcher", "UnsafeURL", "check_public_url", "is_local"]
 
 log = logging.getLogger(__name__)
@@ -44,10 +46,6 @@ class FetchResult:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
-
-
-class UnsafeURL(ValueError):
-    """A URL a user gave us that we will not fetch; the message says why."""
 
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]

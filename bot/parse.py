@@ -18,14 +18,12 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import feedparser
 
+from bot.errors import FeedParseError
+
 __all__ = ["FeedEntry", "FeedParseError", "ParsedFeed", "canonical_url", "parse_feed"]
 
 TAG = re.compile(r"<[^>]{0,2000}>")
 TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
-
-
-class FeedParseError(ValueError):
-    """The document is not a feed we can read (an HTML error page, truncated XML)."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from typing import Any, Literal
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.errors import ConfigError
+
 __all__ = [
     "DEFAULT_CONFIG",
     "ConfigError",
@@ -35,10 +37,6 @@ __all__ = [
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = Path("config") / "newsbot.toml"
 SECRET_KEYS = {"telegram_bot_token", "TELEGRAM_BOT_TOKEN", "token", "bot_token"}
-
-
-class ConfigError(ValueError):
-    """The configuration cannot be used as it is; the message says what to change."""
 
 
 class FeedConfig(BaseModel):

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+from bot.errors import QueryError
 from bot.match.text import word_groups
 
 __all__ = [
@@ -42,10 +43,6 @@ MAX_DEPTH = 8
 """How deeply parentheses may nest: more is never needed and only risks deep recursion."""
 
 Groups: TypeAlias = tuple[tuple[tuple[str, ...], ...], ...]
-
-
-class QueryError(ValueError):
-    """An unusable query; ``str(error)`` is a short message for the user, with an example."""
 
 
 @dataclass(frozen=True)
