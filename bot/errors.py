@@ -6,6 +6,7 @@
      │    ├── QueryError   an unusable keyword query
      │    ├── ChatError    a chat request that cannot be done (a bad time, zone, option, limit)
      │    └── UnsafeURL    a link we will not fetch (scheme, private address)
+     ├── FetchError        a feed or page could not be fetched (down, refused, too large, timed out)
      └── ContentError      what a source sent cannot be read
           ├── FeedParseError   not a feed we can read
           └── ExtractionError  no article text in a page
@@ -23,6 +24,7 @@ __all__ = [
     "ContentError",
     "ExtractionError",
     "FeedParseError",
+    "FetchError",
     "InputError",
     "NewsbotError",
     "QueryError",
@@ -52,6 +54,10 @@ class ChatError(InputError):
 
 class UnsafeURL(InputError):
     """A URL a user gave us that we will not fetch; the message says why."""
+
+
+class FetchError(NewsbotError):
+    """A feed or page could not be fetched; the message says why (HTTP 404, timed out...)."""
 
 
 class ContentError(NewsbotError, ValueError):
