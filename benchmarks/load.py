@@ -73,11 +73,11 @@ from sumy.utils import get_stop_words  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
 import bot.ingest  # noqa: E402
-from bot.alerts import SubscriptionIndex  # noqa: E402
-from bot.chats import ensure_chat, subscribe  # noqa: E402
-from bot.clock import SystemClock  # noqa: E402
+from bot.chat.prefs import Caller, ensure_chat  # noqa: E402
+from bot.chat.subscriptions import subscribe  # noqa: E402
+from bot.clock import SystemClock, next_digest_at  # noqa: E402
 from bot.deliver import OutboxWorker  # noqa: E402
-from bot.digest import next_digest_at, queue_due_digests  # noqa: E402
+from bot.digest import queue_due_digests  # noqa: E402
 from bot.ingest import Pipeline  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import FeedConfig, PollSettings, Settings  # noqa: E402
@@ -90,6 +90,7 @@ from bot.store import (  # noqa: E402
     Subscription,
     open_database,
 )
+from bot.subscribers import SubscriptionIndex  # noqa: E402
 from bot.telegram.send import Pacing, TelegramChannel  # noqa: E402
 from tests.fakes import botapi  # noqa: E402
 from tests.fakes.botapi import FakeBotApi  # noqa: E402
@@ -670,7 +671,7 @@ async def repoll_after_a_subscription(report: Report, services: Services, fake: 
     fake.add_chats([NEWCOMER])
     with services.db.session() as session:
         chat = ensure_chat(session, NEWCOMER, services.clock.now(), services.settings)
-        subscribe(session, chat, "ceasefire", services.clock.now(), services.settings)
+        subscribe(session, Caller(chat.id), "ceasefire", services.clock.now(), services.settings)
         feed_ids = list(session.scalars(sa.select(Feed.id).order_by(Feed.id).limit(2)))
     rebuilds = LogCounter("subscription index rebuilt")
     logging.getLogger("bot.alerts").addHandler(rebuilds)

@@ -19,7 +19,8 @@ from typing import TextIO
 import httpx
 from sqlalchemy import func, select
 
-from bot.chats import ensure_chat, set_timezone, subscribe
+from bot.chat.prefs import Caller, ensure_chat, set_timezone
+from bot.chat.subscriptions import subscribe
 from bot.clock import FrozenClock
 from bot.deliver import ConsoleChannel
 from bot.ingest import PollReport
@@ -104,7 +105,8 @@ async def _replay(
         chat = ensure_chat(session, demo.chat_id, clock.now(), settings, title="demo chat")
         set_timezone(chat, demo.timezone, clock.now())
         for query in demo.queries:
-            understood = subscribe(session, chat, query, clock.now(), settings).query.describe()
+            caller = Caller(demo.chat_id, title="demo chat")
+            understood = subscribe(session, caller, query, clock.now(), settings).query.describe()
             print(f"demo chat subscribes to {query!r} → {understood}", file=out)
 
     _heading(out, f"1. Polling {len(settings.feeds)} feeds at {clock.now():%Y-%m-%d %H:%M} UTC")

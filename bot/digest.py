@@ -9,36 +9,21 @@ digest missed while the bot was down is sent once at start-up, not once per miss
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.alerts import in_quiet_hours as _quiet
+from bot.clock import in_quiet_hours, next_digest_at
+from bot.outbox import enqueue
 from bot.render import DigestItem, render_away, render_digest
 from bot.settings import DigestSettings
-from bot.store import Alert, Article, Chat, Database, Outbox, Story, Subscription
+from bot.store import Alert, Article, Chat, Database, OutboxKind, Story, Subscription
 
-__all__ = ["next_digest_at", "queue_digest", "queue_due_digests", "release_held"]
+__all__ = ["queue_digest", "queue_due_digests", "release_held"]
 
 log = logging.getLogger(__name__)
-
-
-def next_digest_at(after: datetime, timezone: str, hhmm: str) -> datetime:
-    """The first moment strictly after `after` when the chat's wall clock shows `hhmm` (UTC).
-
-    Daylight-saving gaps and folds resolve as zoneinfo does (a nonexistent 02:30 becomes 03:30).
-    """
-    zone = ZoneInfo(timezone)
-    hour, minute = (int(part) for part in hhmm.split(":"))
-    local = after.astimezone(zone)
-    candidate = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)
-    while candidate.astimezone(UTC) <= after:
-        candidate = datetime.combine(
-            candidate.date() + timedelta(days=1), time(hour, minute), tzinfo=zone
-        )
-    return candidate.astimezone(UTC)
 
 
 def _sources(session: Session, story_ids: list[int]) -> dict[int, list[str]]:
@@ -142,16 +127,7 @@ def queue_digest(
     local_now = now.astimezone(ZoneInfo(chat.timezone))
     messages = render_digest(sections, when=local_now)
     for message in messages:
-        session.add(
-            Outbox(
-                chat_id=chat.id,
-                kind="digest",
-                text=message.text,
-                disable_preview=True,
-                not_before=now,
-                created_at=now,
-            )
-        )
+        enqueue(session, chat.id, message, kind=OutboxKind.DIGEST, now=now)
     chat.last_digest_at = now
     log.info("digest queued: chat=%s messages=%d", chat.id, len(messages))
     return len(messages)
@@ -194,7 +170,7 @@ def release_held(db: Database, now: datetime) -> int:
     for chat_id in chat_ids:
         with db.session() as session:
             chat = session.get(Chat, chat_id)
-            if chat is None or _quiet(chat, now):
+            if chat is None or in_quiet_hours(now, chat.timezone, chat.quiet_start, chat.quiet_end):
                 continue
             held = session.scalars(
                 select(Alert).where(Alert.chat_id == chat_id, Alert.held.is_(True))
@@ -208,15 +184,7 @@ def release_held(db: Database, now: datetime) -> int:
             ]
             local = now.astimezone(ZoneInfo(chat.timezone))
             for message in render_away(items, local):
-                session.add(
-                    Outbox(
-                        chat_id=chat.id,
-                        kind="away",
-                        text=message.text,
-                        not_before=now,
-                        created_at=now,
-                    )
-                )
+                enqueue(session, chat.id, message, kind=OutboxKind.AWAY, now=now)
                 queued += 1
             for alert in held:
                 alert.held = False

@@ -17,21 +17,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 import summarizer
-from bot.alerts import SubscriptionIndex, queue_alerts, update_alerts
+from bot.alerts import queue_alerts
 from bot.clock import Clock
 from bot.extract import ExtractionError, clean_text, extract_html, html_to_text
 from bot.fetch import Fetcher, FetchResult
+from bot.followups import update_alerts
 from bot.group import Fingerprint, StoryIndex, fingerprint
 from bot.match import Document
 from bot.parse import FeedEntry, FeedParseError, canonical_url, parse_feed
-from bot.settings import FeedConfig, Settings
+from bot.polling import claim_feeds, record_failure, record_success
+from bot.settings import Settings
 from bot.store import Article, Database, Feed, Story
+from bot.subscribers import SubscriptionIndex
 
-__all__ = ["Candidate", "Pipeline", "PollReport", "sync_feeds"]
+__all__ = ["Candidate", "Pipeline", "PollReport"]
 
 log = logging.getLogger(__name__)
 
@@ -73,22 +76,6 @@ class _Counts:
     joined: int = 0
     alerts: int = 0
     updates: int = 0
-
-
-def sync_feeds(db: Database, feeds: list[FeedConfig], now: datetime) -> list[int]:
-    """Make the feeds table hold every configured feed (operators may add more by command)."""
-    with db.session() as session:
-        ids = []
-        for cfg in feeds:
-            feed = session.scalar(select(Feed).where(Feed.url == cfg.url))
-            if feed is None:
-                feed = Feed(url=cfg.url, created_at=now, next_poll_at=now)
-                session.add(feed)
-            feed.name = cfg.name or feed.name
-            feed.interval = cfg.interval
-            session.flush()
-            ids.append(feed.id)
-        return ids
 
 
 class Pipeline:
@@ -142,23 +129,8 @@ class Pipeline:
         return await self.poll(await asyncio.to_thread(self._claim, False))
 
     def _claim(self, due_only: bool) -> list[int]:
-        """Take the feeds to poll, one worker per feed: rows locked with SKIP LOCKED (another
-        worker's choice is skipped, not waited for), then marked with a lease that outlives a
-        slow poll; a worker that dies lets it expire."""
-        now = self.clock.now()
-        lease = now + timedelta(seconds=self.settings.poll.timeout * 6 + 60)
-        with self.db.session() as session:
-            query = select(Feed).where(
-                Feed.active.is_(True), or_(Feed.claimed_until.is_(None), Feed.claimed_until < now)
-            )
-            if due_only:
-                query = query.where(or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
-            feeds = session.scalars(
-                query.order_by(Feed.next_poll_at, Feed.id).with_for_update(skip_locked=True)
-            ).all()
-            for feed in feeds:
-                feed.claimed_by, feed.claimed_until = self.worker, lease
-            return [feed.id for feed in feeds]
+        lease = self.settings.poll.timeout * 6 + 60  # outlives a slow poll
+        return claim_feeds(self.db, self.clock.now(), self.worker, lease, due_only=due_only)
 
     async def poll(self, feed_ids: list[int]) -> list[PollReport]:
         if not self._loaded:
@@ -304,7 +276,7 @@ class Pipeline:
                     feed.name = feed_title[:200]
                 for candidate in candidates:
                     self._store_one(session, feed, candidate, now, counts)
-                _succeeded(feed, result, now)
+                record_success(feed, result, now)
         except Exception:
             self.load()  # the index may hold stories of the rolled-back transaction
             raise
@@ -409,47 +381,10 @@ class Pipeline:
         with self.db.session() as session:
             feed = session.get(Feed, feed_id)
             if feed is not None:
-                _succeeded(feed, result, self.clock.now())
+                record_success(feed, result, self.clock.now())
 
     def _record_failure(self, feed_id: int, error: str) -> None:
-        now = self.clock.now()
-        poll = self.settings.poll
-        with self.db.session() as session:
-            feed = session.get(Feed, feed_id)
-            if feed is None:
-                return
-            feed.failures += 1
-            feed.claimed_by = feed.claimed_until = None
-            feed.last_error = error[:2000]
-            feed.last_polled_at = now
-            wait = min(feed.interval * 2 ** min(feed.failures - 1, 16), poll.backoff_max)
-            feed.next_poll_at = now + timedelta(seconds=max(wait, feed.interval))
-            if feed.failures >= poll.disable_after:
-                feed.active = False
-                log.error(
-                    "feed %s (%s): paused after %d failures", feed.id, feed.url, feed.failures
-                )
-            log.warning(
-                "feed %s (%s): failed (%s); attempt %d, next poll %s",
-                feed.id,
-                feed.display_name,
-                error,
-                feed.failures,
-                feed.next_poll_at.isoformat(),
-            )
-
-
-def _succeeded(feed: Feed, result: FetchResult, now: datetime) -> None:
-    feed.claimed_by = feed.claimed_until = None
-    feed.failures = 0
-    feed.last_error = None
-    feed.last_polled_at = now
-    feed.last_success_at = now
-    feed.etag = result.etag or feed.etag if result.not_modified else result.etag
-    feed.last_modified = (
-        result.last_modified or feed.last_modified if result.not_modified else result.last_modified
-    )
-    feed.next_poll_at = now + timedelta(seconds=feed.interval)
+        record_failure(self.db, feed_id, error, self.clock.now(), self.settings.poll)
 
 
 def _sources(story: Story, feed: Feed) -> list[str]:

@@ -2,31 +2,23 @@
 
 A `Metrics` owns its `CollectorRegistry` instead of using prometheus_client's global one, so
 two Applications in one process (tests, the demo beside a running bot) never collide, and the
-metrics are wired at start-up like every other resource (STYLE habit 7). The methods take the
-reports the stages already return (`PollReport`, `DeliveryReport`), so counting needs no extra
-bookkeeping at the call sites.
+metrics are wired at start-up like every other resource (STYLE habit 7). The methods take plain
+counts, so this foundation depends on no stage: the stages report, the composition root counts.
 
-Counters only go up, within one process; gauges (pending outbox, failing feeds) are read from
-the database by `refresh_gauges`, because they describe state shared with other processes.
+Counters only go up, within one process; gauges (pending outbox, failing feeds) are set from
+the database by the service, because they describe state shared with other processes.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
-from sqlalchemy import func, select
 
-from bot.store import Database, Feed, Outbox, OutboxStatus
-
-if TYPE_CHECKING:  # the reports only: importing the pipeline would pull in the summarizer
-    from bot.deliver.outbox import DeliveryReport
-    from bot.ingest import PollReport
-
-__all__ = ["POLL_OUTCOMES", "SEND_KINDS", "Metrics", "refresh_gauges"]
+__all__ = ["POLL_OUTCOMES", "Metrics"]
 
 POLL_OUTCOMES = ("new", "unchanged", "not_modified", "failed")
-# The outbox's message kinds (Outbox.kind); others are counted too, they just start unseen.
+# The outbox's message kinds (OutboxKind); others are counted too, they just start unseen.
 SEND_KINDS = ("alert", "followup", "edit", "digest", "away", "notice")
 RetryReason = Literal["429", "error"]
 
@@ -88,13 +80,21 @@ class Metrics:
 
     # ---- ingest ------------------------------------------------------------------------------
 
-    def polled(self, report: PollReport) -> None:
+    def polled(
+        self,
+        outcome: str,
+        *,
+        articles: int = 0,
+        stories: int = 0,
+        alerts: int = 0,
+        updates: int = 0,
+    ) -> None:
         """One feed poll: its outcome, and the articles, stories and alerts it made."""
-        self.feed_polls.labels(outcome=report.outcome).inc()
-        self.articles.inc(report.new_articles)
-        self.stories.inc(report.new_stories)
-        self.alerts_queued.inc(report.alerts)
-        self.alert_updates_queued.inc(report.updates)
+        self.feed_polls.labels(outcome=outcome).inc()
+        self.articles.inc(articles)
+        self.stories.inc(stories)
+        self.alerts_queued.inc(alerts)
+        self.alert_updates_queued.inc(updates)
 
     def digests(self, n: int) -> None:
         """`n` digests were queued (not the held alerts released after quiet hours)."""
@@ -102,13 +102,15 @@ class Metrics:
 
     # ---- delivery ----------------------------------------------------------------------------
 
-    def delivered(self, report: DeliveryReport) -> None:
-        """One outbox pass, by outcome. The report has no message kinds or retry reasons; those
-        come per message from `sent` and `retry`."""
-        self.deliveries.labels(outcome="sent").inc(report.sent)
-        self.deliveries.labels(outcome="retried").inc(report.retried)
-        self.deliveries.labels(outcome="rejected").inc(report.rejected)
-        self.deliveries.labels(outcome="undeliverable").inc(report.undeliverable)
+    def delivered(
+        self, *, sent: int = 0, retried: int = 0, rejected: int = 0, undeliverable: int = 0
+    ) -> None:
+        """One outbox pass, by outcome. Message kinds and retry reasons come per message from
+        `sent` and `retry`."""
+        self.deliveries.labels(outcome="sent").inc(sent)
+        self.deliveries.labels(outcome="retried").inc(retried)
+        self.deliveries.labels(outcome="rejected").inc(rejected)
+        self.deliveries.labels(outcome="undeliverable").inc(undeliverable)
 
     def sent(self, kind: str) -> None:
         """The channel accepted one message of this kind (Outbox.kind: alert, digest...)."""
@@ -133,19 +135,3 @@ class Metrics:
     def render(self) -> bytes:
         """The Prometheus text exposition of this registry."""
         return generate_latest(self.registry)
-
-
-def refresh_gauges(metrics: Metrics, db: Database) -> None:
-    """Set the gauges from the database: pending outbox rows, active feeds that are failing.
-
-    Synchronous (two COUNT queries); call it in a thread from the event loop.
-    """
-    with db.session() as session:
-        pending = session.scalar(
-            select(func.count(Outbox.id)).where(Outbox.status == OutboxStatus.PENDING)
-        )
-        failing = session.scalar(
-            select(func.count(Feed.id)).where(Feed.failures > 0, Feed.active.is_(True))
-        )
-    metrics.set_pending(pending or 0)
-    metrics.set_failing_feeds(failing or 0)

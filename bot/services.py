@@ -14,19 +14,20 @@ import time
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, SystemClock
 from bot.deliver import Channel, DeliveryReport, OutboxWorker
 from bot.digest import queue_due_digests, release_held
 from bot.fetch import Fetcher
-from bot.ingest import Pipeline, PollReport, sync_feeds
-from bot.metrics import Metrics, refresh_gauges
+from bot.ingest import Pipeline, PollReport
+from bot.metrics import Metrics
+from bot.polling import sync_feeds
 from bot.settings import Settings
-from bot.store import Chat, Database, Feed, open_database
+from bot.store import Chat, Database, Feed, Outbox, OutboxStatus, open_database
 
-__all__ = ["Services", "release_claims"]
+__all__ = ["Services", "refresh_gauges", "release_claims"]
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +65,27 @@ def _dead_here(holder: str | None, host: str) -> bool:
     return False
 
 
+def refresh_gauges(metrics: Metrics, db: Database) -> None:
+    """Set the gauges that describe state shared with other workers: pending outbox messages,
+    active feeds that are failing. Two COUNT queries; call it in a thread from the loop."""
+    with db.session() as session:
+        pending = session.scalar(
+            select(func.count(Outbox.id)).where(Outbox.status == OutboxStatus.PENDING)
+        )
+        failing = session.scalar(
+            select(func.count(Feed.id)).where(Feed.failures > 0, Feed.active.is_(True))
+        )
+    metrics.set_pending(pending or 0)
+    metrics.set_failing_feeds(failing or 0)
+
+
 @dataclass
 class Services:
     settings: Settings
     clock: Clock
     db: Database
-    fetcher: Fetcher
+    fetcher: Fetcher  # feeds and their article pages
+    pages: Fetcher  # links users give (/summary): smaller limits, every address checked
     pipeline: Pipeline
     outbox: OutboxWorker
     metrics: Metrics
@@ -95,6 +111,12 @@ class Services:
             user_agent=poll.user_agent,
             transport=transport,
         )
+        pages = Fetcher(
+            timeout=settings.telegram.page_timeout,
+            max_bytes=settings.telegram.page_max_bytes,
+            user_agent=poll.user_agent,
+            transport=transport,
+        )
         sync_feeds(db, settings.feeds, clock.now())
         worker = settings.worker_name or f"{socket.gethostname()}:{os.getpid()}"
         pipeline = Pipeline(db, fetcher, settings, clock, worker=worker)
@@ -110,12 +132,18 @@ class Services:
             metrics=metrics,
         )
         release_claims(db, worker)
-        return cls(settings, clock, db, fetcher, pipeline, outbox, metrics)
+        return cls(settings, clock, db, fetcher, pages, pipeline, outbox, metrics)
 
     async def poll_due(self) -> list[PollReport]:
         reports = await self.pipeline.poll_due()
-        for report in reports:
-            self.metrics.polled(report)
+        for r in reports:
+            self.metrics.polled(
+                r.outcome,
+                articles=r.new_articles,
+                stories=r.new_stories,
+                alerts=r.alerts,
+                updates=r.updates,
+            )
         return reports
 
     async def queue_digests(self) -> int:
@@ -127,7 +155,12 @@ class Services:
 
     async def deliver(self) -> DeliveryReport:
         report = await self.outbox.run_once()
-        self.metrics.delivered(report)
+        self.metrics.delivered(
+            sent=report.sent,
+            retried=report.retried,
+            rejected=report.rejected,
+            undeliverable=report.undeliverable,
+        )
         return report
 
     async def refresh_gauges(self) -> None:
@@ -147,4 +180,5 @@ class Services:
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()
+        await self.pages.aclose()
         self.db.dispose()

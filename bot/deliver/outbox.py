@@ -32,7 +32,9 @@ from bot.deliver.channel import (
     Sent,
 )
 from bot.metrics import Metrics
-from bot.store import Chat, Database, Outbox, OutboxStatus, Subscription
+from bot.outbox import enqueue
+from bot.render import RenderedMessage
+from bot.store import Chat, Database, Outbox, OutboxKind, OutboxStatus, Subscription
 
 __all__ = ["DeliveryReport", "OutboxWorker"]
 
@@ -302,18 +304,11 @@ def _close_topic(session: Session, row: Outbox, reason: str, now: datetime) -> N
     for sub in subs:
         sub.muted_until = now + timedelta(days=3650)
     queries = ", ".join(f"<code>{escape(sub.query)}</code>" for sub in subs) or "some queries"
-    session.add(
-        Outbox(
-            chat_id=row.chat_id,
-            kind="notice",
-            text=(
-                f"⚠️ The topic where alerts for {queries} went is closed, so I stopped them. "
-                "Send /subscribe again from an open topic to resume."
-            ),
-            not_before=now,
-            created_at=now,
-        )
+    notice = RenderedMessage(
+        f"⚠️ The topic where alerts for {queries} went is closed, so I stopped them. "
+        "Send /subscribe again from an open topic to resume."
     )
+    enqueue(session, row.chat_id, notice, kind=OutboxKind.NOTICE, now=now)
     log.warning(
         "chat %s topic %s closed: %d queries stopped", row.chat_id, row.thread_id, len(subs)
     )

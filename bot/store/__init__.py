@@ -1,6 +1,7 @@
 """Storage: the tables and the database connection."""
 
 from bot.store.db import Database, LeaderLock, migrate, open_database
+from bot.store.feeds import upsert_feed
 from bot.store.models import (
     Alert,
     Article,
@@ -8,6 +9,7 @@ from bot.store.models import (
     Chat,
     Feed,
     Outbox,
+    OutboxKind,
     OutboxStatus,
     SourceMute,
     Story,
@@ -23,10 +25,12 @@ __all__ = [
     "Feed",
     "LeaderLock",
     "Outbox",
+    "OutboxKind",
     "OutboxStatus",
     "SourceMute",
     "Story",
     "Subscription",
     "migrate",
     "open_database",
+    "upsert_feed",
 ]

@@ -34,6 +34,7 @@ __all__ = [
     "Chat",
     "Feed",
     "Outbox",
+    "OutboxKind",
     "OutboxStatus",
     "SourceMute",
     "Story",
@@ -230,11 +231,24 @@ class SourceMute(Base):
     until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class OutboxKind:
+    """What an outbox message is, for the worker (edits) and the metrics (sends by kind)."""
+
+    ALERT = "alert"  # a new story for a chat's query
+    FOLLOWUP = "followup"  # a story developed: a reply to the first alert
+    EDIT = "edit"  # an alert's "reported by" line brought up to date
+    DIGEST = "digest"  # the daily digest (or /digest, /latest-like lists)
+    AWAY = "away"  # alerts held during quiet hours, in one message after
+    NOTICE = "notice"  # the bot telling a chat about itself (a closed topic, lost rights)
+    ALL = (ALERT, FOLLOWUP, EDIT, DIGEST, AWAY, NOTICE)
+
+
 class OutboxStatus:
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"  # the channel refused this message for good (e.g. malformed HTML)
     UNDELIVERABLE = "undeliverable"  # the chat is gone (blocked, deleted); kept, not retried
+    ALL = (PENDING, SENT, FAILED, UNDELIVERABLE)
 
 
 class Outbox(Base):
@@ -247,7 +261,7 @@ class Outbox(Base):
     chat_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))  # alert, digest, notice
+    kind: Mapped[str] = mapped_column(String(16))  # an OutboxKind
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"))
     text: Mapped[str] = mapped_column(Text)
     buttons: Mapped[list[list[list[str]]]] = mapped_column(JSON, default=list)

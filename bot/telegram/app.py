@@ -15,25 +15,19 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 from telegram import BotCommand, Update
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    CallbackContext,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ApplicationBuilder, CommandHandler, JobQueue, MessageHandler, filters
 
 from bot.clock import Clock, SystemClock
-from bot.fetch import Fetcher
 from bot.health import HealthServer
 from bot.scheduler import guarded, service_jobs
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import LeaderLock
-from bot.telegram.commands import COMMANDS
-from bot.telegram.handlers import CALLBACKS, HANDLERS, on_error, on_text, on_unknown
+from bot.telegram.buttons import BUTTONS
+from bot.telegram.context import CONTEXT_TYPES, NewsApp, NewsContext
+from bot.telegram.handlers import COMMANDS, on_error, on_text, on_unknown
+from bot.telegram.help import MENU
+from bot.telegram.operator import OPERATOR_COMMANDS
 from bot.telegram.send import Pacing, TelegramChannel
 
 __all__ = ["build_application", "run_telegram", "serve"]
@@ -46,7 +40,7 @@ def build_application(
     *,
     clock: Clock | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> Application:  # type: ignore[type-arg]
+) -> NewsApp:
     """The bot, ready to start; `clock` and `transport` are for tests and the demo."""
     token = settings.token
     clock = clock or SystemClock()
@@ -56,7 +50,7 @@ def build_application(
     base = settings.telegram_api_base_url
     file_base = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
 
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(app: NewsApp) -> None:
         pacing = Pacing(
             overall_per_second=settings.delivery.overall_per_second,
             private_per_second=settings.delivery.private_per_second,
@@ -70,24 +64,18 @@ def build_application(
             clock=lambda: clock.now().timestamp(),
         )
         services = Services.build(settings, channel, clock=clock, transport=transport)
-        app.bot_data["services"] = services
+        app.bot_data.services = services
         if settings.health_port is not None:
-            app.bot_data["health"] = HealthServer(
+            app.bot_data.health = HealthServer(
                 services.metrics, services.health, settings.health_host, settings.health_port
             ).start()
-        app.bot_data["pages"] = Fetcher(
-            timeout=settings.telegram.page_timeout,
-            max_bytes=settings.telegram.page_max_bytes,
-            user_agent=settings.poll.user_agent,
-            transport=transport,
-        )
-        await app.bot.set_my_commands([BotCommand(cmd.name, cmd.description) for cmd in COMMANDS])
+        await app.bot.set_my_commands([BotCommand(cmd.name, cmd.description) for cmd in MENU])
         assert app.job_queue is not None
         for spec in service_jobs(services):
             run = guarded(spec)
 
             async def job(
-                _: CallbackContext,  # type: ignore[type-arg]
+                _: NewsContext,
                 run: Callable[[], Awaitable[None]] = run,
             ) -> None:
                 await run()
@@ -101,19 +89,16 @@ def build_application(
             )
         log.info("bot @%s ready: %d feeds", app.bot.username, len(settings.feeds))
 
-    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-        services: Services | None = app.bot_data.get("services")
-        if services is not None:
-            await services.aclose()
-        health: HealthServer | None = app.bot_data.get("health")
-        if health is not None:
-            health.stop()
-        pages: Fetcher | None = app.bot_data.get("pages")
-        if pages is not None:
-            await pages.aclose()
+    async def post_shutdown(app: NewsApp) -> None:
+        if app.bot_data.services is not None:
+            await app.bot_data.services.aclose()
+        if app.bot_data.health is not None:
+            app.bot_data.health.stop()
 
-    app = (
+    app: NewsApp = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)
+        .job_queue(JobQueue[NewsContext]())
         .token(token)
         .base_url(base)
         .base_file_url(file_base)
@@ -121,16 +106,17 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    for name, handler in HANDLERS.items():
+    for name, handler in (COMMANDS | OPERATOR_COMMANDS).items():
         app.add_handler(CommandHandler(name, handler))
-    app.add_handler(CallbackQueryHandler(CALLBACKS))
+    for button in BUTTONS:
+        app.add_handler(button)
     app.add_handler(MessageHandler(filters.COMMAND, on_unknown))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     app.add_error_handler(on_error)
     return app
 
 
-async def _take_the_lead(app: Application, leader: LeaderLock, poll_timeout: int) -> bool:  # type: ignore[type-arg]
+async def _take_the_lead(app: NewsApp, leader: LeaderLock, poll_timeout: int) -> bool:
     """Start receiving updates if no other worker does; True once this worker leads."""
     if leader.held:
         return True
@@ -142,20 +128,21 @@ async def _take_the_lead(app: Application, leader: LeaderLock, poll_timeout: int
     return True
 
 
-async def serve(app: Application, settings: Settings, stop: asyncio.Event) -> None:  # type: ignore[type-arg]
+async def serve(app: NewsApp, settings: Settings, stop: asyncio.Event) -> None:
     """Run the bot until `stop` is set: jobs and sending always; receiving updates only in the
     one worker that holds the leader lock (the others keep trying, to take over a dead one)."""
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)
-    services: Services = app.bot_data["services"]
+    services = app.bot_data.services
+    assert services is not None
     leader = LeaderLock(services.db.engine)
     await app.start()
     try:
         if not await _take_the_lead(app, leader, settings.telegram.poll_timeout):
             log.info("another worker receives Telegram updates; this one runs jobs and sends")
 
-            async def retry(_: CallbackContext) -> None:  # type: ignore[type-arg]
+            async def retry(_: NewsContext) -> None:
                 if await _take_the_lead(app, leader, settings.telegram.poll_timeout):
                     for job in app.job_queue.get_jobs_by_name("leader"):  # type: ignore[union-attr]
                         job.schedule_removal()

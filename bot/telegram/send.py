@@ -21,7 +21,7 @@ import logging
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import telegram
@@ -30,7 +30,9 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
+    Message,
     ReplyParameters,
+    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -54,7 +56,7 @@ from bot.deliver.channel import (
     Sent,
 )
 
-__all__ = ["Pacing", "TelegramChannel", "outcome_for_error"]
+__all__ = ["Pacing", "TelegramChannel", "markup", "outcome_for_error", "reply"]
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +190,7 @@ class TelegramChannel:
     # ---- sending -----------------------------------------------------------------------------
 
     async def _deliver(self, message: OutgoingMessage) -> int | None:
-        markup = _keyboard(message)
+        buttons = markup(((b.text, b.data) for b in row) for row in message.buttons)
         preview = LinkPreviewOptions(is_disabled=message.disable_preview)
         if message.edit_message_id is not None:
             edited = await self._bot.edit_message_text(
@@ -197,14 +199,14 @@ class TelegramChannel:
                 message_id=message.edit_message_id,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=preview,
-                reply_markup=markup,
+                reply_markup=buttons,
             )
             if isinstance(edited, telegram.Message):
                 return edited.message_id
             return message.edit_message_id
-        reply = None
+        reply_to = None
         if message.reply_to_message_id is not None:
-            reply = ReplyParameters(
+            reply_to = ReplyParameters(
                 message_id=message.reply_to_message_id, allow_sending_without_reply=True
             )
         sent = await self._bot.send_message(
@@ -212,9 +214,9 @@ class TelegramChannel:
             text=message.text,
             parse_mode=ParseMode.HTML,
             link_preview_options=preview,
-            reply_parameters=reply,
+            reply_parameters=reply_to,
             message_thread_id=message.thread_id,
-            reply_markup=markup,
+            reply_markup=buttons,
         )
         return sent.message_id
 
@@ -317,14 +319,25 @@ def _retry_after_seconds(exc: RetryAfter) -> float:
     return float(value)
 
 
-def _keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
-    if not message.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.data) for b in row]
-            for row in message.buttons
-        ]
+def markup(rows: Iterable[Iterable[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    """Inline buttons from rows of (label, callback data); None when there are none."""
+    keyboard = [
+        [InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows
+    ]
+    return InlineKeyboardMarkup(keyboard) if any(keyboard) else None
+
+
+async def reply(
+    update: Update, text: str, keyboard: Iterable[Iterable[tuple[str, str]]] = ()
+) -> Message:
+    """Answer the message an update carries, in HTML, without a link preview."""
+    message = update.effective_message
+    assert message is not None
+    return await message.reply_text(
+        text,
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+        reply_markup=markup(keyboard),
     )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.chats import ensure_chat
+from bot.chat.prefs import ensure_chat
 from bot.settings import Settings
 from bot.store import Article, Chat, Feed, Outbox, OutboxStatus, Story, open_database
 from tests.fakes.botapi import FakeBotApi

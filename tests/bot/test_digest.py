@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.chats import ensure_chat, set_digest_time, set_timezone
+from bot.chat.prefs import ensure_chat, set_digest_time, set_timezone
 from bot.digest import queue_due_digests
 from bot.settings import DigestSettings, Settings
 from bot.store import Alert, Article, Chat, Database, Feed, Outbox, Story

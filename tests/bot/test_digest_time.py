@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.digest import next_digest_at
+from bot.clock import next_digest_at
 
 
 def test_next_digest_is_later_today_in_the_chats_zone() -> None:

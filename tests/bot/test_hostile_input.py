@@ -26,8 +26,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.chats import ChatError, parse_timezone, set_digest_time
-from bot.digest import next_digest_at
+from bot.chat.input import parse_timezone
+from bot.chat.prefs import set_digest_time
+from bot.clock import next_digest_at
+from bot.errors import ChatError
 from bot.store import Article, Chat, Story
 from tests.bot.telegram.conftest import Harness
 from tests.bot.telegram.conftest import bot_harness as bot_harness  # the e2e fixture, shared

@@ -9,7 +9,8 @@ from html import escape
 import pytest
 from sqlalchemy import func, select
 
-from bot.chats import ensure_chat, subscribe
+from bot.chat.prefs import Caller, ensure_chat
+from bot.chat.subscriptions import subscribe
 from bot.clock import FrozenClock
 from bot.deliver import ConsoleChannel
 from bot.services import Services
@@ -249,8 +250,8 @@ async def test_matching_story_queues_one_alert_and_a_second_outlet_adds_none(
     cleanup.append(services)
     with services.db.session() as session:
         chat = ensure_chat(session, 42, clock.now(), services.settings)
-        subscribe(session, chat, "ceasefire", clock.now(), services.settings)
-        subscribe(session, chat, "truce OR ceasefire", clock.now(), services.settings)
+        subscribe(session, Caller(chat.id), "ceasefire", clock.now(), services.settings)
+        subscribe(session, Caller(chat.id), "truce OR ceasefire", clock.now(), services.settings)
     await services.pipeline.poll([1])
     await services.pipeline.poll([2])
     with services.db.session() as session:
@@ -269,7 +270,7 @@ async def test_old_entries_are_stored_but_raise_no_alert(
     cleanup.append(services)
     with services.db.session() as session:
         chat = ensure_chat(session, 42, clock.now(), services.settings)
-        subscribe(session, chat, "ceasefire", clock.now(), services.settings)
+        subscribe(session, Caller(chat.id), "ceasefire", clock.now(), services.settings)
     [report] = await services.pipeline.poll_all()
     assert report.new_articles == 1 and report.alerts == 0
 
@@ -320,7 +321,7 @@ async def test_entries_without_link_or_date_are_still_news(
     cleanup.append(services)
     with services.db.session() as session:
         chat = ensure_chat(session, 42, clock.now(), services.settings)
-        subscribe(session, chat, "budget", clock.now(), services.settings)
+        subscribe(session, Caller(chat.id), "budget", clock.now(), services.settings)
     [report] = await services.pipeline.poll_all()
     assert (report.new_articles, report.alerts) == (1, 1)
     [again] = await services.pipeline.poll_all()

@@ -11,10 +11,9 @@ import pytest
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.deliver.outbox import DeliveryReport
 from bot.health import HealthServer
-from bot.ingest import PollReport
-from bot.metrics import Metrics, refresh_gauges
+from bot.metrics import Metrics
+from bot.services import refresh_gauges
 from bot.store import Chat, Feed, Outbox, OutboxStatus, open_database
 
 NOW = datetime(2025, 12, 21, 8, 0, tzinfo=UTC)
@@ -60,10 +59,10 @@ def get(server: HealthServer, path: str) -> httpx.Response:
 def test_metrics_endpoint_shows_poll_counters_by_outcome(
     metrics: Metrics, serve: Callable[..., HealthServer]
 ) -> None:
-    metrics.polled(PollReport(1, "BBC", "new", new_articles=3, new_stories=2, alerts=4, updates=1))
-    metrics.polled(PollReport(2, "DW", "new", new_articles=1, new_stories=0, alerts=1))
-    metrics.polled(PollReport(3, "AP", "not_modified"))
-    metrics.polled(PollReport(4, "Dead", "failed", error="HTTP 500"))
+    metrics.polled("new", articles=3, stories=2, alerts=4, updates=1)
+    metrics.polled("new", articles=1, stories=0, alerts=1)
+    metrics.polled("not_modified")
+    metrics.polled("failed")
     response = get(serve(), "/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"] == CONTENT_TYPE_LATEST
@@ -81,8 +80,8 @@ def test_metrics_endpoint_shows_poll_counters_by_outcome(
 def test_metrics_endpoint_shows_delivery_counters(
     metrics: Metrics, serve: Callable[..., HealthServer]
 ) -> None:
-    metrics.delivered(DeliveryReport(sent=5, retried=2, rejected=1, undeliverable=1))
-    metrics.delivered(DeliveryReport(sent=1))
+    metrics.delivered(sent=5, retried=2, rejected=1, undeliverable=1)
+    metrics.delivered(sent=1)
     for kind in ("alert", "alert", "digest"):
         metrics.sent(kind)
     metrics.retry("429")
@@ -157,7 +156,7 @@ def test_query_string_is_ignored(serve: Callable[..., HealthServer]) -> None:
 
 def test_two_metrics_instances_are_independent() -> None:
     first, second = Metrics(), Metrics()
-    first.polled(PollReport(1, "BBC", "new", new_articles=2))
+    first.polled("new", articles=2)
     first.set_pending(5)
     assert value(first.render().decode(), "newsbot_articles_total") == 2
     assert value(second.render().decode(), "newsbot_articles_total") == 0

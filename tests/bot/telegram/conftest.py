@@ -46,7 +46,9 @@ class Harness:
 
     @property
     def services(self) -> Services:
-        return self.app.bot_data["services"]
+        services = self.app.bot_data.services
+        assert services is not None
+        return services
 
     async def say(
         self, chat_id: int, text: str, *, user: int | None = None, replies: int = 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["COMMANDS", "OPERATOR_COMMANDS", "Command", "help_text"]
+__all__ = ["MENU", "OPERATOR_MENU", "Command", "help_text"]
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class Command:
     example: str
 
 
-COMMANDS: tuple[Command, ...] = (
+MENU: tuple[Command, ...] = (
     Command("start", "what this bot does", "/start"),
     Command(
         "subscribe",
@@ -40,7 +40,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "this list", "/help"),
 )
 
-OPERATOR_COMMANDS: tuple[Command, ...] = (
+OPERATOR_MENU: tuple[Command, ...] = (
     Command("feeds", "list feeds and their health", "/feeds"),
     Command("addfeed", "add a feed (checked first)", "/addfeed https://example.com/rss"),
     Command("removefeed", "stop polling a feed", "/removefeed 3"),
@@ -57,13 +57,13 @@ QUERY_HELP = (
 
 def help_text(operator: bool = False) -> str:
     lines = ["<b>What I can do</b>", ""]
-    for cmd in COMMANDS:
+    for cmd in MENU:
         lines.append(
             f"/{cmd.name} — {escape(cmd.description)}\n   <code>{escape(cmd.example)}</code>"
         )
     if operator:
         lines += ["", "<b>Operator</b>"]
-        for cmd in OPERATOR_COMMANDS:
+        for cmd in OPERATOR_MENU:
             lines.append(
                 f"/{cmd.name} — {escape(cmd.description)}\n   <code>{escape(cmd.example)}</code>"
             )

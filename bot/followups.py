@@ -1,0 +1,127 @@
+"""A later article joins a story chats were already told of: no new push, but the alert stays
+true. Each alert's "reported by" line is brought up to date (an edit), or, when the article
+develops the story (substantial new sentences), a short follow-up goes as a reply to the alert.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import summarizer
+from bot.outbox import enqueue
+from bot.render import RenderedMessage, render_follow_up, with_sources
+from bot.store import Alert, Article, Outbox, OutboxKind, OutboxStatus, Story
+
+__all__ = ["new_sentences", "update_alerts"]
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+
+
+def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.casefold())
+    return {tuple(words[i : i + n]) for i in range(max(1, len(words) - n + 1))}
+
+
+def new_sentences(text: str, known: list[str], language: str | None = None) -> list[str]:
+    """The sentences of `text` that the `known` texts do not already say (most of their word
+    trigrams unseen): what a later article adds to a story."""
+    seen: set[tuple[str, ...]] = set()
+    for other in known:
+        seen |= _shingles(other)
+    fresh = []
+    for sentence in summarizer.split_sentences(text, language):
+        grams = _shingles(sentence)
+        if len(_WORD.findall(sentence)) >= 6 and len(grams - seen) > 0.5 * len(grams):
+            fresh.append(sentence)
+    return fresh
+
+
+def _develops(fresh: list[str], text: str, language: str | None) -> bool:
+    """Substantial news: at least two new sentences, 30 words, and a third of the article."""
+    total = len(summarizer.split_sentences(text, language)) or 1
+    words = sum(len(_WORD.findall(s)) for s in fresh)
+    return len(fresh) >= 2 and words >= 30 and len(fresh) / total >= 0.3
+
+
+def _first_alert(session: Session, alert: Alert) -> Outbox | None:
+    return session.scalar(
+        select(Outbox)
+        .where(
+            Outbox.chat_id == alert.chat_id,
+            Outbox.story_id == alert.story_id,
+            Outbox.kind == OutboxKind.ALERT,
+        )
+        .order_by(Outbox.id)
+        .limit(1)
+    )
+
+
+def update_alerts(
+    session: Session, story: Story, article: Article, sources: list[str], now: datetime
+) -> int:
+    """Bring every alert of `story` up to date with `article`; returns messages queued."""
+    alerts = session.scalars(
+        select(Alert).where(
+            Alert.story_id == story.id, Alert.instant.is_(True), Alert.held.is_(False)
+        )
+    ).all()
+    queued = 0
+    texts: dict[int, str] = {}
+    for alert in alerts:
+        original = _first_alert(session, alert)
+        if original is None or original.status not in (OutboxStatus.PENDING, OutboxStatus.SENT):
+            continue
+        updated = with_sources(original.text, sources)
+        if original.status == OutboxStatus.PENDING:  # not out yet: it leaves up to date
+            original.text = updated
+            continue
+        if original.message_id is None:
+            continue
+        known_ids = [i for i in alert.told_articles if i != article.id]
+        for missing in set(known_ids) - texts.keys():
+            told = session.get(Article, missing)
+            texts[missing] = told.text if told is not None else ""
+        fresh = new_sentences(article.text, [texts[i] for i in known_ids], story.language)
+        if _develops(fresh, article.text, story.language):
+            picked = summarizer.summarize(" ".join(fresh), sentences=2, language=story.language)
+            note = render_follow_up(article.title, article.url, article.source, picked)
+            enqueue(
+                session,
+                alert.chat_id,
+                note,
+                kind=OutboxKind.FOLLOWUP,
+                now=now,
+                story_id=story.id,
+                thread_id=original.thread_id,
+                reply_to=original.message_id,
+            )
+            alert.told_articles = [*alert.told_articles, article.id]
+            log.info("follow-up queued: chat=%s story=%s", alert.chat_id, story.id)
+        elif updated != original.text:
+            edit = RenderedMessage(
+                updated,
+                buttons=tuple(tuple((b[0], b[1]) for b in row) for row in original.buttons),
+                disable_preview=original.disable_preview,
+            )
+            enqueue(
+                session,
+                alert.chat_id,
+                edit,
+                kind=OutboxKind.EDIT,
+                now=now,
+                story_id=story.id,
+                thread_id=original.thread_id,
+                edit_of=original.message_id,
+            )
+        else:
+            continue
+        original.text = updated
+        queued += 1
+    return queued
