@@ -15,6 +15,7 @@ from bot.chat.operator import FeedView, Stats
 from bot.chat.prefs import SUMMARY_LENGTHS, ChatSettings
 from bot.chat.reports import LinkSummary, Overview, SourceStatus
 from bot.chat.subscriptions import BACKFILL_DAYS, Backfill, QueryView, StoryLine, Subscribed
+from bot.render import DigestItem, render_digest
 from bot.store import OutboxStatus
 
 __all__ = [
@@ -230,6 +231,12 @@ def source_status(statuses: Sequence[SourceStatus], days: int) -> str:
             f"• {escape(s.name)}: {health}, fetched {fetched}, median delay to alert {median}"
         )
     return "\n".join(lines)
+
+
+def latest(items: Sequence[DigestItem], now: datetime) -> list[str]:
+    """/latest: the stories as a digest, in as many messages as the limit needs."""
+    title = "Latest stories"
+    return [m.text for m in render_digest([(title, items)], when=now, title=title)]
 
 
 def link_summary(summary: LinkSummary) -> str:

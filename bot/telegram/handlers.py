@@ -17,7 +17,6 @@ from telegram.constants import ChatMemberStatus, ChatType
 from bot.chat import prefs, replies, reports, subscriptions
 from bot.chat.input import number
 from bot.errors import ExtractionError, FetchError, InputError
-from bot.render import render_digest
 from bot.telegram.context import NewsContext, argument, caller
 from bot.telegram.help import help_text
 from bot.telegram.send import reply
@@ -166,9 +165,8 @@ async def cmd_latest(update: Update, context: NewsContext) -> None:
     if not items:
         await reply(update, replies.NO_STORIES)
         return
-    now = services.clock.now()
-    for message in render_digest([("Latest stories", items)], when=now, title="Latest stories"):
-        await reply(update, message.text)
+    for text in replies.latest(items, services.clock.now()):
+        await reply(update, text)
 
 
 async def cmd_summary(update: Update, context: NewsContext) -> None:

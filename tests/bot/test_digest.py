@@ -10,8 +10,8 @@ from bot.chat.prefs import ensure_chat, set_digest_time, set_timezone
 from bot.digest import queue_due_digests
 from bot.settings import DigestSettings, Settings
 from bot.store import Alert, Article, Chat, Database, Feed, Outbox, Story
+from tests.fakes import NOW
 
-NOW = datetime(2025, 12, 21, 15, 0, tzinfo=UTC)
 SETTINGS = Settings()
 
 

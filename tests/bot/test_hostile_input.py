@@ -16,7 +16,6 @@ import functools
 import json
 import re
 import zoneinfo
-from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -31,11 +30,10 @@ from bot.chat.prefs import set_digest_time
 from bot.clock import next_digest_at
 from bot.errors import ChatError
 from bot.store import Article, Chat, Story
-from tests.bot.telegram.conftest import Harness
-from tests.bot.telegram.conftest import bot_harness as bot_harness  # the e2e fixture, shared
+from tests.fakes import NOW
 from tests.fakes.feeds import Route, make_feed, make_page
+from tests.fakes.harness import Harness
 
-NOW = datetime(2025, 12, 21, 15, 0, tzinfo=UTC)
 READER = 4242
 APOLOGY = "Sorry, something went wrong"
 MARKER = "Zebracorn"  # the word the reader subscribes to; it is in every hostile title

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 import pytest
@@ -16,9 +16,8 @@ from bot.deliver import ConsoleChannel
 from bot.services import Services
 from bot.settings import FeedConfig, Settings
 from bot.store import Alert, Article, Feed, Outbox, Story
+from tests.fakes import NOW
 from tests.fakes.feeds import FeedServer, Route, make_feed, make_page
-
-NOW = datetime(2025, 12, 21, 15, 0, tzinfo=UTC)
 
 CEASEFIRE = [
     "Negotiators from both sides agreed to a ceasefire late on Saturday after three days of talks "

@@ -16,7 +16,7 @@ from bot.metrics import Metrics
 from bot.services import refresh_gauges
 from bot.store import Chat, Feed, Outbox, OutboxStatus, open_database
 
-NOW = datetime(2025, 12, 21, 8, 0, tzinfo=UTC)
+MORNING = datetime(2025, 12, 21, 8, 0, tzinfo=UTC)  # a digest is due
 
 
 def samples(body: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -181,12 +181,15 @@ def test_refresh_gauges_counts_pending_outbox_and_failing_active_feeds(
         with db.session() as session:
             session.add_all(
                 [
-                    Feed(url="https://ok.example/rss", created_at=NOW),
-                    Feed(url="https://down.example/rss", created_at=NOW, failures=3),
+                    Feed(url="https://ok.example/rss", created_at=MORNING),
+                    Feed(url="https://down.example/rss", created_at=MORNING, failures=3),
                     Feed(
-                        url="https://paused.example/rss", created_at=NOW, failures=50, active=False
+                        url="https://paused.example/rss",
+                        created_at=MORNING,
+                        failures=50,
+                        active=False,
                     ),
-                    Chat(id=42, created_at=NOW),
+                    Chat(id=42, created_at=MORNING),
                 ]
             )
             session.flush()
@@ -197,8 +200,8 @@ def test_refresh_gauges_counts_pending_outbox_and_failing_active_feeds(
                         kind="alert",
                         text="hello",
                         status=status,
-                        not_before=NOW,
-                        created_at=NOW,
+                        not_before=MORNING,
+                        created_at=MORNING,
                     )
                 )
         refresh_gauges(metrics, db)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.store import Base, Database, migrate
-
-NOW = datetime(2025, 12, 21, 15, 0, tzinfo=UTC)
+from tests.fakes import NOW
 
 
 def test_migrations_create_every_table(db: Database) -> None:

@@ -8,29 +8,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.store import Chat, Outbox, OutboxStatus
-from tests.bot.telegram.conftest import Harness
-from tests.fakes.feeds import Route, make_feed
+from tests.fakes.harness import Harness
+from tests.fakes.stories import CEASEFIRE, STORM, item
 
 USER, OTHER = 1001, 1002
-
-CEASEFIRE = (
-    "Negotiators from both sides agreed to a ceasefire late on Saturday after three days of talks "
-    "hosted by mediators in Geneva, officials said. The truce is due to take effect at midnight "
-    "and will be monitored by observers from several neutral countries, according to a statement "
-    "released after the talks ended. Aid agencies welcomed the agreement and said they were ready "
-    "to send convoys of food and medicine to the worst-hit areas as soon as the roads were safe. "
-    "Previous attempts to halt the fighting collapsed within days, and analysts warned that the "
-    "deal could falter unless both sides withdraw heavy weapons from the front line."
-)
-STORM = (
-    "A powerful storm brought severe flooding to coastal towns overnight, cutting power to more "
-    "than forty thousand homes and forcing the closure of several roads. Emergency services said "
-    "they had rescued a number of motorists trapped in floodwater, and no serious injuries had "
-    "been reported. The electricity network operator said crews were working to restore supplies "
-    "but warned that some customers could be without power until Sunday, as a ceasefire in "
-    "repair work disputes was agreed with unions."
-)
-
 
 TALKS = (
     "Envoys will meet in Oslo next week to discuss extending the ceasefire along the northern "
@@ -41,26 +22,11 @@ TALKS = (
 )
 
 
-def item(guid: str, title: str, text: str, when: datetime) -> dict[str, object]:
-    return {
-        "guid": guid,
-        "title": title,
-        "link": f"https://outlet.example/{guid}",
-        "content": text,
-        "published": when,
-    }
-
-
-async def publish(h: Harness, path: str, *items: dict[str, object]) -> None:
-    h.feeds.route(path, Route(make_feed(list(items))))
-    h.clock.advance(minutes=2)  # the feeds' interval is one minute: they are due again
-
-
 async def test_matching_story_reaches_the_subscriber_once_summarized(bot_harness: Harness) -> None:
     h = bot_harness
     await h.say(USER, "/start")
     await h.say(USER, "/subscribe ceasefire")
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed in Geneva", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed in Geneva", CEASEFIRE, h.clock.now()))
     await h.poll()
     [alert] = (await h.wait_sent(USER, 3))[2:]
     assert "Ceasefire agreed in Geneva" in alert["visible_text"]
@@ -74,7 +40,7 @@ async def test_matching_story_reaches_the_subscriber_once_summarized(bot_harness
 
     # The same story from a second outlet adds no second push.
     rewritten = CEASEFIRE.replace("late on Saturday", "on Saturday night")
-    await publish(h, "/two.xml", item("b9", "Warring sides agree truce", rewritten, h.clock.now()))
+    await h.publish("/two.xml", item("b9", "Warring sides agree truce", rewritten, h.clock.now()))
     reports = await h.poll()
     assert sum(r.joined for r in reports) == 1
     assert len(h.fake.sent(USER)) == 3
@@ -84,7 +50,7 @@ async def test_several_matching_queries_still_mean_one_alert(bot_harness: Harnes
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire")
     await h.say(USER, "/subscribe truce OR ceasefire")
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     alerts = [m for m in h.fake.sent(USER) if "matched" in m["visible_text"]]
     assert len(alerts) == 1
@@ -93,7 +59,7 @@ async def test_several_matching_queries_still_mean_one_alert(bot_harness: Harnes
 async def test_muted_query_sends_nothing_until_the_mute_expires(bot_harness: Harness) -> None:
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire")
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     [alert] = (await h.wait_sent(USER, 2))[1:]
     mute = next(
@@ -103,12 +69,12 @@ async def test_muted_query_sends_nothing_until_the_mute_expires(bot_harness: Har
         if b["callback_data"].startswith("mute:")
     )
     await h.press(USER, USER, mute, alert["message_id"])
-    await publish(h, "/two.xml", item("s1", "Storm floods coast", STORM, h.clock.now()))
+    await h.publish("/two.xml", item("s1", "Storm floods coast", STORM, h.clock.now()))
     await h.poll()
     assert len(h.fake.sent(USER)) == 2  # muted: the storm story (it mentions a ceasefire) is held
     h.clock.advance(days=1, minutes=1)
     late = h.clock.now()
-    await publish(h, "/one.xml", item("a2", "New ceasefire talks", TALKS, late))
+    await h.publish("/one.xml", item("a2", "New ceasefire talks", TALKS, late))
     await h.poll()
     alert = await h.wait_for(USER, "New ceasefire talks")
     assert "matched ceasefire" in alert["visible_text"]
@@ -121,7 +87,7 @@ async def test_digest_arrives_at_the_chats_local_time(bot_harness: Harness) -> N
     await h.say(USER, "/subscribe ceasefire")
     await h.say(USER, "/timezone Asia/Tokyo")
     await h.say(USER, "/digesttime 08:00")
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     await h.wait_sent(USER, 4)
     # 08:00 in Tokyo is 23:00 UTC; the digest job runs every 50 ms on the JobQueue.
@@ -144,7 +110,7 @@ async def test_blocked_user_is_deactivated_and_others_still_get_alerts(
     await h.say(USER, "/subscribe ceasefire")
     await h.say(OTHER, "/subscribe ceasefire")
     h.fake.block(USER)
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     await h.wait_sent(OTHER, 2)
     with h.services.db.session() as session:
@@ -159,8 +125,7 @@ async def test_a_429_storm_delays_but_loses_and_repeats_nothing(bot_harness: Har
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire OR storm")
     h.fake.rate_limit_storm(3, retry_after=7, chat_id=USER)
-    await publish(
-        h,
+    await h.publish(
         "/one.xml",
         item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()),
         item("s1", "Storm floods coast", STORM.replace("ceasefire", "deal"), h.clock.now()),
@@ -182,7 +147,7 @@ async def test_telegram_outage_is_ridden_out(bot_harness: Harness) -> None:
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire")
     h.fake.outage(4, status=502)
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     with h.services.db.session() as session:
         pending = session.scalars(select(Outbox).where(Outbox.kind == "alert")).one()
@@ -198,7 +163,7 @@ async def test_no_alert_for_a_chat_without_a_matching_query(bot_harness: Harness
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire")
     await h.say(OTHER, "/subscribe olympics")
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     await h.wait_sent(USER, 2)
     assert len(h.fake.sent(OTHER)) == 1  # only the reply to /subscribe
@@ -208,7 +173,7 @@ async def test_old_timestamps_do_not_break_the_clock(bot_harness: Harness) -> No
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire")
     old = h.clock.now() - timedelta(days=30)
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed long ago", CEASEFIRE, old))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed long ago", CEASEFIRE, old))
     reports = await h.poll()
     assert sum(r.new_articles for r in reports) == 1 and sum(r.alerts for r in reports) == 0
 
@@ -222,7 +187,7 @@ async def test_group_that_became_a_supergroup_gets_its_alert_at_the_new_id(
     await h.say(group, "/subscribe ceasefire", user=admin)
     h.fake.add_chat(new_id, "supergroup", title="Desk", admins=[admin])
     h.fake.migrate(group, new_id)
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     alert = await h.wait_for(new_id, "Ceasefire agreed")
     assert "matched ceasefire" in alert["visible_text"]

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.store import Alert, Chat, Subscription
-from tests.bot.telegram.conftest import Harness
-from tests.bot.telegram.test_alerts import CEASEFIRE, STORM, item, publish
+from tests.fakes.harness import Harness
+from tests.fakes.stories import CEASEFIRE, STORM, item
 
 USER = 1001
 
@@ -31,14 +31,14 @@ async def test_one_story_from_three_outlets_over_an_hour(bot_harness: Harness) -
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire")
     # 15:00 the first outlet publishes: one alert.
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed in Geneva", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed in Geneva", CEASEFIRE, h.clock.now()))
     await h.poll()
     first = await h.wait_for(USER, "Ceasefire agreed in Geneva")
     assert "📰 Outlet 1" in first["visible_text"]
     # 15:30 a second outlet carries the same wire copy: no push, the alert's sources line is edited.
     h.clock.advance(minutes=28)
     copy = CEASEFIRE.replace("late on Saturday", "on Saturday night")
-    await publish(h, "/two.xml", item("b1", "Truce agreed after talks", copy, h.clock.now()))
+    await h.publish("/two.xml", item("b1", "Truce agreed after talks", copy, h.clock.now()))
     await h.poll()
     [edit] = await asyncio.to_thread(h.fake.wait_for_call, "editMessageText", 1)
     assert edit["params"]["message_id"] == first["message_id"]
@@ -46,7 +46,7 @@ async def test_one_story_from_three_outlets_over_an_hour(bot_harness: Harness) -
     # 16:00 a third outlet adds new paragraphs: a short follow-up, as a reply to the first alert.
     h.clock.advance(minutes=28)
     grown = CEASEFIRE + DEVELOPMENT
-    await publish(h, "/three.xml", item("c1", "Aid convoy crosses", grown, h.clock.now()))
+    await h.publish("/three.xml", item("c1", "Aid convoy crosses", grown, h.clock.now()))
     await h.poll()
     follow = await h.wait_for(USER, "Update")
     assert follow["reply_to_message_id"] == first["message_id"]
@@ -58,11 +58,11 @@ async def test_significance_gate_waits_for_a_second_outlet(bot_harness: Harness)
     h = bot_harness
     [answer] = await h.say(USER, "/subscribe ceasefire --min-sources 2")
     assert "once 2 outlets carry the story" in answer["visible_text"]
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     assert alerts_to(h, USER) == []
     copy = CEASEFIRE.replace("late on Saturday", "on Saturday night")
-    await publish(h, "/two.xml", item("b1", "Truce agreed", copy, h.clock.now()))
+    await h.publish("/two.xml", item("b1", "Truce agreed", copy, h.clock.now()))
     await h.poll()
     alert = await h.wait_for(USER, "matched")
     assert "📰 Outlet 1, Outlet 2" in alert["visible_text"]
@@ -70,7 +70,7 @@ async def test_significance_gate_waits_for_a_second_outlet(bot_harness: Harness)
 
 async def test_test_command_shows_matches_without_saving(bot_harness: Harness) -> None:
     h = bot_harness
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     [answer] = await h.say(USER, "/test cease-fire -olympics")
     text = answer["visible_text"]
@@ -82,7 +82,7 @@ async def test_test_command_shows_matches_without_saving(bot_harness: Harness) -
 
 async def test_subscribe_shows_recent_matches_at_once(bot_harness: Harness) -> None:
     h = bot_harness
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     [answer] = await h.say(USER, "/subscribe ceasefire")
     assert "It matched 1 stories in the last 7 days" in answer["visible_text"]
@@ -95,7 +95,7 @@ async def test_quiet_hours_hold_alerts_and_send_them_once_after(bot_harness: Har
     [answer] = await h.say(USER, "/quiet 22:00-07:00")
     assert "Quiet hours: 22:00-07:00" in answer["visible_text"]
     h.clock.set(datetime(2025, 12, 21, 23, 30, tzinfo=UTC))
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     assert alerts_to(h, USER) == []
     with h.services.db.session() as session:
@@ -113,7 +113,7 @@ async def test_quiet_hours_hold_alerts_and_send_them_once_after(bot_harness: Har
 async def test_daily_query_folds_its_matches_into_the_digest(bot_harness: Harness) -> None:
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire --daily")
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     assert alerts_to(h, USER) == []
     h.clock.set(datetime(2025, 12, 22, 8, 0, tzinfo=UTC))
@@ -124,7 +124,7 @@ async def test_daily_query_folds_its_matches_into_the_digest(bot_harness: Harnes
 async def test_mute_source_button_silences_that_outlet(bot_harness: Harness) -> None:
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire OR storm")
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     alert = await h.wait_for(USER, "matched")
     data = next(
@@ -134,9 +134,8 @@ async def test_mute_source_button_silences_that_outlet(bot_harness: Harness) -> 
         if b["callback_data"].startswith("msrc:")
     )
     await h.press(USER, USER, data, alert["message_id"])
-    await publish(h, "/one.xml", item("s1", "Storm floods coast", STORM, h.clock.now()))
-    await publish(
-        h,
+    await h.publish("/one.xml", item("s1", "Storm floods coast", STORM, h.clock.now()))
+    await h.publish(
         "/two.xml",
         item(
             "t1",
@@ -155,7 +154,7 @@ async def test_mute_source_button_silences_that_outlet(bot_harness: Harness) -> 
 async def test_mute_for_a_week_shows_in_list(bot_harness: Harness) -> None:
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire")
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     alert = await h.wait_for(USER, "matched")
     week = next(
@@ -180,22 +179,22 @@ async def test_forum_topic_gets_its_queries_alerts_and_a_closed_topic_is_reporte
     h.fake.push_message(forum, admin, "/subscribe ceasefire", thread_id=topic)
     [answer] = (await h.wait_sent(forum, before + 1))[before:]
     assert "Alerts for it come to this topic" in answer["visible_text"]
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, h.clock.now()))
     await h.poll()
     alert = await h.wait_for(forum, "matched")
     assert alert["message_thread_id"] == topic
     h.fake.close_topic(forum, topic)
     talks = CEASEFIRE.replace("Negotiators from both sides", "Envoys of the two governments")
     talks = talks.replace("Geneva", "Oslo").replace("heavy weapons", "tanks and artillery")
-    await publish(h, "/two.xml", item("b1", "Talks in Oslo", talks + DEVELOPMENT, h.clock.now()))
+    await h.publish("/two.xml", item("b1", "Talks in Oslo", talks + DEVELOPMENT, h.clock.now()))
     await h.poll()
     notice = await h.wait_for(forum, "is closed")
     assert notice.get("message_thread_id") is None
     with h.services.db.session() as session:
         chat = session.get(Chat, forum)
         assert chat is not None and chat.active  # the group stays; only that topic is stopped
-    await publish(
-        h, "/one.xml", item("a9", "Ceasefire holds", STORM.replace("storm", "truce"), h.clock.now())
+    await h.publish(
+        "/one.xml", item("a9", "Ceasefire holds", STORM.replace("storm", "truce"), h.clock.now())
     )
     await h.poll()
     assert sum("is closed" in m["visible_text"] for m in h.fake.sent(forum)) == 1
@@ -205,7 +204,7 @@ async def test_status_lists_sources_and_delay(bot_harness: Harness) -> None:
     h = bot_harness
     await h.say(USER, "/subscribe ceasefire")
     published = h.clock.now()
-    await publish(h, "/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, published))
+    await h.publish("/one.xml", item("a1", "Ceasefire agreed", CEASEFIRE, published))
     await h.poll()
     await h.wait_for(USER, "matched")
     [status] = await h.say(USER, "/status")

@@ -27,7 +27,7 @@ from bot.settings import Settings
 from bot.store import Article, Chat, Feed, Outbox, OutboxStatus, Story, open_database
 from tests.fakes.botapi import FakeBotApi
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CHATS = range(1, 81)
 KILLS = 3
 BATCH = 8  # delivery.batch: outbox rows taken per pass, i.e. the most sends in flight at once

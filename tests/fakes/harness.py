@@ -1,7 +1,8 @@
 """The real application, through the real python-telegram-bot client, against our fake Bot API.
 
-`bot_harness` starts the whole bot (handlers, JobQueue, outbox, paced Telegram channel) the way
-`newsbot run` does, but with a frozen clock and feeds on the local feed server. Feed polls are
+`running_bot` (the `bot_harness` fixture of tests/bot/conftest.py) starts the whole bot
+(handlers, JobQueue, outbox, paced Telegram channel) the way `newsbot run` does, but with a
+frozen clock and feeds on the local feed server. Feed polls are
 driven by the test (`harness.poll()`), so a test knows when ingest has finished; delivery and the
 digest jobs run on the JobQueue as in production, every 50 ms.
 """
@@ -10,13 +11,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import pytest
-from telegram.ext import Application
 
 from bot.clock import FrozenClock
 from bot.ingest import PollReport
@@ -29,10 +27,11 @@ from bot.settings import (
     TelegramSettings,
 )
 from bot.telegram.app import build_application
+from bot.telegram.context import NewsApp
+from tests.fakes import NOW
 from tests.fakes.botapi import FakeBotApi
 from tests.fakes.feeds import FeedServer, Route, make_feed
 
-NOW = datetime(2025, 12, 21, 15, 0, tzinfo=UTC)
 OPERATOR = 777
 WAIT = 10.0
 
@@ -40,7 +39,7 @@ WAIT = 10.0
 @dataclass
 class Harness:
     fake: FakeBotApi
-    app: Application  # type: ignore[type-arg]
+    app: NewsApp
     clock: FrozenClock
     feeds: FeedServer
 
@@ -78,6 +77,11 @@ class Harness:
         await self.services.outbox.run_once()
         return reports
 
+    async def publish(self, path: str, *items: dict[str, object]) -> None:
+        """A feed now holds `items`; time moves two minutes, so every feed is due again."""
+        self.feeds.route(path, Route(make_feed(list(items))))
+        self.clock.advance(minutes=2)  # the feeds' interval is one minute
+
     async def press(self, chat_id: int, user: int, data: str, message_id: int) -> None:
         answered = len(self.fake.answered_callbacks())
         self.fake.push_callback(chat_id, user, data, message_id)
@@ -105,8 +109,9 @@ def settings_for(fake: FakeBotApi, feeds: list[str], tmp_path: Path, **extra: An
     return Settings(**values)
 
 
-@pytest.fixture
-async def bot_harness(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[Harness]:
+@asynccontextmanager
+async def running_bot(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[Harness]:
+    """The whole bot, started as `newsbot run` starts it, on three empty local feeds."""
     fake = FakeBotApi().start()
     feed_server.route("/one.xml", Route(make_feed([], title="Outlet 1")))
     feed_server.route("/two.xml", Route(make_feed([], title="Outlet 2")))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import select
 
@@ -19,8 +17,7 @@ from bot.deliver import (
     Sent,
 )
 from bot.store import Chat, Database, Outbox, OutboxStatus, Subscription
-
-NOW = datetime(2025, 12, 21, 15, 0, tzinfo=UTC)
+from tests.fakes import NOW
 
 
 class Crash(BaseException):

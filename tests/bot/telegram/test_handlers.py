@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from bot.store import Chat, Subscription
-from tests.bot.telegram.conftest import OPERATOR, Harness
 from tests.fakes.feeds import Route, make_feed, make_page
+from tests.fakes.harness import Harness
 
 USER = 1001
 
@@ -105,33 +103,6 @@ async def test_unknown_command_points_to_help(bot_harness: Harness) -> None:
     assert "I don't know /frobnicate" in answer["visible_text"]
 
 
-async def test_settings_buttons_change_the_chat_and_redraw_the_keyboard(
-    bot_harness: Harness,
-) -> None:
-    [menu] = await bot_harness.say(USER, "/settings")
-    await bot_harness.press(USER, USER, "set:mode:digest", menu["message_id"])
-    await bot_harness.press(USER, USER, "set:len:5", menu["message_id"])
-    await asyncio.to_thread(bot_harness.fake.wait_for_call, "editMessageText", 2)
-    with bot_harness.services.db.session() as session:
-        chat = session.get(Chat, USER)
-        assert chat is not None and (chat.alerts_mode, chat.summary_sentences) == ("digest", 5)
-    edit = bot_harness.fake.edits(USER)[-1]
-    labels = [b["text"] for row in edit["reply_markup"]["inline_keyboard"] for b in row]
-    assert "✓ Digest only" in labels and "✓ 5 sentences" in labels
-
-
-async def test_stop_asks_first_then_forgets_the_chat(bot_harness: Harness) -> None:
-    await bot_harness.say(USER, "/subscribe ceasefire")
-    [question] = await bot_harness.say(USER, "/stop")
-    assert "Forget this chat" in question["visible_text"]
-    with bot_harness.services.db.session() as session:
-        assert session.get(Chat, USER) is not None  # nothing happens before the button
-    await bot_harness.press(USER, USER, "stop:yes", question["message_id"])
-    with bot_harness.services.db.session() as session:
-        assert session.get(Chat, USER) is None
-        assert session.scalars(select(Subscription)).all() == []
-
-
 async def test_summary_of_a_page_leaves_out_its_furniture(bot_harness: Harness) -> None:
     paragraphs = [
         "The city council approved a new budget on Friday that raises spending on public "
@@ -186,31 +157,6 @@ async def test_group_member_who_is_not_admin_is_refused(bot_harness: Harness) ->
     assert "Only this group's administrators" in answer["visible_text"]
     with bot_harness.services.db.session() as session:
         assert session.scalars(select(Subscription)).all() == []
-
-
-async def test_operator_commands_refuse_other_users(bot_harness: Harness) -> None:
-    for command in ("/stats", "/feeds", "/addfeed https://x.example/rss", "/removefeed 1"):
-        [answer] = await bot_harness.say(USER, command)
-        assert answer["visible_text"] == "Sorry, that command is for the bot's operators."
-
-
-async def test_operator_sees_stats_and_feeds(bot_harness: Harness) -> None:
-    [stats] = await bot_harness.say(OPERATOR, "/stats")
-    [feeds] = await bot_harness.say(OPERATOR, "/feeds")
-    assert "Feeds: 3 active" in stats["visible_text"]
-    assert "Outlet 1" in feeds["visible_text"] and "Outlet 2" in feeds["visible_text"]
-    assert bot_harness.fake.token not in stats["visible_text"]
-
-
-async def test_addfeed_checks_the_feed_before_adding_it(bot_harness: Harness) -> None:
-    good = bot_harness.feeds.route("/new.xml", Route(make_feed([], title="New outlet")))
-    bad = bot_harness.feeds.route(
-        "/bad.xml", Route(b"<html>not a feed</html>", content_type="text/html")
-    )
-    [refused] = await bot_harness.say(OPERATOR, f"/addfeed {bad}")
-    [added] = await bot_harness.say(OPERATOR, f"/addfeed {good}")
-    assert refused["visible_text"].startswith("⚠️ Not added")
-    assert "Added feed 4: New outlet" in added["visible_text"]
 
 
 async def test_plain_messages_and_other_bots_commands_are_ignored_in_groups(
