@@ -25,7 +25,7 @@ from bot.ingest import Pipeline, PollReport
 from bot.metrics import Metrics
 from bot.polling import sync_feeds
 from bot.settings import Settings
-from bot.store import Chat, Database, Feed, Outbox, OutboxStatus, open_database
+from bot.store import Chat, Database, Feed, LeaderLock, Outbox, OutboxStatus, open_database
 
 __all__ = ["Services", "refresh_gauges", "release_claims"]
 
@@ -165,6 +165,10 @@ class Services:
 
     async def refresh_gauges(self) -> None:
         await asyncio.to_thread(refresh_gauges, self.metrics, self.db)
+
+    def leader_lock(self) -> LeaderLock:
+        """The lock that makes one worker of several the one that receives Telegram updates."""
+        return LeaderLock(self.db.engine)
 
     def health(self) -> bool | str:
         """For /healthz: the database answers, and jobs have been passing lately."""

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import httpx
 from telegram import BotCommand, Update
@@ -22,7 +23,6 @@ from bot.health import HealthServer
 from bot.scheduler import guarded, service_jobs
 from bot.services import Services
 from bot.settings import Settings
-from bot.store import LeaderLock
 from bot.telegram.buttons import BUTTONS
 from bot.telegram.context import CONTEXT_TYPES, NewsApp, NewsContext
 from bot.telegram.handlers import COMMANDS, on_error, on_text, on_unknown
@@ -116,7 +116,18 @@ def build_application(
     return app
 
 
-async def _take_the_lead(app: NewsApp, leader: LeaderLock, poll_timeout: int) -> bool:
+class Leadership(Protocol):
+    """Which worker receives updates (`Services.leader_lock`): one holder at a time."""
+
+    @property
+    def held(self) -> bool: ...
+
+    def try_acquire(self) -> bool: ...
+
+    def release(self) -> None: ...
+
+
+async def _take_the_lead(app: NewsApp, leader: Leadership, poll_timeout: int) -> bool:
     """Start receiving updates if no other worker does; True once this worker leads."""
     if leader.held:
         return True
@@ -136,7 +147,7 @@ async def serve(app: NewsApp, settings: Settings, stop: asyncio.Event) -> None:
         await app.post_init(app)
     services = app.bot_data.services
     assert services is not None
-    leader = LeaderLock(services.db.engine)
+    leader = services.leader_lock()
     await app.start()
     try:
         if not await _take_the_lead(app, leader, settings.telegram.poll_timeout):
