@@ -19,7 +19,7 @@ __all__ = ["POLL_OUTCOMES", "Metrics"]
 
 POLL_OUTCOMES = ("new", "unchanged", "not_modified", "failed")
 # The outbox's message kinds (OutboxKind); others are counted too, they just start unseen.
-SEND_KINDS = ("alert", "followup", "edit", "digest", "away", "notice")
+SEND_KINDS = ("alert", "followup", "edit", "digest", "away", "notice", "reply")
 RetryReason = Literal["429", "error"]
 
 

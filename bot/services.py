@@ -23,9 +23,20 @@ from bot.digest import queue_due_digests, release_held
 from bot.fetch import Fetcher
 from bot.ingest import Pipeline, PollReport
 from bot.metrics import Metrics
+from bot.outbox import enqueue
 from bot.polling import sync_feeds
+from bot.render import RenderedMessage
 from bot.settings import Settings
-from bot.store import Chat, Database, Feed, LeaderLock, Outbox, OutboxStatus, open_database
+from bot.store import (
+    Chat,
+    Database,
+    Feed,
+    LeaderLock,
+    Outbox,
+    OutboxKind,
+    OutboxStatus,
+    open_database,
+)
 
 __all__ = ["Services", "refresh_gauges", "release_claims"]
 
@@ -165,6 +176,35 @@ class Services:
 
     async def refresh_gauges(self) -> None:
         await asyncio.to_thread(refresh_gauges, self.metrics, self.db)
+
+    def queue_reply(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        keyboard: tuple[tuple[tuple[str, str], ...], ...] = (),
+        thread_id: int | None = None,
+        edit_of: int | None = None,
+    ) -> None:
+        """A reply Telegram would not take now (flood control past its tries, an outage): the
+        outbox sends it, so no answer is lost. A chat that never registered gets a row without
+        digests, since it asked for nothing but this answer."""
+        now = self.clock.now()
+        with self.db.session() as session:
+            if session.get(Chat, chat_id) is None:
+                session.add(Chat(id=chat_id, created_at=now, digest_enabled=False))
+                session.flush()
+            kind = OutboxKind.EDIT if edit_of is not None else OutboxKind.REPLY
+            enqueue(
+                session,
+                chat_id,
+                RenderedMessage(text, keyboard),
+                kind=kind,
+                now=now,
+                thread_id=thread_id,
+                edit_of=edit_of,
+            )
+        log.info("chat %s: reply handed to the outbox", chat_id)
 
     def leader_lock(self) -> LeaderLock:
         """The lock that makes one worker of several the one that receives Telegram updates."""

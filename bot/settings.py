@@ -87,6 +87,9 @@ class DeliverySettings(BaseModel):
     overall_per_second: float = 30.0
     private_per_second: float = 1.0
     group_per_minute: float = 20.0
+    headroom: float = Field(
+        default=0.03, ge=0, lt=0.5, description="pace this fraction below each limit (jitter)"
+    )
     batch: int = Field(default=200, ge=1, description="outbox rows sent per pass")
     chats_per_pass: int = Field(default=100, ge=1, description="chats a worker claims per pass")
     claim_seconds: float = Field(default=300.0, gt=0, description="lease on a claimed chat")

@@ -240,7 +240,8 @@ class OutboxKind:
     DIGEST = "digest"  # the daily digest (or /digest, /latest-like lists)
     AWAY = "away"  # alerts held during quiet hours, in one message after
     NOTICE = "notice"  # the bot telling a chat about itself (a closed topic, lost rights)
-    ALL = (ALERT, FOLLOWUP, EDIT, DIGEST, AWAY, NOTICE)
+    REPLY = "reply"  # an answer to a command that Telegram would not take at once
+    ALL = (ALERT, FOLLOWUP, EDIT, DIGEST, AWAY, NOTICE, REPLY)
 
 
 class OutboxStatus:

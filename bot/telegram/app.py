@@ -28,7 +28,9 @@ from bot.telegram.context import CONTEXT_TYPES, NewsApp, NewsContext
 from bot.telegram.handlers import COMMANDS, on_error, on_text, on_unknown
 from bot.telegram.help import MENU
 from bot.telegram.operator import OPERATOR_COMMANDS
-from bot.telegram.send import Pacing, TelegramChannel
+from bot.telegram.ordering import ChatOrderedUpdates
+from bot.telegram.pacing import PacedRateLimiter, Pacer, Pacing
+from bot.telegram.send import TelegramChannel
 
 __all__ = ["build_application", "run_telegram", "serve"]
 
@@ -50,19 +52,18 @@ def build_application(
     base = settings.telegram_api_base_url
     file_base = base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
 
+    delivery = settings.delivery
+    pacing = Pacing(
+        overall_per_second=delivery.overall_per_second,
+        private_per_second=delivery.private_per_second,
+        group_per_minute=delivery.group_per_minute,
+        headroom=delivery.headroom,
+    )
+    # Flood-control pauses run on the same clock as the outbox's retry times.
+    pacer = Pacer(pacing, clock=lambda: clock.now().timestamp())
+
     async def post_init(app: NewsApp) -> None:
-        pacing = Pacing(
-            overall_per_second=settings.delivery.overall_per_second,
-            private_per_second=settings.delivery.private_per_second,
-            group_per_minute=settings.delivery.group_per_minute,
-        )
-        # The channel's flood-control pauses run on the same clock as the outbox's retry times.
-        channel = TelegramChannel(
-            app.bot,
-            pacing,
-            timeout_backoff=settings.delivery.retry_backoff,
-            clock=lambda: clock.now().timestamp(),
-        )
+        channel = TelegramChannel(app.bot, timeout_backoff=delivery.retry_backoff)
         services = Services.build(settings, channel, clock=clock, transport=transport)
         app.bot_data.services = services
         if settings.health_port is not None:
@@ -99,6 +100,8 @@ def build_application(
         ApplicationBuilder()
         .context_types(CONTEXT_TYPES)
         .job_queue(JobQueue[NewsContext]())
+        .rate_limiter(PacedRateLimiter(pacer))
+        .concurrent_updates(ChatOrderedUpdates())
         .token(token)
         .base_url(base)
         .base_file_url(file_base)

@@ -12,13 +12,11 @@ import re
 from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Update
-from telegram.constants import ParseMode
 from telegram.ext import CallbackQueryHandler
 
 from bot.chat import prefs, replies, reports, subscriptions
 from bot.telegram.context import NewsContext
 from bot.telegram.handlers import may_change
-from bot.telegram.send import markup
 
 __all__ = ["BUTTONS"]
 
@@ -50,9 +48,7 @@ async def _stop_query(
     removed = await context.db(lambda s: subscriptions.remove_subscription(s, chat_id, sub_id))
     await query.answer("Stopped." if removed else "That query is already gone.")
     if removed:
-        await context.bot.send_message(
-            chat_id, replies.stopped_query(removed), parse_mode=ParseMode.HTML
-        )
+        await context.send(chat_id, replies.stopped_query(removed))
 
 
 async def _mute_query(
@@ -80,10 +76,8 @@ async def _setting(
     view = await context.db(lambda s: reports.apply_setting(s, chat_id, field, value))
     await query.answer("Saved." if view else "I don't know that button.")
     if view is not None:
-        await query.edit_message_text(
-            replies.overview(view, now),
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup(replies.settings_keyboard(view.settings)),
+        await context.edit(
+            query, replies.overview(view, now), replies.settings_keyboard(view.settings)
         )
 
 
@@ -93,10 +87,10 @@ async def _forget(
     if found[1] == "yes":
         await context.db(lambda s: prefs.forget_chat(s, chat_id))
         await query.answer("Forgotten.")
-        await query.edit_message_text(replies.STOPPED_CHAT)
+        await context.edit(query, replies.STOPPED_CHAT)
     else:
         await query.answer("Kept.")
-        await query.edit_message_text(replies.KEPT_CHAT)
+        await context.edit(query, replies.KEPT_CHAT)
 
 
 async def _unknown(update: Update, context: NewsContext) -> None:

@@ -2,27 +2,37 @@
 
 Handlers reach the services through `context.services` instead of casting `bot_data` entries,
 run their chat-service calls with `context.db(...)` (one transaction, in a worker thread, retried
-on a lost connection), and learn where a command came from with `caller(update)`.
+on a lost connection), learn where a command came from with `caller(update)`, and answer with
+`context.reply` / `send` / `edit`: paced by the bot's rate limiter, retried on flood control,
+and handed to the outbox when Telegram still will not take them, so no answer is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
-from telegram import Update
+from telegram import CallbackQuery, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.chat.prefs import Caller
 from bot.health import HealthServer
 from bot.services import Services
+from bot.telegram.pacing import Priority
+from bot.telegram.send import markup
 
 __all__ = ["CONTEXT_TYPES", "BotData", "NewsApp", "NewsContext", "argument", "caller"]
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
+Keyboard = tuple[tuple[tuple[str, str], ...], ...]  # rows of (label, callback data)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 @dataclass
@@ -33,7 +43,7 @@ class BotData:
     health: HealthServer | None = None
 
 
-class NewsContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+class NewsContext(CallbackContext[ExtBot[Priority], dict[Any, Any], dict[Any, Any], BotData]):
     @property
     def services(self) -> Services:
         services = self.bot_data.services
@@ -45,9 +55,82 @@ class NewsContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
         """Run `work` in one transaction, off the event loop."""
         return await asyncio.to_thread(self.services.db.run, work)
 
+    async def reply(self, update: Update, text: str, keyboard: Keyboard = ()) -> None:
+        """Answer the message an update carries (in its forum topic), in HTML, no preview."""
+        message = update.effective_message
+        assert message is not None
+        thread = message.message_thread_id if message.is_topic_message else None
+        try:
+            await message.reply_text(
+                text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+                reply_markup=markup(keyboard),
+            )
+        except TelegramError as exc:
+            await self._later(exc, message.chat_id, text, keyboard, thread_id=thread)
+
+    async def send(self, chat_id: int, text: str, keyboard: Keyboard = ()) -> None:
+        """A message to a chat that is not the answer to one (a button's follow-up)."""
+        try:
+            await self.bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+                reply_markup=markup(keyboard),
+            )
+        except TelegramError as exc:
+            await self._later(exc, chat_id, text, keyboard)
+
+    async def edit(self, query: CallbackQuery, text: str, keyboard: Keyboard = ()) -> None:
+        """Change the message a button belongs to."""
+        message = query.message
+        assert message is not None
+        try:
+            await query.edit_message_text(
+                text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+                reply_markup=markup(keyboard),
+            )
+        except TelegramError as exc:
+            await self._later(exc, message.chat.id, text, keyboard, edit_of=message.message_id)
+
+    async def _later(
+        self,
+        exc: TelegramError,
+        chat_id: int,
+        text: str,
+        keyboard: Keyboard,
+        *,
+        thread_id: int | None = None,
+        edit_of: int | None = None,
+    ) -> None:
+        """Flood control past the rate limiter's tries, or Telegram unreachable: the message
+        certainly did not arrive, so the outbox takes it. Anything else (a refusal, or a
+        timeout after which it may have arrived) propagates to the error handler."""
+        if not _not_delivered(exc):
+            raise exc
+        log.warning("chat %s: Telegram did not take a reply (%s); queued", chat_id, exc)
+        await asyncio.to_thread(
+            self.services.queue_reply,
+            chat_id,
+            text,
+            keyboard=keyboard,
+            thread_id=thread_id,
+            edit_of=edit_of,
+        )
+
+
+def _not_delivered(exc: TelegramError) -> bool:
+    if isinstance(exc, RetryAfter):
+        return True
+    return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest | TimedOut)
+
 
 NewsApp = Application[
-    ExtBot[None], NewsContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[NewsContext]
+    ExtBot[Priority], NewsContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[NewsContext]
 ]
 CONTEXT_TYPES = ContextTypes(context=NewsContext, bot_data=BotData)
 

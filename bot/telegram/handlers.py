@@ -19,7 +19,6 @@ from bot.chat.input import number
 from bot.errors import ExtractionError, FetchError, InputError
 from bot.telegram.context import NewsContext, argument, caller
 from bot.telegram.help import help_text
-from bot.telegram.send import reply
 
 __all__ = ["COMMANDS", "on_error", "on_text", "on_unknown", "refuse_non_admin"]
 
@@ -46,7 +45,7 @@ async def may_change(update: Update, context: NewsContext) -> bool:
 async def refuse_non_admin(update: Update, context: NewsContext) -> bool:
     if await may_change(update, context):
         return False
-    await reply(update, replies.NOT_ADMIN)
+    await context.reply(update, replies.NOT_ADMIN)
     return True
 
 
@@ -64,17 +63,17 @@ async def cmd_start(update: Update, context: NewsContext) -> None:
     chat = await context.db(
         lambda s: prefs.chat_settings(s, who, services.clock.now(), services.settings)
     )
-    await reply(update, replies.intro(chat))
+    await context.reply(update, replies.intro(chat))
 
 
 async def cmd_help(update: Update, context: NewsContext) -> None:
-    await reply(update, help_text(operator=is_operator(update, context)))
+    await context.reply(update, help_text(operator=is_operator(update, context)))
 
 
 async def cmd_subscribe(update: Update, context: NewsContext) -> None:
     text = argument(update)
     if not text:
-        await reply(update, replies.SUBSCRIBE_HOW)
+        await context.reply(update, replies.SUBSCRIBE_HOW)
         return
     if await refuse_non_admin(update, context):
         return
@@ -85,15 +84,15 @@ async def cmd_subscribe(update: Update, context: NewsContext) -> None:
             lambda s: subscriptions.subscribe(s, who, text, now, services.settings, backfill=True)
         )
     except InputError as exc:
-        await reply(update, replies.problem(str(exc)))
+        await context.reply(update, replies.problem(str(exc)))
         return
-    await reply(update, replies.subscribed(result))
+    await context.reply(update, replies.subscribed(result))
 
 
 async def cmd_test(update: Update, context: NewsContext) -> None:
     text = argument(update)
     if not text:
-        await reply(update, replies.TEST_HOW)
+        await context.reply(update, replies.TEST_HOW)
         return
     services = context.services
     now = services.clock.now()
@@ -102,9 +101,9 @@ async def cmd_test(update: Update, context: NewsContext) -> None:
             lambda s: subscriptions.try_query(text, s, now, services.settings)
         )
     except InputError as exc:
-        await reply(update, replies.problem(str(exc)))
+        await context.reply(update, replies.problem(str(exc)))
         return
-    await reply(update, replies.tried(result))
+    await context.reply(update, replies.tried(result))
 
 
 async def cmd_unsubscribe(update: Update, context: NewsContext) -> None:
@@ -112,9 +111,9 @@ async def cmd_unsubscribe(update: Update, context: NewsContext) -> None:
     if not key:
         queries = await context.db(lambda s: subscriptions.list_queries(s, who.chat_id))
         if not queries:
-            await reply(update, replies.NO_QUERIES)
+            await context.reply(update, replies.NO_QUERIES)
         else:
-            await reply(update, replies.WHICH_QUERY, replies.unsubscribe_keyboard(queries))
+            await context.reply(update, replies.WHICH_QUERY, replies.unsubscribe_keyboard(queries))
         return
     if await refuse_non_admin(update, context):
         return
@@ -122,7 +121,7 @@ async def cmd_unsubscribe(update: Update, context: NewsContext) -> None:
     removed = await context.db(
         lambda s: subscriptions.unsubscribe(s, who, key, now, services.settings)
     )
-    await reply(
+    await context.reply(
         update, replies.no_query(key) if removed is None else replies.stopped_query(removed)
     )
 
@@ -131,20 +130,22 @@ async def cmd_list(update: Update, context: NewsContext) -> None:
     services, who = context.services, caller(update)
     now = services.clock.now()
     view = await context.db(lambda s: reports.overview(s, who, now, services.settings))
-    await reply(update, replies.overview(view, now))
+    await context.reply(update, replies.overview(view, now))
 
 
 async def cmd_settings(update: Update, context: NewsContext) -> None:
     services, who = context.services, caller(update)
     now = services.clock.now()
     view = await context.db(lambda s: reports.overview(s, who, now, services.settings))
-    await reply(update, replies.overview(view, now), replies.settings_keyboard(view.settings))
+    await context.reply(
+        update, replies.overview(view, now), replies.settings_keyboard(view.settings)
+    )
 
 
 async def cmd_status(update: Update, context: NewsContext) -> None:
     chat_id, now = caller(update).chat_id, context.services.clock.now()
     statuses = await context.db(lambda s: reports.source_status(s, chat_id, now))
-    await reply(update, replies.source_status(statuses, reports.STATUS_DAYS))
+    await context.reply(update, replies.source_status(statuses, reports.STATUS_DAYS))
 
 
 async def cmd_digest(update: Update, context: NewsContext) -> None:
@@ -159,36 +160,36 @@ async def cmd_latest(update: Update, context: NewsContext) -> None:
     most = services.settings.telegram.latest_max
     wanted = number(argument(update) or "5")
     if wanted is None or not 1 <= wanted <= most:
-        await reply(update, replies.latest_how(most))
+        await context.reply(update, replies.latest_how(most))
         return
     items = await context.db(lambda s: reports.latest(s, wanted))
     if not items:
-        await reply(update, replies.NO_STORIES)
+        await context.reply(update, replies.NO_STORIES)
         return
     for text in replies.latest(items, services.clock.now()):
-        await reply(update, text)
+        await context.reply(update, text)
 
 
 async def cmd_summary(update: Update, context: NewsContext) -> None:
     url = argument(update)
     if not url:
-        await reply(update, replies.SUMMARY_HOW)
+        await context.reply(update, replies.SUMMARY_HOW)
         return
     services = context.services
     try:
         summary = await reports.summarize_link(services.pages, url, services.settings)
     except FetchError as exc:
-        await reply(update, replies.unsummarizable(str(exc)))
+        await context.reply(update, replies.unsummarizable(str(exc)))
     except ExtractionError:
-        await reply(update, replies.NO_ARTICLE)
+        await context.reply(update, replies.NO_ARTICLE)
     else:
-        await reply(update, replies.link_summary(summary))
+        await context.reply(update, replies.link_summary(summary))
 
 
 async def cmd_stop(update: Update, context: NewsContext) -> None:
     if await refuse_non_admin(update, context):
         return
-    await reply(update, replies.STOP_ASK, replies.stop_keyboard())
+    await context.reply(update, replies.STOP_ASK, replies.stop_keyboard())
 
 
 # --- chat settings: one shape for every command that changes a preference -----------------
@@ -201,7 +202,7 @@ def _setting(prompt: str, done: str, setter: prefs.Setter) -> Handler:
     async def handler(update: Update, context: NewsContext) -> None:
         text = argument(update)
         if not text and prompt:
-            await reply(update, prompt)
+            await context.reply(update, prompt)
             return
         if await refuse_non_admin(update, context):
             return
@@ -212,9 +213,9 @@ def _setting(prompt: str, done: str, setter: prefs.Setter) -> Handler:
                 lambda s: prefs.change_chat(s, who, setter, text, now, services.settings)
             )
         except InputError as exc:
-            await reply(update, replies.problem(str(exc)))
+            await context.reply(update, replies.problem(str(exc)))
             return
-        await reply(update, replies.done(done, value))
+        await context.reply(update, replies.done(done, value))
 
     return handler
 
@@ -236,14 +237,14 @@ async def on_unknown(update: Update, context: NewsContext) -> None:
     command, _, target = message.text.split(maxsplit=1)[0].partition("@")
     if chat.type != ChatType.PRIVATE and target.lower() != (context.bot.username or "").lower():
         return  # a command for another bot in the group
-    await reply(update, replies.unknown_command(command))
+    await context.reply(update, replies.unknown_command(command))
 
 
 async def on_text(update: Update, context: NewsContext) -> None:
     """Plain messages in a private chat get a hint; in groups they are none of our business."""
     chat = update.effective_chat
     if chat is not None and chat.type == ChatType.PRIVATE:
-        await reply(update, replies.TEXT_HINT)
+        await context.reply(update, replies.TEXT_HINT)
 
 
 async def on_error(update: object, context: NewsContext) -> None:
@@ -252,7 +253,7 @@ async def on_error(update: object, context: NewsContext) -> None:
     )
     if isinstance(update, Update) and update.effective_message is not None:
         try:
-            await update.effective_message.reply_text(replies.SORRY)
+            await context.reply(update, replies.SORRY)
         except Exception:  # the apology is best effort; the error is already logged
             log.warning("could not tell chat about the error", exc_info=True)
 

@@ -11,7 +11,6 @@ from bot.chat import operator, replies
 from bot.errors import FeedParseError, FetchError
 from bot.telegram.context import NewsContext, argument
 from bot.telegram.handlers import Handler, is_operator
-from bot.telegram.send import reply
 
 __all__ = ["OPERATOR_COMMANDS"]
 
@@ -19,14 +18,14 @@ __all__ = ["OPERATOR_COMMANDS"]
 async def refuse_non_operator(update: Update, context: NewsContext) -> bool:
     if is_operator(update, context):
         return False
-    await reply(update, replies.NOT_OPERATOR)
+    await context.reply(update, replies.NOT_OPERATOR)
     return True
 
 
 async def cmd_feeds(update: Update, context: NewsContext) -> None:
     if await refuse_non_operator(update, context):
         return
-    await reply(update, replies.feeds(await context.db(operator.list_feeds)))
+    await context.reply(update, replies.feeds(await context.db(operator.list_feeds)))
 
 
 async def cmd_addfeed(update: Update, context: NewsContext) -> None:
@@ -34,20 +33,20 @@ async def cmd_addfeed(update: Update, context: NewsContext) -> None:
         return
     url = argument(update)
     if not url.startswith(("http://", "https://")):
-        await reply(update, replies.ADDFEED_HOW)
+        await context.reply(update, replies.ADDFEED_HOW)
         return
     services = context.services
     try:
         parsed = await operator.probe_feed(services.fetcher, url)
     except FetchError as exc:
-        await reply(update, replies.feed_refused(str(exc)))
+        await context.reply(update, replies.feed_refused(str(exc)))
         return
     except FeedParseError as exc:
-        await reply(update, replies.not_a_feed(str(exc)))
+        await context.reply(update, replies.not_a_feed(str(exc)))
         return
     now = services.clock.now()
     added = await context.db(lambda s: operator.add_feed(s, url, parsed, now))
-    await reply(update, replies.added_feed(added))
+    await context.reply(update, replies.added_feed(added))
 
 
 async def cmd_removefeed(update: Update, context: NewsContext) -> None:
@@ -55,17 +54,17 @@ async def cmd_removefeed(update: Update, context: NewsContext) -> None:
         return
     key = argument(update)
     if not key:
-        await reply(update, replies.REMOVEFEED_HOW)
+        await context.reply(update, replies.REMOVEFEED_HOW)
         return
     removed = await context.db(lambda s: operator.remove_feed(s, key))
-    await reply(update, replies.removed_feed(removed, key))
+    await context.reply(update, replies.removed_feed(removed, key))
 
 
 async def cmd_stats(update: Update, context: NewsContext) -> None:
     if await refuse_non_operator(update, context):
         return
     now = context.services.clock.now()
-    await reply(update, replies.stats(await context.db(lambda s: operator.stats(s, now))))
+    await context.reply(update, replies.stats(await context.db(lambda s: operator.stats(s, now))))
 
 
 OPERATOR_COMMANDS: dict[str, Handler] = {

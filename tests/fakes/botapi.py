@@ -40,6 +40,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import telegram
+from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 __all__ = [
@@ -653,13 +654,19 @@ class FakeBotApi:
 
         `request_options` go to both of its ``HTTPXRequest`` objects (e.g. ``read_timeout``).
         """
-        return telegram.Bot(
-            self.token,
-            base_url=self.base_url,
-            base_file_url=self.base_file_url,
-            request=_plain_http_request(256, request_options),
-            get_updates_request=_plain_http_request(1, request_options),
-        )
+        return telegram.Bot(self.token, **self._endpoints(request_options))
+
+    def ext_bot(self, rate_limiter: BaseRateLimiter[Any], **request_options: Any) -> ExtBot[Any]:
+        """Like `bot`, but PTB's ``ExtBot`` with `rate_limiter` pacing its requests."""
+        return ExtBot(self.token, rate_limiter=rate_limiter, **self._endpoints(request_options))
+
+    def _endpoints(self, request_options: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url,
+            "base_file_url": self.base_file_url,
+            "request": _plain_http_request(256, request_options),
+            "get_updates_request": _plain_http_request(1, request_options),
+        }
 
     # ---- test controls: the world ----------------------------------------------------------
 

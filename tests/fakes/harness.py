@@ -77,6 +77,22 @@ class Harness:
         await self.services.outbox.run_once()
         return reports
 
+    @asynccontextmanager
+    async def time_flowing(self, seconds_per_tick: float = 1.0) -> AsyncIterator[None]:
+        """Let the frozen clock run (a simulated second every 20 ms) inside the block: for
+        waits measured on it, such as flood-control pauses and outbox retries."""
+
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(0.02)
+                self.clock.advance(seconds=seconds_per_tick)
+
+        ticker = asyncio.create_task(tick())
+        try:
+            yield
+        finally:
+            ticker.cancel()
+
     async def publish(self, path: str, *items: dict[str, object]) -> None:
         """A feed now holds `items`; time moves two minutes, so every feed is due again."""
         self.feeds.route(path, Route(make_feed(list(items))))
@@ -110,16 +126,20 @@ def settings_for(fake: FakeBotApi, feeds: list[str], tmp_path: Path, **extra: An
 
 
 @asynccontextmanager
-async def running_bot(tmp_path: Path, feed_server: FeedServer) -> AsyncIterator[Harness]:
-    """The whole bot, started as `newsbot run` starts it, on three empty local feeds."""
+async def running_bot(
+    tmp_path: Path, feed_server: FeedServer, **settings: Any
+) -> AsyncIterator[Harness]:
+    """The whole bot, started as `newsbot run` starts it, on three empty local feeds;
+    `settings` override the harness's (e.g. `delivery=DeliverySettings()` for Telegram's
+    real limits instead of none)."""
     fake = FakeBotApi().start()
     feed_server.route("/one.xml", Route(make_feed([], title="Outlet 1")))
     feed_server.route("/two.xml", Route(make_feed([], title="Outlet 2")))
     feed_server.route("/three.xml", Route(make_feed([], title="Outlet 3")))
     paths = ("/one.xml", "/two.xml", "/three.xml")
-    settings = settings_for(fake, [feed_server.url(p) for p in paths], tmp_path)
+    config = settings_for(fake, [feed_server.url(p) for p in paths], tmp_path, **settings)
     clock = FrozenClock(NOW)
-    app = build_application(settings, clock=clock)
+    app = build_application(config, clock=clock)
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)

@@ -6,10 +6,10 @@ import asyncio
 import dataclasses
 import datetime as dtm
 import logging
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
-import telegram
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -21,8 +21,9 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.ext import ExtBot
 
-import bot.telegram.send as send_module
+import bot.telegram.pacing as pacing_module
 from bot.deliver.channel import (
     Button,
     ChatGone,
@@ -33,7 +34,8 @@ from bot.deliver.channel import (
     SendOutcome,
     Sent,
 )
-from bot.telegram.send import Pacing, TelegramChannel, outcome_for_error
+from bot.telegram.pacing import PacedRateLimiter, Pacer, Pacing, Priority
+from bot.telegram.send import TelegramChannel, outcome_for_error
 from tests.fakes.botapi import FakeBotApi
 
 ALICE, BOB, CAROL = 42, 43, 44
@@ -48,12 +50,6 @@ def fake() -> Iterator[FakeBotApi]:
             server.add_chat(person, "private")
         server.add_chat(NEWSROOM, "supergroup", title="Newsroom", is_forum=True)
         yield server
-
-
-@pytest.fixture
-async def bot(fake: FakeBotApi) -> AsyncIterator[telegram.Bot]:
-    async with fake.bot() as client:
-        yield client
 
 
 class FakeClock:
@@ -71,10 +67,41 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def paced_bot(
+    fake: FakeBotApi, pacing: Pacing, clock: Callable[[], float] = time.monotonic
+) -> ExtBot[Priority]:
+    """The application's kind of bot: PTB's ExtBot paced by our rate limiter."""
+    return fake.ext_bot(PacedRateLimiter(Pacer(pacing, clock=clock)))
+
+
 @pytest.fixture
-def channel(bot: telegram.Bot, clock: FakeClock) -> TelegramChannel:
-    """Pacing out of the way; tests of pacing build their own channel."""
-    return TelegramChannel(bot, UNPACED, timeout_backoff=5.0, clock=clock)
+async def bot(fake: FakeBotApi, clock: FakeClock) -> AsyncIterator[ExtBot[Priority]]:
+    """Pacing out of the way; tests of pacing build their own bot."""
+    async with paced_bot(fake, UNPACED, clock) as client:
+        yield client
+
+
+MakeBot = Callable[[Pacing], Awaitable[ExtBot[Priority]]]
+
+
+@pytest.fixture
+async def paced(fake: FakeBotApi) -> AsyncIterator[MakeBot]:
+    """Started bots paced as the test asks, shut down afterwards."""
+    bots: list[ExtBot[Priority]] = []
+
+    async def make(pacing: Pacing) -> ExtBot[Priority]:
+        bots.append(paced_bot(fake, pacing))
+        await bots[-1].initialize()
+        return bots[-1]
+
+    yield make
+    for started in bots:
+        await started.shutdown()
+
+
+@pytest.fixture
+def channel(bot: ExtBot[Priority]) -> TelegramChannel:
+    return TelegramChannel(bot, timeout_backoff=5.0)
 
 
 def message(
@@ -286,8 +313,9 @@ def test_pacing_refuses_a_rate_of_zero() -> None:
         Pacing(private_per_second=0)
 
 
-async def test_a_private_chat_has_no_capacity_right_after_a_send(bot: telegram.Bot) -> None:
-    channel = TelegramChannel(bot, Pacing())
+async def test_a_private_chat_has_no_capacity_right_after_a_send(paced: MakeBot) -> None:
+    # The overall bucket has no burst (every send waits 1/30 s); this test is about lanes.
+    channel = TelegramChannel(await paced(Pacing(overall_per_second=1000)))
     assert channel.has_capacity(ALICE)
     await channel.send(message(ALICE))
     assert not channel.has_capacity(ALICE)
@@ -295,12 +323,12 @@ async def test_a_private_chat_has_no_capacity_right_after_a_send(bot: telegram.B
 
 
 async def test_a_private_chat_regains_capacity_one_second_later(
-    bot: telegram.Bot, monkeypatch: pytest.MonkeyPatch
+    paced: MakeBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loop = asyncio.get_running_loop()
     loop_time = [loop.time()]
     monkeypatch.setattr(loop, "time", lambda: loop_time[0])  # aiolimiter reads the loop's clock
-    channel = TelegramChannel(bot, Pacing())
+    channel = TelegramChannel(await paced(Pacing()))
     await channel.send(message(ALICE))
     loop_time[0] += 0.9
     assert not channel.has_capacity(ALICE)
@@ -309,12 +337,12 @@ async def test_a_private_chat_regains_capacity_one_second_later(
 
 
 async def test_a_group_waits_three_seconds_between_messages(
-    bot: telegram.Bot, monkeypatch: pytest.MonkeyPatch
+    paced: MakeBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     loop = asyncio.get_running_loop()
     loop_time = [loop.time()]
     monkeypatch.setattr(loop, "time", lambda: loop_time[0])
-    channel = TelegramChannel(bot, Pacing())
+    channel = TelegramChannel(await paced(Pacing()))
     await channel.send(message(NEWSROOM))
     loop_time[0] += 2.9
     assert not channel.has_capacity(NEWSROOM)
@@ -322,17 +350,17 @@ async def test_a_group_waits_three_seconds_between_messages(
     assert channel.has_capacity(NEWSROOM)
 
 
-async def test_the_overall_rate_binds_across_chats(bot: telegram.Bot) -> None:
-    channel = TelegramChannel(bot, dataclasses.replace(UNPACED, overall_per_second=1))
+async def test_the_overall_rate_binds_across_chats(paced: MakeBot) -> None:
+    channel = TelegramChannel(await paced(dataclasses.replace(UNPACED, overall_per_second=1)))
     await channel.send(message(ALICE))
     assert not channel.has_capacity(BOB)
 
 
 async def test_idle_chat_lanes_are_forgotten_beyond_the_bound(
-    bot: telegram.Bot, monkeypatch: pytest.MonkeyPatch
+    paced: MakeBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(send_module, "_MAX_LANES", 2)
-    channel = TelegramChannel(bot, Pacing(overall_per_second=1000))  # lanes, not the overall
+    monkeypatch.setattr(pacing_module, "_MAX_LANES", 2)
+    channel = TelegramChannel(await paced(Pacing(overall_per_second=1000)))  # lanes only
     for chat_id in (ALICE, BOB, CAROL):
         await channel.send(message(chat_id))
     assert channel.has_capacity(ALICE)  # its bucket was dropped: a fresh one is empty
@@ -352,7 +380,7 @@ async def test_log_lines_name_the_outbox_row_and_the_chat(
 
 
 async def test_the_token_never_reaches_a_reason_or_a_log_line(
-    bot: telegram.Bot,
+    bot: ExtBot[Priority],
     channel: TelegramChannel,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,

@@ -8,11 +8,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-import telegram
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.deliver.channel import OutgoingMessage, Retry
-from bot.telegram.send import Pacing, TelegramChannel
+from bot.telegram.pacing import PacedRateLimiter, Pacer, Pacing
+from bot.telegram.send import TelegramChannel
 
 
 class BadServer:
@@ -62,10 +63,11 @@ def server(request: pytest.FixtureRequest) -> Iterator[BadServer]:
 
 async def test_network_failures_are_retried_later(server: BadServer) -> None:
     request = HTTPXRequest(read_timeout=0.3, write_timeout=0.3, connect_timeout=0.3)
-    bot = telegram.Bot("123:ABC", base_url=server.base_url, request=request)
+    limiter = PacedRateLimiter(Pacer(Pacing()))
+    bot = ExtBot("123:ABC", base_url=server.base_url, request=request, rate_limiter=limiter)
     # `initialize` would call getMe; a channel only needs the bot's request objects started.
     await request.initialize()
-    channel = TelegramChannel(bot, Pacing(), timeout_backoff=7.0)
+    channel = TelegramChannel(bot, timeout_backoff=7.0)
     outcome = await channel.send(OutgoingMessage(outbox_id=1, chat_id=42, text="hello"))
     await request.shutdown()
     assert isinstance(outcome, Retry) and outcome.after == 7.0 and not outcome.chat_wide

@@ -1,0 +1,290 @@
+"""One pacing layer for everything the bot sends: Telegram's flood limits as shared buckets.
+
+Telegram allows about 30 messages a second overall, one a second to a private chat and 20 a
+minute to a group; going over earns a 429 with ``retry_after``. Every call that puts a message
+in a chat (a command's reply, a button's follow-up, an edit, an alert, a digest) goes through
+the same `Pacer`, hooked into python-telegram-bot as its rate limiter (`PacedRateLimiter`), so
+replies and the outbox draw on one budget:
+
+- each chat has a lane: its messages leave one at a time, in order, spaced by the chat's
+  interval (a depth-1 bucket: never a burst, which keeps a group inside "1 a second" and "20 a
+  minute" alike);
+- the overall rate is a bucket of depth one that serves the most urgent waiter first: a reply
+  to what a user just did goes ahead of queued alerts and digests;
+- a 429 pauses only the chat it names. A reply waits the pause out and tries again (a bounded
+  number of times); a bulk send is refused at once, and the outbox reschedules it.
+
+PTB's own ``AIORateLimiter`` is not used: it does not pace private chats, has no priorities,
+and one 429 halts every chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dtm
+import heapq
+import itertools
+import logging
+import time
+import warnings
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, TypeVar
+
+from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
+
+__all__ = ["PacedRateLimiter", "Pacer", "Pacing", "Paused", "Priority", "retry_after_seconds"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_MAX_LANES = 4096
+# Bot API methods that put or change a message in a chat: what Telegram's limits count.
+_SENDING = ("send", "edit", "copyMessage", "forwardMessage")
+_NOT_A_MESSAGE = frozenset({"sendChatAction"})
+
+
+class Priority(IntEnum):
+    """Who waits for the overall budget first (never 0: PTB drops falsy ``rate_limit_args``)."""
+
+    REPLY = 1  # an answer to what a user just did
+    BULK = 2  # alerts, digests, notices: the outbox
+
+
+class Paused(RetryAfter):
+    """A bulk send to a chat that flood control has paused: refused without asking Telegram."""
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """Telegram's broadcast limits: overall per second, per private chat, per group.
+
+    `headroom` paces that fraction below each limit, so the jitter of the network never lands
+    two messages inside one of Telegram's windows (0.03 keeps 97% of the rate).
+    """
+
+    overall_per_second: float = 30
+    private_per_second: float = 1
+    group_per_minute: float = 20
+    headroom: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("overall_per_second", "private_per_second", "group_per_minute"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"Pacing.{name} must be positive, got {getattr(self, name)!r}")
+        if not 0 <= self.headroom < 0.5:
+            raise ValueError(f"Pacing.headroom must be in [0, 0.5), got {self.headroom!r}")
+
+    def interval(self, chat_id: int | str) -> float:
+        """Seconds between two messages to one chat; private chats are the positive ids
+        (a "@name" is a channel or a group)."""
+        private = isinstance(chat_id, int) and chat_id > 0
+        seconds = 1 / self.private_per_second if private else 60 / self.group_per_minute
+        return seconds / (1 - self.headroom)
+
+    @property
+    def overall_interval(self) -> float:
+        return 1 / (self.overall_per_second * (1 - self.headroom))
+
+
+class _PriorityBucket:
+    """Hands out one send every `interval` seconds, the most urgent waiter first (first come,
+    first served within a priority). Hand-written because aiolimiter has no priorities."""
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._next = 0.0  # loop time at which the next send may go
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def has_capacity(self) -> bool:
+        return not self._waiters and asyncio.get_running_loop().time() >= self._next
+
+    async def acquire(self, priority: Priority) -> None:
+        loop = asyncio.get_running_loop()
+        if not self._waiters and loop.time() >= self._next:
+            self._next = loop.time() + self._interval
+            return
+        turn: asyncio.Future[None] = loop.create_future()
+        heapq.heappush(self._waiters, (int(priority), next(self._order), turn))
+        self._schedule(loop)
+        await turn  # a cancelled waiter is skipped when its turn comes
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._timer is None:
+            self._timer = loop.call_at(self._next, self._release, loop)
+
+    def _release(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        while self._waiters:
+            _, _, turn = heapq.heappop(self._waiters)
+            if not turn.done():
+                turn.set_result(None)
+                self._next = loop.time() + self._interval
+                break
+        if self._waiters:
+            self._schedule(loop)
+
+
+@dataclass
+class _Lane:
+    """One chat's way out: a depth-1 bucket spaces its sends; the lock lets one send through
+    at a time, in the order they came."""
+
+    bucket: AsyncLimiter
+    turn: asyncio.Lock
+
+
+class Pacer:
+    """The buckets and the flood-control pauses, shared by every sender of one bot.
+
+    Use one pacer per event loop (aiolimiter's buckets belong to the loop that first used
+    them). `clock` measures pauses (monotonic seconds; tests move it by hand).
+    """
+
+    def __init__(
+        self, pacing: Pacing = Pacing(), *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.pacing = pacing
+        self._clock = clock
+        self._overall = _PriorityBucket(pacing.overall_interval)
+        self._lanes: OrderedDict[int | str, _Lane] = OrderedDict()
+        self._paused_until: dict[int | str, float] = {}
+
+    async def send(
+        self, chat_id: int | str, priority: Priority, call: Callable[[], Awaitable[T]]
+    ) -> T:
+        """Run `call` (one request to Telegram) when the chat's lane and the overall budget
+        allow. A paused chat makes a reply wait and a bulk send raise `RetryAfter` at once; a
+        429 from `call` pauses the chat and propagates."""
+        lane = self._lane(chat_id)
+        async with lane.turn:
+            remaining = self.remaining_pause(chat_id)
+            if remaining > 0 and priority is Priority.BULK:
+                raise Paused(dtm.timedelta(seconds=remaining))
+            if remaining > 0:
+                await asyncio.sleep(remaining)
+            await lane.bucket.acquire()
+            await self._overall.acquire(priority)
+            try:
+                return await call()
+            except RetryAfter as exc:
+                self.pause(chat_id, retry_after_seconds(exc))
+                raise
+
+    def has_capacity(self, chat_id: int | str) -> bool:
+        """Whether a send to `chat_id` would go out now, without waiting or being paused.
+
+        Lets a caller (or a test) see the pacing without spending it; call it from the event
+        loop that sends."""
+        if self.remaining_pause(chat_id) > 0:
+            return False
+        lane = self._lanes.get(chat_id)
+        if lane is not None and (lane.turn.locked() or not lane.bucket.has_capacity()):
+            return False
+        return self._overall.has_capacity()
+
+    def pause(self, chat_id: int | str, seconds: float) -> None:
+        now = self._clock()
+        self._paused_until[chat_id] = max(self._paused_until.get(chat_id, now), now + seconds)
+        if len(self._paused_until) > _MAX_LANES:  # forget pauses that are over
+            self._paused_until = {c: t for c, t in self._paused_until.items() if t > now}
+
+    def remaining_pause(self, chat_id: int | str) -> float:
+        until = self._paused_until.get(chat_id)
+        if until is None:
+            return 0.0
+        remaining = until - self._clock()
+        if remaining <= 0:
+            del self._paused_until[chat_id]
+            return 0.0
+        return remaining
+
+    def _lane(self, chat_id: int | str) -> _Lane:
+        """This chat's lane, made on first use. Past _MAX_LANES the least recently used idle
+        lanes are dropped: at 30 sends a second overall they were last used minutes ago, so
+        their buckets were empty anyway and forgetting them loses no pacing."""
+        lane = self._lanes.get(chat_id)
+        if lane is not None:
+            self._lanes.move_to_end(chat_id)
+            return lane
+        lane = self._lanes[chat_id] = _Lane(
+            bucket=AsyncLimiter(1, self.pacing.interval(chat_id)), turn=asyncio.Lock()
+        )
+        excess = len(self._lanes) - _MAX_LANES
+        if excess > 0:
+            oldest = itertools.islice(self._lanes.items(), 2 * excess + 8)
+            idle = [c for c, old in oldest if c != chat_id and not old.turn.locked()]
+            for old_chat_id in idle[:excess]:
+                del self._lanes[old_chat_id]
+        return lane
+
+
+class PacedRateLimiter(BaseRateLimiter[Priority]):
+    """python-telegram-bot's rate-limiter hook, served by a `Pacer`.
+
+    Requests that put a message in a chat are paced; others (getUpdates, answers to button
+    presses, getChatMember) go straight through. ``rate_limit_args`` is the `Priority`
+    (a reply when not given). A reply that meets a 429 waits it out and tries again, up to
+    `reply_tries` times in all; then the `RetryAfter` reaches the caller, which hands the
+    message to the outbox.
+    """
+
+    def __init__(self, pacer: Pacer, *, reply_tries: int = 3) -> None:
+        self.pacer = pacer
+        self.reply_tries = reply_tries
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the pacer's buckets are made on first use."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Priority | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        if chat_id is None or not _is_sending(endpoint):
+            return await callback(*args, **kwargs)
+        priority = rate_limit_args or Priority.REPLY
+        tries = self.reply_tries if priority is Priority.REPLY else 1
+        for attempt in range(1, tries + 1):
+            try:
+                return await self.pacer.send(chat_id, priority, lambda: callback(*args, **kwargs))
+            except RetryAfter as exc:
+                if attempt == tries:
+                    raise
+                log.info(
+                    "chat %s: %s answered 429; reply tried again after %.0fs (%d/%d)",
+                    chat_id,
+                    endpoint,
+                    retry_after_seconds(exc),
+                    attempt,
+                    tries,
+                )
+        raise AssertionError("unreachable")
+
+
+def _is_sending(endpoint: str) -> bool:
+    return endpoint.startswith(_SENDING) and endpoint not in _NOT_A_MESSAGE
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """``retry_after`` as seconds, whether PTB gives an int (deprecated) or a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    if isinstance(value, dtm.timedelta):
+        return value.total_seconds()
+    return float(value)
