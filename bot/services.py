@@ -100,6 +100,7 @@ class Services:
     pipeline: Pipeline
     outbox: OutboxWorker
     metrics: Metrics
+    leader: LeaderLock
     last_pass: float = 0.0  # monotonic time of the last job pass that succeeded
 
     @classmethod
@@ -141,9 +142,12 @@ class Services:
             lease=delivery.claim_seconds,
             worker=worker,
             metrics=metrics,
+            in_flight=delivery.max_in_flight,
         )
         release_claims(db, worker)
-        return cls(settings, clock, db, fetcher, pages, pipeline, outbox, metrics)
+        return cls(
+            settings, clock, db, fetcher, pages, pipeline, outbox, metrics, LeaderLock(db.engine)
+        )
 
     async def poll_due(self) -> list[PollReport]:
         reports = await self.pipeline.poll_due()
@@ -165,6 +169,9 @@ class Services:
         return digests + await asyncio.to_thread(release_held, self.db, now)
 
     async def deliver(self) -> DeliveryReport:
+        """One outbox pass, by the leading worker only (the others stand by)."""
+        if not await self.take_the_lead():
+            return DeliveryReport()
         report = await self.outbox.run_once()
         self.metrics.delivered(
             sent=report.sent,
@@ -206,9 +213,11 @@ class Services:
             )
         log.info("chat %s: reply handed to the outbox", chat_id)
 
-    def leader_lock(self) -> LeaderLock:
-        """The lock that makes one worker of several the one that receives Telegram updates."""
-        return LeaderLock(self.db.engine)
+    async def take_the_lead(self) -> bool:
+        """Whether this worker is (now) the one of several that talks to Telegram: receives
+        updates and sends the outbox, so one budget paces what Telegram sees. On SQLite there
+        is one process, and it always leads."""
+        return await asyncio.to_thread(self.leader.try_acquire)
 
     def health(self) -> bool | str:
         """For /healthz: the database answers, and jobs have been passing lately."""
@@ -225,4 +234,5 @@ class Services:
     async def aclose(self) -> None:
         await self.fetcher.aclose()
         await self.pages.aclose()
+        await asyncio.to_thread(self.leader.release)
         self.db.dispose()

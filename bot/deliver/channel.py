@@ -88,6 +88,11 @@ SendOutcome = Sent | Retry | ChatGone | Migrated | Rejected
 class Channel(Protocol):
     """Where messages go: the console for the demo, Telegram in production."""
 
+    async def ready(self, chat_id: int) -> None:
+        """Wait until a message to `chat_id` would leave without waiting for the chat's own
+        pacing: the outbox takes one of its few in-flight slots only then."""
+        ...
+
     async def send(self, message: OutgoingMessage) -> SendOutcome:
         """Try once to deliver `message`; never raise for an answer the protocol defines."""
         ...

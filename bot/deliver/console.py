@@ -18,6 +18,9 @@ class ConsoleChannel:
         self._ids = count(1)
         self.sent: list[OutgoingMessage] = []
 
+    async def ready(self, chat_id: int) -> None:
+        """The console is never busy."""
+
     async def send(self, message: OutgoingMessage) -> SendOutcome:
         rule = "─" * 72
         lines = [

@@ -80,6 +80,7 @@ class OutboxWorker:
         lease: float = 300.0,
         worker: str = "newsbot",
         metrics: Metrics | None = None,
+        in_flight: int = 1,
     ) -> None:
         self.db = db
         self.channel = channel
@@ -89,6 +90,7 @@ class OutboxWorker:
         self.lease = lease
         self.worker = worker
         self.metrics = metrics
+        self._in_flight = asyncio.Semaphore(in_flight)
         # One pass at a time in this process: the scheduled pass and a /digest command must not
         # both send the same pending rows.
         self._pass = asyncio.Lock()
@@ -204,19 +206,26 @@ class OutboxWorker:
         return report
 
     async def _send(self, message: OutgoingMessage) -> SendOutcome:
-        try:
-            outcome = await self.channel.send(message)
-        except Exception as exc:  # a channel bug must not lose the message: retry it later
-            log.exception("outbox %s chat %s: channel raised", message.outbox_id, message.chat_id)
-            outcome = Retry(after=60.0, reason=f"{type(exc).__name__}: {exc}")
-        # Once the channel has answered, writing that down must finish even if we are being
-        # cancelled (shutdown): an accepted message left unrecorded would be sent again.
-        record = asyncio.ensure_future(asyncio.to_thread(self._record, message, outcome))
-        try:
-            await asyncio.shield(record)
-        except asyncio.CancelledError:
-            await record
-            raise
+        """Send one message and write down the answer, holding an in-flight slot from the
+        request to the record: a crash can repeat only what was in flight, so with one slot it
+        repeats at most the one message Telegram may have taken but we had not noted yet."""
+        await self.channel.ready(message.chat_id)  # not in a slot: this may take seconds
+        async with self._in_flight:
+            try:
+                outcome = await self.channel.send(message)
+            except Exception as exc:  # a channel bug must not lose the message: retry it later
+                log.exception(
+                    "outbox %s chat %s: channel raised", message.outbox_id, message.chat_id
+                )
+                outcome = Retry(after=60.0, reason=f"{type(exc).__name__}: {exc}")
+            # Once the channel has answered, writing that down must finish even if we are being
+            # cancelled (shutdown): an accepted message left unrecorded would be sent again.
+            record = asyncio.ensure_future(asyncio.to_thread(self._record, message, outcome))
+            try:
+                await asyncio.shield(record)
+            except asyncio.CancelledError:
+                await record
+                raise
         return outcome
 
     def _record(self, message: OutgoingMessage, outcome: SendOutcome) -> None:

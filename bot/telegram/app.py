@@ -12,7 +12,6 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from typing import Protocol
 
 import httpx
 from telegram import BotCommand, Update
@@ -119,50 +118,44 @@ def build_application(
     return app
 
 
-class Leadership(Protocol):
-    """Which worker receives updates (`Services.leader_lock`): one holder at a time."""
-
-    @property
-    def held(self) -> bool: ...
-
-    def try_acquire(self) -> bool: ...
-
-    def release(self) -> None: ...
+LEADER_RETRY = 2.0  # seconds between a standby's attempts to take over
 
 
-async def _take_the_lead(app: NewsApp, leader: Leadership, poll_timeout: int) -> bool:
-    """Start receiving updates if no other worker does; True once this worker leads."""
-    if leader.held:
-        return True
-    if not await asyncio.to_thread(leader.try_acquire):
-        return False
+async def _take_the_lead(app: NewsApp, services: Services, poll_timeout: int) -> bool:
+    """Receive updates once this worker is the one that talks to Telegram; True once it is."""
     assert app.updater is not None
+    if app.updater.running:
+        return True
+    if not await services.take_the_lead():
+        return False
     await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
     log.info("this worker receives Telegram updates (leader)")
     return True
 
 
 async def serve(app: NewsApp, settings: Settings, stop: asyncio.Event) -> None:
-    """Run the bot until `stop` is set: jobs and sending always; receiving updates only in the
-    one worker that holds the leader lock (the others keep trying, to take over a dead one)."""
+    """Run the bot until `stop` is set. Of several workers, one talks to Telegram (receives
+    updates, answers them, sends the outbox: one send budget, as Telegram counts it); the
+    others run their other jobs and try every few seconds to take over a dead leader."""
     await app.initialize()
     if app.post_init is not None:
         await app.post_init(app)
     services = app.bot_data.services
     assert services is not None
-    leader = services.leader_lock()
     await app.start()
     try:
-        if not await _take_the_lead(app, leader, settings.telegram.poll_timeout):
-            log.info("another worker receives Telegram updates; this one runs jobs and sends")
+        if not await _take_the_lead(app, services, settings.telegram.poll_timeout):
+            log.info("another worker talks to Telegram; this one stands by to take over")
 
             async def retry(_: NewsContext) -> None:
-                if await _take_the_lead(app, leader, settings.telegram.poll_timeout):
+                if await _take_the_lead(app, services, settings.telegram.poll_timeout):
                     for job in app.job_queue.get_jobs_by_name("leader"):  # type: ignore[union-attr]
                         job.schedule_removal()
 
             assert app.job_queue is not None
-            app.job_queue.run_repeating(retry, interval=15, first=15, name="leader")
+            app.job_queue.run_repeating(
+                retry, interval=LEADER_RETRY, first=LEADER_RETRY, name="leader"
+            )
         await stop.wait()
     finally:
         if app.updater is not None and app.updater.running:
@@ -170,8 +163,7 @@ async def serve(app: NewsApp, settings: Settings, stop: asyncio.Event) -> None:
         await app.stop()
         await app.shutdown()
         if app.post_shutdown is not None:
-            await app.post_shutdown(app)
-        await asyncio.to_thread(leader.release)
+            await app.post_shutdown(app)  # closes the services, which gives up the lead
 
 
 def run_telegram(

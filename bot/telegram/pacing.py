@@ -7,15 +7,16 @@ the same `Pacer`, hooked into python-telegram-bot as its rate limiter (`PacedRat
 replies and the outbox draw on one budget:
 
 - each chat has a lane: its messages leave one at a time, in order, spaced by the chat's
-  interval (a depth-1 bucket: never a burst, which keeps a group inside "1 a second" and "20 a
-  minute" alike);
+  interval (never a burst, which keeps a group inside "1 a second" and "20 a minute" alike);
 - the overall rate is a bucket of depth one that serves the most urgent waiter first: a reply
   to what a user just did goes ahead of queued alerts and digests;
 - a 429 pauses only the chat it names. A reply waits the pause out and tries again (a bounded
   number of times); a bulk send is refused at once, and the outbox reschedules it.
 
 PTB's own ``AIORateLimiter`` is not used: it does not pace private chats, has no priorities,
-and one 429 halts every chat.
+and one 429 halts every chat. The buckets are hand-written rather than aiolimiter's because a
+sender must be able to wait until a chat is ready without spending its turn (`wait_ready`:
+the outbox takes its one in-flight slot only then), and aiolimiter has no such call.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, TypeVar
 
-from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
@@ -133,18 +133,29 @@ class _PriorityBucket:
 
 @dataclass
 class _Lane:
-    """One chat's way out: a depth-1 bucket spaces its sends; the lock lets one send through
-    at a time, in the order they came."""
+    """One chat's way out: the loop time its next message may leave, and a lock that lets one
+    send through at a time, in the order they came."""
 
-    bucket: AsyncLimiter
+    interval: float
     turn: asyncio.Lock
+    next: float = 0.0
+
+    def has_capacity(self) -> bool:
+        return asyncio.get_running_loop().time() >= self.next
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        wait = self.next - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self.next = loop.time() + self.interval
 
 
 class Pacer:
     """The buckets and the flood-control pauses, shared by every sender of one bot.
 
-    Use one pacer per event loop (aiolimiter's buckets belong to the loop that first used
-    them). `clock` measures pauses (monotonic seconds; tests move it by hand).
+    Use one pacer per event loop: the buckets count on its clock (`loop.time()`). `clock`
+    measures flood-control pauses (monotonic seconds; tests move it by hand).
     """
 
     def __init__(
@@ -169,7 +180,7 @@ class Pacer:
                 raise Paused(dtm.timedelta(seconds=remaining))
             if remaining > 0:
                 await asyncio.sleep(remaining)
-            await lane.bucket.acquire()
+            await lane.acquire()
             await self._overall.acquire(priority)
             try:
                 return await call()
@@ -185,9 +196,21 @@ class Pacer:
         if self.remaining_pause(chat_id) > 0:
             return False
         lane = self._lanes.get(chat_id)
-        if lane is not None and (lane.turn.locked() or not lane.bucket.has_capacity()):
+        if lane is not None and (lane.turn.locked() or not lane.has_capacity()):
             return False
         return self._overall.has_capacity()
+
+    async def wait_ready(self, chat_id: int | str) -> None:
+        """Wait until the chat's own pacing would let a message through, without spending its
+        turn (the overall budget may still make the send wait a moment). A flood-control pause
+        is not waited for: a bulk send to a paused chat is refused at once, and rescheduled."""
+        loop = asyncio.get_running_loop()
+        while True:  # a reply to the chat may move its lane on while we wait: look again
+            lane = self._lanes.get(chat_id)
+            wait = lane.next - loop.time() if lane is not None else 0.0
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
 
     def pause(self, chat_id: int | str, seconds: float) -> None:
         now = self._clock()
@@ -213,9 +236,7 @@ class Pacer:
         if lane is not None:
             self._lanes.move_to_end(chat_id)
             return lane
-        lane = self._lanes[chat_id] = _Lane(
-            bucket=AsyncLimiter(1, self.pacing.interval(chat_id)), turn=asyncio.Lock()
-        )
+        lane = self._lanes[chat_id] = _Lane(self.pacing.interval(chat_id), asyncio.Lock())
         excess = len(self._lanes) - _MAX_LANES
         if excess > 0:
             oldest = itertools.islice(self._lanes.items(), 2 * excess + 8)

@@ -20,6 +20,9 @@ from tests.fakes.botapi import FakeBotApi
 
 REPO = Path(__file__).resolve().parents[2]
 CHATS, PER_CHAT = 40, 5
+BUDGET = 20  # messages a second, overall
+LEADS = "this worker receives Telegram updates (leader)"
+STANDS_BY = "another worker talks to Telegram"
 
 
 @pytest.fixture
@@ -55,7 +58,11 @@ def start_worker(
         )
 
 
-def test_two_workers_send_every_message_exactly_once(pg_schema_url: str, tmp_path: Path) -> None:
+def test_two_workers_send_every_message_exactly_once_within_one_budget(
+    pg_schema_url: str, tmp_path: Path
+) -> None:
+    """One worker talks to Telegram at a time; the other stands by and takes over when the
+    first stops, so what Telegram sees stays within one budget and nothing goes twice."""
     now = datetime.now(UTC)
     db = open_database(pg_schema_url)
     expected = []
@@ -79,40 +86,47 @@ def test_two_workers_send_every_message_exactly_once(pg_schema_url: str, tmp_pat
     config = tmp_path / "newsbot.toml"
     config.write_text(
         "[schedule]\npoll_interval = 0\ndigest_interval = 0\ndeliver_interval = 0.1\n"
-        "[delivery]\nprivate_per_second = 5\noverall_per_second = 1000\n"
+        f"[delivery]\nprivate_per_second = 5\noverall_per_second = {BUDGET}\n"
         "chats_per_pass = 4\nbatch = 20\n",
         encoding="utf-8",
     )
     with FakeBotApi() as fake:
+        fake.enforce_limits(per_chat_per_s=5, global_per_s=BUDGET, group_per_min=None)
         for chat_id in range(1, CHATS + 2):
             fake.add_chat(chat_id, "private", title=f"user {chat_id}")
-        logs = [tmp_path / "w1.log", tmp_path / "w2.log"]
-        workers = [
-            start_worker(name, pg_schema_url, fake, config, log)
-            for name, log in zip(("w1", "w2"), logs, strict=True)
-        ]
+        logs = {name: tmp_path / f"{name}.log" for name in ("w1", "w2")}
+        workers = {
+            name: start_worker(name, pg_schema_url, fake, config, log) for name, log in logs.items()
+        }
         try:
+            fake.wait_for_sent(len(expected) // 2, timeout=90)
+            leader = next(n for n, log in logs.items() if LEADS in log.read_text(encoding="utf-8"))
+            workers[leader].terminate()  # a clean stop: it finishes its send and gives up the lead
+            workers[leader].wait(timeout=30)
             fake.wait_for_sent(len(expected), timeout=90)
         finally:
-            for worker in workers:
+            for worker in workers.values():
                 worker.terminate()
-            for worker in workers:
+            for worker in workers.values():
                 worker.wait(timeout=30)
         sent = [m["text"] for m in fake.sent()]
+        refused = [c for c in fake.calls("sendMessage") if c["status"] == 429]
+        busiest = fake.busiest_second()
 
     assert Counter(sent) == Counter(expected)  # all of them, none twice
+    assert refused == [] and busiest <= BUDGET  # within Telegram's limits, as the fake counts
     with db.session() as session:
         rows = session.scalars(select(Outbox)).all()
         by = {r.sent_by for r in rows if r.status == OutboxStatus.SENT}
         held = [r for r in rows if r.chat_id == CHATS + 1]
     db.dispose()
-    assert by == {"w1", "w2"}  # both workers took part
+    assert by == {"w1", "w2"}  # the standby took over
     assert {r.status for r in held} == {OutboxStatus.PENDING}  # a live claim is respected
-    texts = [log.read_text(encoding="utf-8") for log in logs]
-    leaders = sum("receives Telegram updates (leader)" in t for t in texts)
-    followers = sum("another worker receives Telegram updates" in t for t in texts)
-    assert (leaders, followers) == (1, 1)  # one getUpdates caller at a time
-    assert all(fake.token not in t for t in texts)  # and the token is in no log line
+    texts = {name: log.read_text(encoding="utf-8") for name, log in logs.items()}
+    standby = next(n for n in texts if n != leader)
+    assert STANDS_BY in texts[standby] and LEADS in texts[standby]  # waited, then led
+    assert STANDS_BY not in texts[leader]
+    assert all(fake.token not in t for t in texts.values())  # and the token is in no log line
 
 
 def test_a_restarted_worker_takes_back_its_own_claims_at_once(tmp_path: Path) -> None:

@@ -849,6 +849,18 @@ class FakeBotApi:
         with self._cond:
             return copy.deepcopy(_for_chat(self._sent, chat_id))
 
+    def busiest_second(self) -> int:
+        """The most messages accepted within any one second: what Telegram's overall limit
+        counts."""
+        with self._cond:
+            times = sorted(m["at"] for m in self._sent)
+        most, start = 0, 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= 1.0:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
+
     def edits(self, chat_id: int | None = None) -> list[JSON]:
         """Accepted editMessageText calls, in order."""
         with self._cond:
@@ -1231,6 +1243,7 @@ class FakeBotApi:
                 "message_thread_id": thread_id,
                 "link_preview_options": link_preview,
                 "disable_notification": params.get("disable_notification"),
+                "at": time.monotonic(),  # when it was accepted, for rate measurements
             }
         )
         self._cond.notify_all()

@@ -32,6 +32,9 @@ class ScriptedChannel:
         self.script: dict[int, list[SendOutcome]] = {}
         self.crash_after = crash_after
 
+    async def ready(self, chat_id: int) -> None:
+        """No pacing here."""
+
     async def send(self, message: OutgoingMessage) -> SendOutcome:
         planned = self.script.get(message.chat_id)
         if planned:
@@ -148,6 +151,9 @@ async def test_a_channel_bug_is_retried_later_not_lost(db: Database) -> None:
     queue(db, [1], per_chat=1)
 
     class Buggy:
+        async def ready(self, chat_id: int) -> None:
+            """No pacing here."""
+
         async def send(self, message: OutgoingMessage) -> SendOutcome:
             raise RuntimeError("bug")
 

@@ -327,7 +327,7 @@ async def test_a_private_chat_regains_capacity_one_second_later(
 ) -> None:
     loop = asyncio.get_running_loop()
     loop_time = [loop.time()]
-    monkeypatch.setattr(loop, "time", lambda: loop_time[0])  # aiolimiter reads the loop's clock
+    monkeypatch.setattr(loop, "time", lambda: loop_time[0])  # the lanes count on the loop's clock
     channel = TelegramChannel(await paced(Pacing()))
     await channel.send(message(ALICE))
     loop_time[0] += 0.9
