@@ -129,6 +129,11 @@ class Fetcher:
     (except `trusted_networks`); operator feeds (`fetch`) and `allow_private=True` may reach
     any address. An injected transport (httpx.MockTransport in the demo and tests) makes no
     connections, so user-given links are then checked with `resolve` before each hop.
+
+    Politeness: at most `host_concurrency` requests at once to one host, and `host_interval`
+    seconds between the starts of two of them. Spacing is off unless asked for, so tools and
+    tests that build a bare `Fetcher()` do not wait; the service passes `PollSettings`
+    (`host_concurrency`, `host_interval`: 2 and 1 s by default).
     """
 
     def __init__(

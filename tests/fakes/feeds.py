@@ -90,9 +90,12 @@ class FeedServer:
                     route.last_modified
                     and self.headers.get("If-Modified-Since") == route.last_modified
                 )
-                if fresh and route.status == 200:
+                if fresh and route.status == 200:  # a 304 repeats the caching headers
                     self.send_response(304)
                     self.send_header("Content-Length", "0")
+                    for key, value in route.headers.items():
+                        if key.lower() in {"cache-control", "expires", "link"}:
+                            self.send_header(key, value)
                     self.end_headers()
                     return
                 extra = dict(route.headers)
@@ -117,7 +120,9 @@ class FeedServer:
         self._httpd.daemon_threads = True
         if tls is not None:
             self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> FeedServer:
         self._thread.start()
