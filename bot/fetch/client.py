@@ -132,8 +132,10 @@ class Fetcher:
 
     Politeness: at most `host_concurrency` requests at once to one host, and `host_interval`
     seconds between the starts of two of them. Spacing is off unless asked for, so tools and
-    tests that build a bare `Fetcher()` do not wait; the service passes `PollSettings`
-    (`host_concurrency`, `host_interval`: 2 and 1 s by default).
+    tests that build a bare `Fetcher()` do not wait; `PollSettings.host_concurrency` and
+    `host_interval` (2 and 1 s by default) are the values for the service. The operators'
+    client honours proxy settings from the environment (which then connects for us); the
+    user-link client never does, as a proxy would resolve names itself.
     """
 
     def __init__(

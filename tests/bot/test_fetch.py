@@ -1,4 +1,4 @@
-"""Fetching over real HTTP on 127.0.0.1: conditional GET, errors, caps."""
+"""Fetching over real HTTP on 127.0.0.1: conditional GET, errors, caps, publisher hints, gzip."""
 
 from __future__ import annotations
 
