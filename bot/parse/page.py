@@ -20,14 +20,19 @@ __all__ = ["FEED_TYPES", "feed_links", "looks_like_html"]
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
+FEED_START = re.compile(rb"<(rss|feed|rdf:rdf)[\s>]", re.I)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
 def looks_like_html(body: bytes, content_type: str | None = None) -> bool:
-    """Served as HTML, or an HTML document's opening tags near the top."""
-    if content_type and content_type.split(";")[0].strip().lower() in HTML_TYPES:
-        return True
-    return bool(HTML_START.search(body[:4096]))
+    """An HTML document's opening tags near the top, or served as HTML; but a document that
+    opens as a feed (`<rss>`, `<feed>`, `<rdf:RDF>`) is a broken feed, whatever its label."""
+    head = body[:4096]
+    page, feed = HTML_START.search(head), FEED_START.search(head)
+    if feed and (page is None or feed.start() < page.start()):
+        return False
+    served_as_html = (content_type or "").split(";")[0].strip().lower() in HTML_TYPES
+    return page is not None or served_as_html
 
 
 def _is_feed_link(kind: str, href: str, title: str) -> bool:

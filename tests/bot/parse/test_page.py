@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.parse import FeedLink, WebPageNotFeed, feed_links, parse_feed
+from bot.parse import FeedLink, FeedParseError, WebPageNotFeed, feed_links, parse_feed
 from tests.fakes.feeds import make_page, make_site_page
 
 WORDPRESS_HEAD = b"""<!DOCTYPE html>
@@ -84,3 +84,10 @@ def test_a_real_feed_served_as_html_is_still_a_feed() -> None:
     )
     parsed = parse_feed(rss, content_type="text/html")
     assert [e.title for e in parsed.entries] == ["Still news"]
+
+
+def test_a_broken_feed_served_as_html_is_still_called_a_broken_feed() -> None:
+    truncated = b"<?xml version='1.0'?><rss version='2.0'><channel><title>Cut</title><item>"
+    with pytest.raises(FeedParseError, match="not a readable feed") as caught:
+        parse_feed(truncated, content_type="text/html")
+    assert not isinstance(caught.value, WebPageNotFeed)
