@@ -8,7 +8,7 @@ publisher's clock that runs fast or slow does not skew them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -82,11 +82,12 @@ def retry_after(value: str | None, reference: datetime) -> float | None:
 
 
 def link_targets(
-    links: Mapping[str | None, Mapping[str, str]], base_url: str
+    links: Iterable[Mapping[str, str]], base_url: str
 ) -> tuple[str | None, str | None]:
-    """The first `rel="hub"` and `rel="self"` URLs of a parsed `Link` header, made absolute."""
+    """The first `rel="hub"` and `rel="self"` URLs among a parsed `Link` header's links
+    (`httpx.Response.links.values()`), made absolute."""
     found: dict[str, str] = {}
-    for link in links.values():
+    for link in links:
         url = link.get("url")
         for rel in (link.get("rel") or "").lower().split():
             if url and rel in {"hub", "self"}:
@@ -98,7 +99,7 @@ def read_hints(response: httpx.Response, now: datetime) -> ServerHints:
     """The hints of one response; `now` stands in when the response has no `Date`."""
     headers = response.headers
     reference = http_date(headers.get("date")) or now
-    hub, self_url = link_targets(response.links, str(response.url))
+    hub, self_url = link_targets(response.links.values(), str(response.url))
     return ServerHints(
         max_age=freshness(headers, now),
         retry_after=retry_after(headers.get("retry-after"), reference),

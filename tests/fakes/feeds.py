@@ -132,7 +132,8 @@ class FeedServer:
         for route in self.routes.values():
             if route.block is not None:
                 route.block.set()
-        self._httpd.shutdown()
+        if self._thread.is_alive():
+            self._httpd.shutdown()
         self._httpd.server_close()
 
     @property
@@ -214,13 +215,14 @@ def make_page(title: str, paragraphs: Iterable[str], *, furniture: bool = True) 
 
 
 def make_json_feed(
-    items: Iterable[Mapping[str, object]],
+    items: Iterable[Mapping[str, object] | str],
     *,
     title: str = "Test outlet",
     version: str = "https://jsonfeed.org/version/1.1",
     **fields: object,
 ) -> bytes:
-    """A JSON Feed document; `items` and extra top-level `fields` go in as given."""
+    """A JSON Feed document; `items` (a string stands for a malformed item) and extra
+    top-level `fields` go in as given."""
     document = {"version": version, "title": title, **fields, "items": list(items)}
     return json.dumps(document).encode()
 

@@ -68,14 +68,14 @@ def test_link_header_names_the_hub_and_the_topic_made_absolute() -> None:
         ],
         request=httpx.Request("GET", "https://news.example/path/feed"),
     )
-    assert link_targets(response.links, "https://news.example/path/feed") == (
+    assert link_targets(response.links.values(), "https://news.example/path/feed") == (
         "https://hub.example/",
         "https://news.example/feed.xml",
     )
 
 
 def test_a_link_with_several_relations_counts_for_each() -> None:
-    links = {"self hub": {"url": "https://news.example/f", "rel": "self hub"}}
+    links = [{"url": "https://news.example/f", "rel": "self hub"}]
     assert link_targets(links, "https://news.example/") == (
         "https://news.example/f",
         "https://news.example/f",

@@ -44,13 +44,26 @@ class ScriptedResolver:
         return self.answers[min(len(self.calls), len(self.answers)) - 1]
 
 
+def twin_servers() -> Servers:
+    """Two servers on one port number; another try if that port is taken on 127.0.0.1."""
+    for _ in range(5):
+        public = FeedServer(host=PUBLIC)
+        try:
+            private = FeedServer(host=PRIVATE, port=public.port)
+        except OSError:
+            public.stop()
+            continue
+        return Servers(public.start(), private.start())
+    raise RuntimeError("no port free on both loopback addresses")
+
+
 @pytest.fixture
 def servers() -> Iterator[Servers]:
-    public = FeedServer(host=PUBLIC).start()
-    private = FeedServer(host=PRIVATE, port=public.port).start()
+    pair = twin_servers()
+    public, private = pair.public, pair.private
     for server, text in ((public, b"public page"), (private, b"internal secret")):
         server.route("/page", Route(text, content_type="text/html"))
-    yield Servers(public, private)
+    yield pair
     public.stop()
     private.stop()
 

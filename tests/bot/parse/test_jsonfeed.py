@@ -126,11 +126,11 @@ def test_microblog_items_without_titles_are_kept() -> None:
 def test_sloppy_feeds_are_read_anyway() -> None:
     """Numeric ids (allowed in 1.0), RFC 822 and naive dates, relative URLs, an http version
     URL, a byte-order mark, and an item with nothing in it."""
-    rfc822, naive = "Sun, 21 Dec 2025 10:00:00 GMT", "2025-12-21T10:00:00"
+    rfc822, no_zone = "Sun, 21 Dec 2025 10:00:00 GMT", "2025-12-21T10:00:00"
     doc = make_json_feed(
         [
             {"id": 42, "url": "/posts/42", "title": "Numbered", "date_published": rfc822},
-            {"id": "43", "url": "posts/43", "title": "Naive", "date_published": naive},
+            {"id": "43", "url": "posts/43", "title": "Naive", "date_published": no_zone},
             {"id": "44"},
             "not an item",
         ],
