@@ -56,6 +56,10 @@ class PollSettings(BaseModel):
     teaser_words: int = Field(default=120, description="entries shorter than this are teasers")
     user_agent: str = "newsbot/0.1 (+https://github.com/newsbot)"
     concurrency: int = Field(default=8, ge=1)
+    host_concurrency: int = Field(default=2, ge=1, description="requests at once to one host")
+    host_interval: float = Field(
+        default=1.0, ge=0, description="seconds between the starts of two requests to one host"
+    )
     alert_max_age: int = Field(
         default=48 * 3600, description="entries published longer ago than this (s) raise no alert"
     )

@@ -1,4 +1,4 @@
-"""Fetching over real HTTP on 127.0.0.1: conditional GET, errors, caps."""
+"""Fetching over real HTTP on 127.0.0.1: conditional GET, errors, caps, publisher hints, gzip."""
 
 from __future__ import annotations
 
@@ -172,3 +172,112 @@ async def test_malformed_urls_are_an_error_outcome_not_an_exception(url: str) ->
     plain, public = await fetcher.fetch(url), await fetcher.fetch_public(url, allow_private=True)
     await fetcher.aclose()
     assert plain.error and public.error
+
+
+# --- what the publisher says about coming back (adaptive polling, WebSub) -------------------
+
+
+async def test_cache_control_max_age_less_age_is_the_freshness(feed_server: FeedServer) -> None:
+    headers = {"Cache-Control": "public, max-age=900", "Age": "300"}
+    url = feed_server.route("/f.xml", Route(make_feed([]), headers=headers))
+    fetcher = Fetcher()
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert result.ok and result.max_age == 600.0 and result.retry_after is None
+
+
+async def test_expires_is_measured_against_the_servers_date(feed_server: FeedServer) -> None:
+    route = Route(
+        make_feed([]),
+        date="Sun, 21 Dec 2025 12:00:00 GMT",
+        headers={"Expires": "Sun, 21 Dec 2025 12:20:00 GMT"},
+    )
+    url = feed_server.route("/f.xml", route)
+    fetcher = Fetcher()
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert result.max_age == 1200.0
+
+
+async def test_a_not_modified_answer_keeps_the_freshness(feed_server: FeedServer) -> None:
+    route = Route(make_feed([]), etag='"v1"', headers={"Cache-Control": "max-age=120"})
+    url = feed_server.route("/f.xml", route)
+    fetcher = Fetcher()
+    result = await fetcher.fetch(url, etag='"v1"')
+    await fetcher.aclose()
+    assert result.not_modified and result.max_age == 120.0
+
+
+async def test_retry_after_in_seconds_comes_with_a_503(feed_server: FeedServer) -> None:
+    route = Route(b"busy", status=503, headers={"Retry-After": "120"})
+    url = feed_server.route("/f.xml", route)
+    fetcher = Fetcher()
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert result.error == "HTTP 503" and result.retry_after == 120.0
+
+
+async def test_retry_after_as_a_date_comes_with_a_429(feed_server: FeedServer) -> None:
+    route = Route(
+        b"slow down",
+        status=429,
+        date="Sun, 21 Dec 2025 12:00:00 GMT",
+        headers={"Retry-After": "Sun, 21 Dec 2025 12:05:00 GMT"},
+    )
+    url = feed_server.route("/f.xml", route)
+    fetcher = Fetcher()
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert result.status == 429 and result.retry_after == 300.0
+
+
+async def test_link_header_gives_the_websub_hub_and_topic(feed_server: FeedServer) -> None:
+    link = '<https://hub.example/websub>; rel="hub", </topics/f.xml>; rel="self"'
+    url = feed_server.route("/f.xml", Route(make_feed([]), headers={"Link": link}))
+    fetcher = Fetcher()
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert result.hub_url == "https://hub.example/websub"
+    assert result.self_url == feed_server.url("/topics/f.xml")
+
+
+# --- gzip: over HTTP as a file (no Content-Encoding), and from disk ----------------------------
+
+
+async def test_a_gzip_file_served_as_is_is_decompressed(feed_server: FeedServer) -> None:
+    feed = make_feed([{"title": "Zipped", "link": "https://outlet.example/z"}])
+    route = Route(gzip.compress(feed), content_type="application/gzip")
+    url = feed_server.route("/feed.xml.gz", route)
+    fetcher = Fetcher()
+    result = await fetcher.fetch(url)
+    await fetcher.aclose()
+    assert result.body == feed
+
+
+async def test_a_gzip_feed_on_disk_is_decompressed(tmp_path: Path) -> None:
+    feed = make_feed([{"title": "Zipped", "link": "https://outlet.example/z"}])
+    path = tmp_path / "feed.xml.gz"
+    path.write_bytes(gzip.compress(feed))
+    fetcher = Fetcher()
+    result = await fetcher.fetch(str(path))
+    await fetcher.aclose()
+    assert result.body == feed
+
+
+async def test_a_gzip_bomb_on_disk_is_stopped_at_the_cap(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.xml.gz"
+    path.write_bytes(gzip.compress(b"\0" * 20_000_000))
+    fetcher = Fetcher(max_bytes=1_000_000)
+    result = await fetcher.fetch(path.as_uri())
+    await fetcher.aclose()
+    assert path.stat().st_size < 1_000_000
+    assert not result.ok and "larger than 1000000 bytes once decompressed" in (result.error or "")
+
+
+async def test_a_broken_gzip_file_is_an_error_outcome(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xml.gz"
+    path.write_bytes(gzip.compress(make_feed([]))[:40])
+    fetcher = Fetcher()
+    result = await fetcher.fetch(str(path))
+    await fetcher.aclose()
+    assert not result.ok and "broken gzip data" in (result.error or "")

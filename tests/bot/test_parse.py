@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.parse import FeedParseError, canonical_url, parse_feed
+from bot.parse import FeedParseError, WebPageNotFeed, canonical_url, parse_feed
 
 FEED_FILES = sorted(
     p
@@ -46,7 +46,7 @@ def test_truncated_feed_is_refused(shared_dir: Path) -> None:
 
 
 def test_html_page_at_a_feed_url_is_refused(shared_dir: Path) -> None:
-    with pytest.raises(FeedParseError):
+    with pytest.raises(WebPageNotFeed, match="this is a web page, not a feed"):
         parse_feed(feed(shared_dir, "unrecognized.rss"))
 
 
@@ -78,3 +78,80 @@ def test_entry_without_link_or_id_gets_a_stable_guid() -> None:
 def test_canonical_url_drops_tracking_parameters_and_fragment() -> None:
     url = "HTTPS://News.Example/a/b?id=7&utm_source=rss&utm_medium=x#top"
     assert canonical_url(url) == "https://news.example/a/b?id=7"
+
+
+# --- what a feed says about how often to poll it, and where it pushes -----------------------
+
+
+def test_rss_ttl_is_given_in_seconds(shared_dir: Path) -> None:
+    assert parse_feed(feed(shared_dir, "latin2.rss")).ttl_seconds == 1800 * 60
+
+
+def test_syndication_update_period_is_given_in_seconds(shared_dir: Path) -> None:
+    parsed = parse_feed(feed(shared_dir, "rss_2.0_wirecutter.xml"))
+    assert parsed.update_period_seconds == 3600
+
+
+@pytest.mark.parametrize(
+    ("period", "frequency", "seconds"),
+    [("hourly", "2", 1800), ("daily", None, 86400), (None, "4", 21600), ("fortnightly", "1", None)],
+)
+def test_update_frequency_divides_the_update_period(
+    period: str | None, frequency: str | None, seconds: int | None
+) -> None:
+    sy = (f"<sy:updatePeriod>{period}</sy:updatePeriod>" if period else "") + (
+        f"<sy:updateFrequency>{frequency}</sy:updateFrequency>" if frequency else ""
+    )
+    doc = (
+        "<rss version='2.0' xmlns:sy='http://purl.org/rss/1.0/modules/syndication/'>"
+        f"<channel><title>t</title>{sy}<item><title>x</title></item></channel></rss>"
+    )
+    assert parse_feed(doc.encode()).update_period_seconds == seconds
+
+
+def test_a_feedburner_feed_names_its_websub_hub_and_topic(shared_dir: Path) -> None:
+    parsed = parse_feed(feed(shared_dir, "encoding.rss"))
+    assert parsed.hub_url == "http://pubsubhubbub.appspot.com/"
+    assert parsed.self_url == "http://feeds.jn.pt/JN-ULTIMAS"
+
+
+def test_a_relative_self_link_resolves_against_the_feed_url() -> None:
+    doc = (
+        b"<feed xmlns='http://www.w3.org/2005/Atom'><title>t</title>"
+        b"<link rel='hub' href='https://hub.example/'/><link rel='self' href='/atom.xml'/>"
+        b"<entry><title>x</title><id>1</id></entry></feed>"
+    )
+    parsed = parse_feed(doc, url="https://blog.example/feeds/atom")
+    assert (parsed.hub_url, parsed.self_url) == (
+        "https://hub.example/",
+        "https://blog.example/atom.xml",
+    )
+
+
+def test_a_feed_without_hints_has_none(shared_dir: Path) -> None:
+    parsed = parse_feed(feed(shared_dir, "guardian.rss"))
+    assert (parsed.ttl_seconds, parsed.update_period_seconds, parsed.hub_url) == (None,) * 3
+
+
+# --- documents that are not feeds say what they are -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (b"", None, "the document is empty"),
+        (b"  \n\t ", "application/rss+xml", "the document is empty"),
+        (b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "image/png", r"this is an image \(PNG\), not a feed"),
+        (b"\xff\xd8\xff\xe0\0\x10JFIF", None, r"this is an image \(JPEG\), not a feed"),
+        (b"RIFF\0\0\0\0WEBPVP8 ", None, r"this is an image \(WebP\), not a feed"),
+        (b"%PDF-1.7\n%\xe2\xe3", "application/pdf", "this is a PDF document, not a feed"),
+        (b"\x1f\x8b\x08\0\0\0\0\0", None, "this is gzip-compressed data, not a feed"),
+        (b"ID3\x04\0\0\0\0\0\x00", "audio/mpeg", "this is audio/mpeg, not a feed"),
+        (b"just some words", "text/plain", "not a readable feed"),
+    ],
+)
+def test_other_non_feeds_get_their_own_message(
+    body: bytes, content_type: str | None, message: str
+) -> None:
+    with pytest.raises(FeedParseError, match=message):
+        parse_feed(body, content_type=content_type)

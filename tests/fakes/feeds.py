@@ -1,20 +1,25 @@
-"""A real HTTP server on 127.0.0.1 for feeds and pages, and a builder for feed documents.
+"""A real HTTP(S) server on a loopback address for feeds and pages, and builders for documents.
 
 Routes answer like real sites do: ETag / Last-Modified with 304 on a conditional GET, error
-statuses, redirects, slow answers. Tests change a route between polls to publish new entries.
+statuses, redirects, slow answers, any header (Cache-Control, Retry-After, Link, a fixed Date).
+Tests change a route between polls to publish new entries. The server can bind another loopback
+address (127.0.0.2) or port, and speak TLS, so tests can stand a "public" and a "private" host
+side by side; it counts the requests in flight, so tests can check per-host limits.
 """
 
 from __future__ import annotations
 
+import json
+import ssl
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-__all__ = ["FeedServer", "Route", "make_feed", "make_page"]
+__all__ = ["FeedServer", "Route", "make_feed", "make_json_feed", "make_page", "make_site_page"]
 
 
 @dataclass
@@ -27,15 +32,22 @@ class Route:
     location: str | None = None  # for redirects
     headers: dict[str, str] = field(default_factory=dict)
     block: threading.Event | None = None  # hold the answer until set (a hanging site)
+    date: str | None = None  # the Date header to send instead of the real time
 
 
 class FeedServer:
     """`server.route("/feed.xml", Route(...))`, then fetch `server.url("/feed.xml")`."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.in_flight = 0
+        self.peak_in_flight = 0
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self._scheme = "https" if tls else "http"
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,10 +56,25 @@ class FeedServer:
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
 
+            def date_time_string(self, timestamp: float | None = None) -> str:
+                date = getattr(self, "route_date", None)
+                return date or super().date_time_string(timestamp)
+
             def do_GET(self) -> None:
                 with server._lock:
                     server.requests.append((self.path, dict(self.headers.items())))
+                    server.in_flight += 1
+                    server.peak_in_flight = max(server.peak_in_flight, server.in_flight)
                     route = server.routes.get(self.path)
+                    server._arrived.notify_all()
+                self.route_date = route.date if route else None
+                try:
+                    self._serve(route)
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _serve(self, route: Route | None) -> None:
                 if route is None:
                     self._answer(404, b"not found", "text/plain")
                     return
@@ -63,9 +90,12 @@ class FeedServer:
                     route.last_modified
                     and self.headers.get("If-Modified-Since") == route.last_modified
                 )
-                if fresh and route.status == 200:
+                if fresh and route.status == 200:  # a 304 repeats the caching headers
                     self.send_response(304)
                     self.send_header("Content-Length", "0")
+                    for key, value in route.headers.items():
+                        if key.lower() in {"cache-control", "expires", "link"}:
+                            self.send_header(key, value)
                     self.end_headers()
                     return
                 extra = dict(route.headers)
@@ -86,9 +116,13 @@ class FeedServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = ThreadingHTTPServer((host, port), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> FeedServer:
         self._thread.start()
@@ -98,12 +132,17 @@ class FeedServer:
         for route in self.routes.values():
             if route.block is not None:
                 route.block.set()
-        self._httpd.shutdown()
+        if self._thread.is_alive():
+            self._httpd.shutdown()
         self._httpd.server_close()
 
-    def url(self, path: str) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}{path}"
+    @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    def url(self, path: str, *, host: str | None = None) -> str:
+        """The route's URL, by the server's address or by a name the test's resolver knows."""
+        return f"{self._scheme}://{host or self._httpd.server_address[0]!s}:{self.port}{path}"
 
     def route(self, path: str, route: Route) -> str:
         with self._lock:
@@ -113,6 +152,13 @@ class FeedServer:
     def hits(self, path: str) -> list[dict[str, str]]:
         with self._lock:
             return [headers for p, headers in self.requests if p == path]
+
+    def wait_for_hits(self, path: str, count: int, timeout: float = 5.0) -> bool:
+        """Block (in a thread) until `path` has been requested `count` times; False on timeout."""
+        with self._arrived:
+            return self._arrived.wait_for(
+                lambda: sum(p == path for p, _ in self.requests) >= count, timeout
+            )
 
 
 def make_feed(
@@ -165,4 +211,37 @@ def make_page(title: str, paragraphs: Iterable[str], *, furniture: bool = True) 
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
         f"</head><body>{nav}<main><article><h1>{escape(title)}</h1>{body}</article></main>{aside}"
         "</body></html>"
+    ).encode()
+
+
+def make_json_feed(
+    items: Iterable[Mapping[str, object] | str],
+    *,
+    title: str = "Test outlet",
+    version: str = "https://jsonfeed.org/version/1.1",
+    **fields: object,
+) -> bytes:
+    """A JSON Feed document; `items` (a string stands for a malformed item) and extra
+    top-level `fields` go in as given."""
+    document = {"version": version, "title": title, **fields, "items": list(items)}
+    return json.dumps(document).encode()
+
+
+def make_site_page(
+    title: str,
+    feeds: Sequence[tuple[str, str]] = (),
+    *,
+    base: str | None = None,
+) -> bytes:
+    """A site's home page whose <head> advertises `feeds`: (href, type) pairs such as
+    ("/feed.xml", "application/rss+xml"); `base` adds a <base href>."""
+    links = "".join(
+        f'<link rel="alternate" type="{escape(kind)}" href="{escape(href)}" title="{kind}">'
+        for href, kind in feeds
+    )
+    base_tag = f'<base href="{escape(base)}">' if base else ""
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{escape(title)}"
+        f"</title>{base_tag}{links}<link rel='stylesheet' href='/site.css'></head>"
+        f"<body><h1>{escape(title)}</h1><p>Welcome.</p></body></html>"
     ).encode()

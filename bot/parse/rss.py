@@ -1,4 +1,4 @@
-"""Feed documents (RSS 0.9x/1.0/2.0, Atom) to plain values, with feedparser.
+"""RSS 0.9x/1.0/2.0 and Atom documents to plain values, with feedparser.
 
 feedparser is lenient by design: a feed with a wrong charset or a stray byte still yields its
 entries (bozo=1), and dropping every bozo feed would lose real news. So a feed is refused only
@@ -8,60 +8,24 @@ when it yields no entries and is not recognisably a feed at all.
 from __future__ import annotations
 
 import calendar
-import hashlib
-import html
-import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
 from bot.errors import FeedParseError
+from bot.parse.model import FeedEntry, ParsedFeed, canonical_url, plain_title, stable_guid
 
-__all__ = ["FeedEntry", "FeedParseError", "ParsedFeed", "canonical_url", "parse_feed"]
+__all__ = ["parse_rss"]
 
-TAG = re.compile(r"<[^>]{0,2000}>")
-TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    guid: str
-    url: str
-    title: str
-    summary_html: str
-    content_html: str
-    published: datetime | None
-    author: str | None = None
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    title: str | None
-    language: str | None
-    entries: tuple[FeedEntry, ...]
-    warning: str | None = None  # feedparser's complaint when it read the feed anyway
-
-
-def canonical_url(url: str) -> str:
-    """The same article behind different tracking links compares equal."""
-    parts = urlsplit(url.strip())
-    if not parts.scheme or not parts.netloc:
-        return url.strip()
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not k.lower().startswith(TRACKING_PARAMS)
-    ]
-    path = parts.path or "/"
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
-
-
-def _plain(title: str) -> str:
-    """Titles are plain text for us: some feeds put markup in them (`type="xhtml"`)."""
-    return " ".join(html.unescape(TAG.sub("", title)).split())
+PERIOD_SECONDS = {
+    "hourly": 3600,
+    "daily": 86400,
+    "weekly": 7 * 86400,
+    "monthly": 30 * 86400,
+    "yearly": 365 * 86400,
+}
 
 
 def _date(entry: Any) -> datetime | None:
@@ -79,7 +43,7 @@ def _entry(raw: Any, base_url: str | None) -> FeedEntry | None:
     link = (raw.get("link") or "").strip()
     if link and base_url and not urlsplit(link).scheme:
         link = urljoin(base_url, link)
-    title = _plain(raw.get("title") or "")
+    title = plain_title(raw.get("title") or "")
     summary = raw.get("summary") or ""
     content = ""
     for part in raw.get("content") or ():
@@ -88,10 +52,7 @@ def _entry(raw: Any, base_url: str | None) -> FeedEntry | None:
             content = value
     if not (title or summary or content):
         return None
-    guid = (raw.get("id") or "").strip() or link
-    if not guid:
-        digest = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()[:32]
-        guid = f"sha256:{digest}"
+    guid = (raw.get("id") or "").strip() or link or stable_guid(title, summary)
     return FeedEntry(
         guid=guid,
         url=canonical_url(link) if link else "",
@@ -103,9 +64,38 @@ def _entry(raw: Any, base_url: str | None) -> FeedEntry | None:
     )
 
 
-def parse_feed(
+def _positive_int(value: object) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return None
+    return number if number > 0 else None
+
+
+def _update_period(feed: Any) -> int | None:
+    """`sy:updatePeriod` (default daily) divided by `sy:updateFrequency` (default 1), in s."""
+    period = feed.get("sy_updateperiod")
+    frequency = feed.get("sy_updatefrequency")
+    if period is None and frequency is None:
+        return None
+    seconds = PERIOD_SECONDS.get(str(period or "daily").strip().lower())
+    times = _positive_int(frequency) if frequency is not None else 1
+    return seconds // times if seconds and times else None
+
+
+def _link(feed: Any, rel: str, base_url: str | None) -> str | None:
+    for link in feed.get("links") or ():
+        href = (link.get("href") or "").strip()
+        if link.get("rel") == rel and href:
+            return urljoin(base_url, href) if base_url else href
+    return None
+
+
+def parse_rss(
     body: bytes, *, url: str | None = None, content_type: str | None = None
 ) -> ParsedFeed:
+    """Parse an RSS or Atom document; FeedParseError when it yields no entries and is broken,
+    or is not a feed at all."""
     headers = {"content-type": content_type} if content_type else None
     result = feedparser.parse(body, response_headers=headers, sanitize_html=True)
     entries = tuple(e for raw in result.entries if (e := _entry(raw, url)) is not None)
@@ -116,9 +106,15 @@ def parse_feed(
             raise FeedParseError(f"not a readable feed ({warning})")
     elif not result.version and not entries:
         raise FeedParseError("not a feed: no RSS or Atom root element")
+    feed = result.feed
+    ttl_minutes = _positive_int(feed.get("ttl")) if feed.get("ttl") is not None else None
     return ParsedFeed(
-        title=result.feed.get("title"),
-        language=result.feed.get("language"),
+        title=feed.get("title"),
+        language=feed.get("language"),
         entries=entries,
         warning=warning,
+        ttl_seconds=ttl_minutes * 60 if ttl_minutes else None,
+        update_period_seconds=_update_period(feed),
+        hub_url=_link(feed, "hub", url),
+        self_url=_link(feed, "self", url),
     )
