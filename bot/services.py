@@ -122,6 +122,8 @@ class Services:
             max_bytes=poll.max_bytes,
             user_agent=poll.user_agent,
             transport=transport,
+            host_concurrency=poll.host_concurrency,
+            host_interval=poll.host_interval,
         )
         pages = Fetcher(
             timeout=settings.telegram.page_timeout,

@@ -16,6 +16,10 @@ from tests.fakes.feeds import FeedServer
 # PTB 22 warns (an error under our filterwarnings) when it builds RetryAfter with a plain number
 # unless told to use timedeltas, as its next major version will; the entry point sets it too.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+# Every local test server is one host, 127.0.0.1: spacing requests to it by a second, as the
+# bot is polite to a real site, would only slow the suite. The politeness itself is tested on
+# the Fetcher directly (tests/bot/fetch/test_polite.py).
+os.environ.setdefault("NEWSBOT_POLL__HOST_INTERVAL", "0")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
