@@ -14,6 +14,7 @@ from bot.store.models import (
     SourceMute,
     Story,
     Subscription,
+    SubscriptionChange,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "SourceMute",
     "Story",
     "Subscription",
+    "SubscriptionChange",
     "migrate",
     "open_database",
     "upsert_feed",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -39,6 +40,7 @@ __all__ = [
     "SourceMute",
     "Story",
     "Subscription",
+    "SubscriptionChange",
 ]
 
 
@@ -190,6 +192,26 @@ class Subscription(Base):
     last_weekly_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     chat: Mapped[Chat] = relationship(back_populates="subscriptions")
+
+
+class SubscriptionChange(Base):
+    """The change sequence of the subscriptions table, written by database triggers on every
+    insert, delete and change of query or chat (cascades from a deleted or migrated chat too).
+
+    Workers keep their in-memory match index current by applying the changes since the last
+    one they saw, query by query, instead of rebuilding it. On PostgreSQL the trigger takes a
+    transaction lock first, so ids are handed out in commit order and a reader never sees a
+    later change before an earlier one.
+    """
+
+    __tablename__ = "subscription_changes"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, server_default=func.current_timestamp(), index=True
+    )
 
 
 class Alert(Base):
