@@ -1,0 +1,402 @@
+"""Which chats hear of a new story, and what is queued for them: once per chat, through its oldest
+eligible query, never from a muted query or outlet, not before enough outlets carry it, held
+during quiet hours, and folded into the digest where the chat or query asks for that."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.alerts import queue_alerts
+from bot.chat.prefs import ensure_chat
+from bot.settings import Settings
+from bot.store import Alert, Article, Database, Feed, Outbox, SourceMute, Story, Subscription
+from bot.subscribers import ChatMatch
+from tests.fakes import NOW
+from tests.fakes.stories import CEASEFIRE
+
+CHAT, OTHER = 1001, 2002
+SUMMARY = [
+    "Negotiators agreed to a ceasefire in Geneva.",
+    "The truce takes effect at midnight.",
+    "Aid agencies welcomed the deal.",
+]
+
+
+def make_chat(db: Database, chat_id: int = CHAT, **prefs: object) -> int:
+    with db.session() as session:
+        chat = ensure_chat(session, chat_id, NOW, Settings())
+        for name, value in prefs.items():
+            setattr(chat, name, value)
+        return chat.id
+
+
+def make_feed(db: Database, name: str = "Planet") -> int:
+    with db.session() as session:
+        feed = Feed(url=f"https://{name.lower()}.example/rss", name=name, created_at=NOW)
+        session.add(feed)
+        session.flush()
+        return feed.id
+
+
+def make_story(db: Database, feed_id: int, *, outlets: int = 1) -> tuple[int, int]:
+    """A story carried by `outlets` outlets; returns it and the article that just came in."""
+    with db.session() as session:
+        story = Story(
+            title="Ceasefire agreed in Geneva",
+            url="https://planet.example/ceasefire",
+            summary=SUMMARY,
+            language="en",
+            created_at=NOW,
+            updated_at=NOW,
+            source_count=outlets,
+        )
+        article = Article(
+            feed_id=feed_id,
+            story=story,
+            guid="a1",
+            url=story.url,
+            title=story.title,
+            text=CEASEFIRE,
+            source="Planet",
+            fetched_at=NOW,
+        )
+        session.add_all([story, article])
+        session.flush()
+        return story.id, article.id
+
+
+def make_query(db: Database, chat_id: int = CHAT, text: str = "ceasefire", **fields: object) -> int:
+    with db.session() as session:
+        sub = Subscription(chat_id=chat_id, query=text, created_at=NOW)
+        for name, value in fields.items():
+            setattr(sub, name, value)
+        session.add(sub)
+        session.flush()
+        return sub.id
+
+
+def matched(db: Database, *subscription_ids: int) -> list[ChatMatch]:
+    """The index's answer for these subscriptions, in its order (by subscription id)."""
+    with db.session() as session:
+        subs = [session.get(Subscription, i) for i in sorted(subscription_ids)]
+        return [
+            ChatMatch(s.chat_id, s.id, s.query, ("ceasefire",), ("title",))
+            for s in subs
+            if s is not None
+        ]
+
+
+def queue(
+    db: Database, story_id: int, article_id: int, matches: list[ChatMatch], now: datetime = NOW
+) -> int:
+    with db.session() as session:
+        story, article = session.get(Story, story_id), session.get(Article, article_id)
+        assert story is not None and article is not None
+        return queue_alerts(session, story, article, ["Planet", "Gazette"], matches, now)
+
+
+def outbox(db: Database) -> list[Outbox]:
+    with db.session() as session:
+        return list(session.scalars(select(Outbox).order_by(Outbox.id)))
+
+
+def alerts(db: Database) -> list[Alert]:
+    with db.session() as session:
+        return list(session.scalars(select(Alert).order_by(Alert.id)))
+
+
+@pytest.fixture
+def planet(db: Database) -> int:
+    return make_feed(db)
+
+
+# --- who hears -----------------------------------------------------------------------------------
+
+
+def test_a_matching_chat_gets_one_alert_recorded_and_queued(db: Database, planet: int) -> None:
+    make_chat(db)
+    sub = make_query(db)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub)) == 1
+    [alert] = alerts(db)
+    assert (alert.chat_id, alert.story_id, alert.subscription_id) == (CHAT, story, sub)
+    assert (alert.terms, alert.told_articles, alert.instant, alert.held) == (
+        ["ceasefire"],
+        [article],
+        True,
+        False,
+    )
+    [message] = outbox(db)
+    assert (message.chat_id, message.kind, message.story_id) == (CHAT, "alert", story)
+    assert "Ceasefire agreed in Geneva" in message.text
+    assert "📰 Planet, Gazette" in message.text
+
+
+def test_an_alert_carries_buttons_to_mute_or_stop_its_query_and_mute_its_outlet(
+    db: Database, planet: int
+) -> None:
+    make_chat(db)
+    sub = make_query(db)
+    story, article = make_story(db, planet)
+    queue(db, story, article, matched(db, sub))
+    [message] = outbox(db)
+    data = {button[1] for row in message.buttons for button in row}
+    assert data == {f"mute:{sub}:1d", f"mute:{sub}:7d", f"unsub:{sub}", f"msrc:{planet}:7d"}
+
+
+def test_no_matches_queue_nothing(db: Database, planet: int) -> None:
+    make_chat(db)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, []) == 0
+    assert alerts(db) == [] and outbox(db) == []
+
+
+def test_a_chat_hears_a_story_once_through_its_oldest_eligible_query(
+    db: Database, planet: int
+) -> None:
+    make_chat(db)
+    oldest = make_query(db, text="ceasefire")
+    newer = make_query(db, text="geneva")
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, oldest, newer)) == 1
+    assert [a.subscription_id for a in alerts(db)] == [oldest]
+    [message] = outbox(db)
+    assert "🔎 <i>ceasefire</i>" in message.text
+
+
+def test_each_matching_chat_hears_the_story(db: Database, planet: int) -> None:
+    make_chat(db)
+    make_chat(db, OTHER)
+    mine, theirs = make_query(db), make_query(db, OTHER)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, mine, theirs)) == 2
+    assert sorted(m.chat_id for m in outbox(db)) == [CHAT, OTHER]
+
+
+def test_a_story_already_told_is_not_queued_again(db: Database, planet: int) -> None:
+    make_chat(db)
+    sub = make_query(db)
+    story, article = make_story(db, planet)
+    queue(db, story, article, matched(db, sub))
+    assert queue(db, story, article, matched(db, sub), NOW + timedelta(minutes=5)) == 0
+    assert len(outbox(db)) == 1 and len(alerts(db)) == 1
+
+
+def test_a_chat_that_left_is_not_alerted(db: Database, planet: int) -> None:
+    make_chat(db, active=False)
+    sub = make_query(db)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub)) == 0
+    assert alerts(db) == []
+
+
+def test_a_match_of_a_query_since_removed_is_ignored(db: Database, planet: int) -> None:
+    make_chat(db)
+    gone = ChatMatch(CHAT, 4242, "ceasefire", ("ceasefire",), ("title",))
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, [gone]) == 0
+    assert alerts(db) == []
+
+
+# --- muted queries and outlets -------------------------------------------------------------------
+
+
+def test_a_muted_query_is_not_alerted(db: Database, planet: int) -> None:
+    make_chat(db)
+    sub = make_query(db, muted_until=NOW + timedelta(days=1))
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub)) == 0
+    assert alerts(db) == [] and outbox(db) == []
+
+
+def test_a_query_alerts_again_once_its_mute_is_over(db: Database, planet: int) -> None:
+    make_chat(db)
+    sub = make_query(db, muted_until=NOW)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub)) == 1
+
+
+def test_a_muted_query_lets_the_chat_hear_through_its_other_matching_query(
+    db: Database, planet: int
+) -> None:
+    make_chat(db)
+    muted = make_query(db, text="ceasefire", muted_until=NOW + timedelta(days=7))
+    other = make_query(db, text="geneva")
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, muted, other)) == 1
+    assert [a.subscription_id for a in alerts(db)] == [other]
+
+
+def mute_outlet(db: Database, chat_id: int, feed_id: int, until: datetime) -> None:
+    with db.session() as session:
+        session.add(SourceMute(chat_id=chat_id, feed_id=feed_id, until=until))
+
+
+def test_a_muted_outlet_is_not_alerted(db: Database, planet: int) -> None:
+    make_chat(db)
+    sub = make_query(db)
+    mute_outlet(db, CHAT, planet, NOW + timedelta(days=7))
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub)) == 0
+    assert alerts(db) == []
+
+
+def test_an_outlet_alerts_again_once_its_mute_is_over(db: Database, planet: int) -> None:
+    make_chat(db)
+    sub = make_query(db)
+    mute_outlet(db, CHAT, planet, NOW)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub)) == 1
+
+
+def test_muting_an_outlet_silences_only_that_outlet(db: Database, planet: int) -> None:
+    make_chat(db)
+    sub = make_query(db)
+    mute_outlet(db, CHAT, make_feed(db, "Gazette"), NOW + timedelta(days=7))
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub)) == 1
+
+
+def test_an_outlet_muted_by_one_chat_still_alerts_the_others(db: Database, planet: int) -> None:
+    make_chat(db)
+    make_chat(db, OTHER)
+    mine, theirs = make_query(db), make_query(db, OTHER)
+    mute_outlet(db, CHAT, planet, NOW + timedelta(days=7))
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, mine, theirs)) == 1
+    assert [m.chat_id for m in outbox(db)] == [OTHER]
+
+
+# --- how many outlets ----------------------------------------------------------------------------
+
+
+def test_a_query_waits_until_enough_outlets_carry_the_story(db: Database, planet: int) -> None:
+    make_chat(db)
+    sub = make_query(db, min_sources=2)
+    story, article = make_story(db, planet, outlets=1)
+    assert queue(db, story, article, matched(db, sub)) == 0
+    assert alerts(db) == []  # not told yet: the next outlet may still tell it
+
+
+def test_a_query_alerts_once_enough_outlets_carry_the_story(db: Database, planet: int) -> None:
+    make_chat(db)
+    sub = make_query(db, min_sources=2)
+    story, article = make_story(db, planet, outlets=2)
+    assert queue(db, story, article, matched(db, sub)) == 1
+
+
+def test_a_gated_query_lets_the_chat_hear_through_an_ungated_one(db: Database, planet: int) -> None:
+    make_chat(db)
+    gated = make_query(db, text="ceasefire", min_sources=3)
+    plain = make_query(db, text="geneva")
+    story, article = make_story(db, planet, outlets=1)
+    assert queue(db, story, article, matched(db, gated, plain)) == 1
+    assert [a.subscription_id for a in alerts(db)] == [plain]
+
+
+# --- instant or digest ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chat_prefs", "query_fields"),
+    [
+        ({}, {"frequency": "daily"}),
+        ({}, {"frequency": "weekly"}),
+        ({"alerts_mode": "digest"}, {}),
+        ({"alerts_paused": True}, {}),
+    ],
+    ids=["daily query", "weekly query", "digest-only chat", "paused chat"],
+)
+def test_a_story_for_the_digest_is_recorded_without_a_message(
+    db: Database, planet: int, chat_prefs: dict[str, Any], query_fields: dict[str, Any]
+) -> None:
+    make_chat(db, **chat_prefs)
+    sub = make_query(db, **query_fields)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub)) == 0
+    [alert] = alerts(db)
+    assert (alert.story_id, alert.instant, alert.held) == (story, False, False)
+    assert outbox(db) == []
+
+
+def test_the_alert_goes_to_the_querys_forum_topic(db: Database, planet: int) -> None:
+    make_chat(db, type="supergroup")
+    sub = make_query(db, thread_id=7)
+    story, article = make_story(db, planet)
+    queue(db, story, article, matched(db, sub))
+    assert [m.thread_id for m in outbox(db)] == [7]
+
+
+def test_the_alert_has_as_many_summary_sentences_as_the_chat_asked(
+    db: Database, planet: int
+) -> None:
+    make_chat(db, summary_sentences=1)
+    sub = make_query(db)
+    story, article = make_story(db, planet)
+    queue(db, story, article, matched(db, sub))
+    [message] = outbox(db)
+    assert "ceasefire</b> in Geneva." in message.text
+    assert "midnight" not in message.text
+
+
+# --- quiet hours ---------------------------------------------------------------------------------
+
+
+def berlin(hour: int, minute: int = 0) -> datetime:
+    """That wall-clock time in Berlin (UTC+1 in December) on the night of NOW, in UTC."""
+    day = 21 if hour >= 12 else 22
+    return datetime(2025, 12, day, hour, minute, tzinfo=UTC) - timedelta(hours=1)
+
+
+@pytest.mark.parametrize(("hour", "minute"), [(22, 0), (23, 59), (0, 30), (6, 59)])
+def test_during_quiet_hours_across_midnight_the_alert_is_held(
+    db: Database, planet: int, hour: int, minute: int
+) -> None:
+    make_chat(db, timezone="Europe/Berlin", quiet_start="22:00", quiet_end="07:00")
+    sub = make_query(db)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub), berlin(hour, minute)) == 0
+    [alert] = alerts(db)
+    assert (alert.instant, alert.held) == (True, True)
+    assert outbox(db) == []
+
+
+@pytest.mark.parametrize(("hour", "minute"), [(21, 59), (7, 0), (16, 0)])
+def test_outside_quiet_hours_the_alert_goes_at_once(
+    db: Database, planet: int, hour: int, minute: int
+) -> None:
+    make_chat(db, timezone="Europe/Berlin", quiet_start="22:00", quiet_end="07:00")
+    sub = make_query(db)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub), berlin(hour, minute)) == 1
+    assert [a.held for a in alerts(db)] == [False]
+
+
+def test_quiet_hours_are_the_chats_local_time(db: Database, planet: int) -> None:
+    # NOW is 15:00 UTC: midnight in Tokyo.
+    make_chat(db, timezone="Asia/Tokyo", quiet_start="23:00", quiet_end="06:00")
+    make_chat(db, OTHER, timezone="UTC", quiet_start="23:00", quiet_end="06:00")
+    mine, theirs = make_query(db), make_query(db, OTHER)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, mine, theirs)) == 1
+    assert [m.chat_id for m in outbox(db)] == [OTHER]
+
+
+def test_a_held_alert_is_not_queued_again_after_the_quiet_hours(db: Database, planet: int) -> None:
+    make_chat(db, timezone="Europe/Berlin", quiet_start="22:00", quiet_end="07:00")
+    sub = make_query(db)
+    story, article = make_story(db, planet)
+    queue(db, story, article, matched(db, sub), berlin(23))
+    assert queue(db, story, article, matched(db, sub), berlin(8)) == 0
+    assert outbox(db) == []
+
+
+def test_a_chat_without_quiet_hours_hears_at_night(db: Database, planet: int) -> None:
+    make_chat(db, timezone="Europe/Berlin")
+    sub = make_query(db)
+    story, article = make_story(db, planet)
+    assert queue(db, story, article, matched(db, sub), berlin(3)) == 1

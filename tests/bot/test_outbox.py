@@ -1,0 +1,111 @@
+"""Queueing a message: the one way a stage puts a message in the outbox, in the transaction that
+decided it, due at once and pending until a channel takes it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.chat.prefs import ensure_chat
+from bot.outbox import enqueue
+from bot.render import RenderedMessage
+from bot.settings import Settings
+from bot.store import Database, Outbox, OutboxKind, OutboxStatus, Story
+from tests.fakes import NOW
+
+CHAT = 1001
+BUTTONS = (
+    (("🔕 Mute 1 day", "mute:41:1d"), ("🔕 Mute 1 week", "mute:41:7d")),
+    (("🗑 Stop this query", "unsub:41"),),
+)
+
+
+@pytest.fixture
+def chat(db: Database) -> int:
+    with db.session() as session:
+        return ensure_chat(session, CHAT, NOW, Settings()).id
+
+
+def queued(
+    db: Database, message: RenderedMessage, kind: str = OutboxKind.NOTICE, **extra: int
+) -> Outbox:
+    with db.session() as session:
+        row = enqueue(session, CHAT, message, kind=kind, now=NOW, **extra)
+        session.flush()
+        outbox_id = row.id
+    with db.session() as session:
+        stored = session.get(Outbox, outbox_id)
+        assert stored is not None
+        return stored
+
+
+def test_a_queued_message_is_pending_and_due_at_once(db: Database, chat: int) -> None:
+    row = queued(db, RenderedMessage("<b>Hello</b>"), OutboxKind.DIGEST)
+    assert (row.chat_id, row.kind, row.text) == (chat, "digest", "<b>Hello</b>")
+    assert (row.status, row.attempts, row.not_before, row.created_at) == (
+        OutboxStatus.PENDING,
+        0,
+        NOW,
+        NOW,
+    )
+    assert (row.sent_at, row.message_id) == (None, None)
+
+
+def test_its_buttons_are_kept_as_rows_of_label_and_data(db: Database, chat: int) -> None:
+    row = queued(db, RenderedMessage("alert", buttons=BUTTONS))
+    assert row.buttons == [
+        [["🔕 Mute 1 day", "mute:41:1d"], ["🔕 Mute 1 week", "mute:41:7d"]],
+        [["🗑 Stop this query", "unsub:41"]],
+    ]
+
+
+def test_a_message_without_buttons_has_none(db: Database, chat: int) -> None:
+    assert queued(db, RenderedMessage("plain")).buttons == []
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_link_previews_are_as_the_message_asks(db: Database, chat: int, preview: bool) -> None:
+    row = queued(db, RenderedMessage("https://news.example/1", disable_preview=preview))
+    assert row.disable_preview is preview
+
+
+def test_a_plain_message_is_no_reply_no_edit_and_in_no_topic(db: Database, chat: int) -> None:
+    row = queued(db, RenderedMessage("plain"))
+    assert (row.reply_to_message_id, row.edit_message_id, row.thread_id, row.story_id) == (
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def test_a_follow_up_names_the_message_it_answers_in_its_topic(db: Database, chat: int) -> None:
+    row = queued(db, RenderedMessage("update"), OutboxKind.FOLLOWUP, reply_to=42, thread_id=7)
+    assert (row.reply_to_message_id, row.thread_id, row.edit_message_id) == (42, 7, None)
+
+
+def test_an_edit_names_the_message_it_replaces(db: Database, chat: int) -> None:
+    row = queued(db, RenderedMessage("alert, updated"), OutboxKind.EDIT, edit_of=42)
+    assert (row.edit_message_id, row.reply_to_message_id) == (42, None)
+
+
+def test_a_message_about_a_story_names_it(db: Database, chat: int) -> None:
+    with db.session() as session:
+        story = Story(title="T", url="u", created_at=NOW, updated_at=NOW)
+        session.add(story)
+        session.flush()
+        story_id = story.id
+    assert queued(db, RenderedMessage("alert"), OutboxKind.ALERT, story_id=story_id).story_id == (
+        story_id
+    )
+
+
+def test_a_message_decided_in_a_transaction_that_fails_is_never_queued(
+    db: Database, chat: int
+) -> None:
+    with pytest.raises(RuntimeError), db.session() as session:
+        enqueue(session, CHAT, RenderedMessage("half-decided"), kind=OutboxKind.ALERT, now=NOW)
+        session.flush()
+        raise RuntimeError("the stage failed after queueing")
+    with db.session() as session:
+        assert session.scalar(select(func.count(Outbox.id))) == 0

@@ -1,0 +1,255 @@
+"""When each feed is polled: configured feeds in the table, one worker per feed through claims
+with a lease, and after a poll its bookkeeping (validators kept, failures backed off, a feed that
+keeps failing paused)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.fetch import FetchResult
+from bot.polling import claim_feeds, record_failure, record_success, sync_feeds
+from bot.settings import FeedConfig, PollSettings
+from bot.store import Database, Feed
+from tests.fakes import NOW
+
+URL = "https://planet.example/rss"
+POLL = PollSettings(backoff_max=3600, disable_after=5)
+
+
+def make_feed(
+    db: Database,
+    url: str = URL,
+    *,
+    due: datetime | None = NOW,
+    interval: int = 60,
+    **fields: object,
+) -> int:
+    with db.session() as session:
+        feed = Feed(url=url, name="Planet", interval=interval, next_poll_at=due, created_at=NOW)
+        for name, value in fields.items():
+            setattr(feed, name, value)
+        session.add(feed)
+        session.flush()
+        return feed.id
+
+
+def feed_row(db: Database, feed_id: int) -> Feed:
+    with db.session() as session:
+        feed = session.get(Feed, feed_id)
+        assert feed is not None
+        return feed
+
+
+def all_feeds(db: Database) -> list[Feed]:
+    with db.session() as session:
+        return list(session.scalars(select(Feed).order_by(Feed.id)))
+
+
+# --- the configured feeds ------------------------------------------------------------------------
+
+
+def test_configured_feeds_are_stored_and_due_at_once(db: Database) -> None:
+    ids = sync_feeds(
+        db,
+        [FeedConfig(url=URL, name="Planet", interval=120), FeedConfig(url="/srv/local.xml")],
+        NOW,
+    )
+    feeds = all_feeds(db)
+    assert [f.id for f in feeds] == ids
+    assert [(f.url, f.name, f.interval, f.next_poll_at) for f in feeds] == [
+        (URL, "Planet", 120, NOW),
+        ("/srv/local.xml", None, 900, NOW),
+    ]
+
+
+def test_syncing_again_renames_and_retimes_a_feed_without_adding_one(db: Database) -> None:
+    [first] = sync_feeds(db, [FeedConfig(url=URL, name="Planet", interval=120)], NOW)
+    later = NOW + timedelta(days=1)
+    [again] = sync_feeds(db, [FeedConfig(url=URL, name="Daily Planet", interval=300)], later)
+    assert again == first
+    [feed] = all_feeds(db)
+    assert (feed.name, feed.interval, feed.next_poll_at) == ("Daily Planet", 300, NOW)
+
+
+def test_feeds_operators_added_stay_when_the_config_does_not_list_them(db: Database) -> None:
+    make_feed(db, "https://gazette.example/rss")
+    sync_feeds(db, [FeedConfig(url=URL)], NOW)
+    assert [(f.url, f.active) for f in all_feeds(db)] == [
+        ("https://gazette.example/rss", True),
+        (URL, True),
+    ]
+
+
+# --- claims --------------------------------------------------------------------------------------
+
+
+def test_a_due_feed_is_claimed_by_the_worker_for_the_lease(db: Database) -> None:
+    feed = make_feed(db)
+    assert claim_feeds(db, NOW, "worker-1", 300) == [feed]
+    row = feed_row(db, feed)
+    assert (row.claimed_by, row.claimed_until) == ("worker-1", NOW + timedelta(seconds=300))
+
+
+def test_a_feed_not_due_yet_is_not_claimed(db: Database) -> None:
+    make_feed(db, due=NOW + timedelta(seconds=1))
+    assert claim_feeds(db, NOW, "worker-1", 300) == []
+
+
+def test_a_feed_never_polled_is_due(db: Database) -> None:
+    feed = make_feed(db, due=None)
+    assert claim_feeds(db, NOW, "worker-1", 300) == [feed]
+
+
+def test_every_feed_is_claimed_when_not_only_the_due_ones_are_asked_for(db: Database) -> None:
+    later = make_feed(db, due=NOW + timedelta(hours=1))
+    assert claim_feeds(db, NOW, "worker-1", 300, due_only=False) == [later]
+
+
+def test_the_feeds_longest_due_are_claimed_first(db: Database) -> None:
+    recent = make_feed(db, "https://a.example/rss", due=NOW - timedelta(minutes=1))
+    oldest = make_feed(db, "https://b.example/rss", due=NOW - timedelta(minutes=10))
+    assert claim_feeds(db, NOW, "worker-1", 300) == [oldest, recent]
+
+
+def test_a_paused_feed_is_never_claimed(db: Database) -> None:
+    make_feed(db, active=False)
+    assert claim_feeds(db, NOW, "worker-1", 300, due_only=False) == []
+
+
+def test_a_feed_is_skipped_while_another_workers_lease_holds(db: Database) -> None:
+    feed = make_feed(db)
+    claim_feeds(db, NOW, "worker-1", 300)
+    assert claim_feeds(db, NOW + timedelta(seconds=299), "worker-2", 300) == []
+    assert feed_row(db, feed).claimed_by == "worker-1"
+
+
+def test_a_feed_whose_lease_ran_out_is_claimed_again(db: Database) -> None:
+    feed = make_feed(db)
+    claim_feeds(db, NOW, "worker-1", 300)
+    assert claim_feeds(db, NOW + timedelta(seconds=301), "worker-2", 300) == [feed]
+    assert feed_row(db, feed).claimed_by == "worker-2"
+
+
+def test_a_feed_locked_by_another_workers_claim_is_skipped_not_waited_for(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks (SELECT ... FOR UPDATE SKIP LOCKED) are PostgreSQL's")
+    locked = make_feed(db, "https://a.example/rss")
+    free = make_feed(db, "https://b.example/rss")
+    with db.engine.connect() as other:  # another worker, between its SELECT and its COMMIT
+        other.execute(text("SET lock_timeout = '5s'"))
+        other.execute(text("SELECT id FROM feeds WHERE id = :id FOR UPDATE"), {"id": locked})
+        assert claim_feeds(db, NOW, "worker-2", 300) == [free]
+        other.rollback()
+
+
+# --- after a poll --------------------------------------------------------------------------------
+
+
+def test_a_success_forgets_the_failures_and_the_claim(db: Database) -> None:
+    feed = make_feed(db, failures=3, last_error="HTTP 503", claimed_by="worker-1")
+    with db.session() as session:
+        row = session.get(Feed, feed)
+        assert row is not None
+        record_success(row, FetchResult(URL, status=200, body=b"<rss/>"), NOW)
+    row = feed_row(db, feed)
+    assert (row.failures, row.last_error, row.claimed_by, row.claimed_until) == (
+        0,
+        None,
+        None,
+        None,
+    )
+    assert (row.last_polled_at, row.last_success_at) == (NOW, NOW)
+
+
+def test_after_a_success_the_feed_is_due_after_its_interval(db: Database) -> None:
+    feed = make_feed(db, interval=600)
+    with db.session() as session:
+        row = session.get(Feed, feed)
+        assert row is not None
+        record_success(row, FetchResult(URL, status=200, body=b"<rss/>"), NOW)
+    assert feed_row(db, feed).next_poll_at == NOW + timedelta(seconds=600)
+
+
+def succeed(db: Database, feed_id: int, result: FetchResult) -> Feed:
+    with db.session() as session:
+        row = session.get(Feed, feed_id)
+        assert row is not None
+        record_success(row, result, NOW)
+    return feed_row(db, feed_id)
+
+
+def test_a_new_answer_brings_its_own_validators(db: Database) -> None:
+    feed = make_feed(db, etag='"v1"', last_modified="Sat, 20 Dec 2025 10:00:00 GMT")
+    answer = FetchResult(URL, status=200, body=b"<rss/>", etag='"v2"', last_modified=None)
+    row = succeed(db, feed, answer)
+    assert (row.etag, row.last_modified) == ('"v2"', None)
+
+
+def test_a_304_keeps_the_validators_the_feed_had(db: Database) -> None:
+    modified = "Sat, 20 Dec 2025 10:00:00 GMT"
+    feed = make_feed(db, etag='"v1"', last_modified=modified)
+    row = succeed(db, feed, FetchResult(URL, status=304))
+    assert (row.etag, row.last_modified) == ('"v1"', modified)
+
+
+def fail(db: Database, feed_id: int, times: int = 1, poll: PollSettings = POLL) -> list[float]:
+    """Fail the feed's polls; returns each wait until its next poll, in seconds."""
+    waits = []
+    for _ in range(times):
+        record_failure(db, feed_id, "HTTP 503", NOW, poll)
+        next_poll = feed_row(db, feed_id).next_poll_at
+        assert next_poll is not None
+        waits.append((next_poll - NOW).total_seconds())
+    return waits
+
+
+def test_each_failure_in_a_row_doubles_the_wait(db: Database) -> None:
+    assert fail(db, make_feed(db, interval=60), times=4) == [60, 120, 240, 480]
+
+
+def test_the_wait_never_grows_past_the_longest_backoff(db: Database) -> None:
+    assert fail(db, make_feed(db, interval=600), times=4) == [600, 1200, 2400, 3600]
+
+
+def test_the_wait_is_never_shorter_than_the_feeds_interval(db: Database) -> None:
+    short_backoff = PollSettings(backoff_max=60, disable_after=50)
+    assert fail(db, make_feed(db, interval=900), times=2, poll=short_backoff) == [900, 900]
+
+
+def test_a_failure_is_recorded_with_its_reason_and_the_claim_released(db: Database) -> None:
+    feed = make_feed(db, claimed_by="worker-1", claimed_until=NOW + timedelta(minutes=5))
+    record_failure(db, feed, "HTTP 503", NOW, POLL)
+    row = feed_row(db, feed)
+    assert (row.failures, row.last_error, row.last_polled_at) == (1, "HTTP 503", NOW)
+    assert (row.claimed_by, row.claimed_until, row.last_success_at) == (None, None, None)
+
+
+def test_a_long_reason_is_cut_to_fit(db: Database) -> None:
+    feed = make_feed(db)
+    record_failure(db, feed, "x" * 10_000, NOW, POLL)
+    assert feed_row(db, feed).last_error == "x" * 2000
+
+
+def test_a_feed_is_paused_after_disable_after_failures_in_a_row(db: Database) -> None:
+    feed = make_feed(db)
+    fail(db, feed, times=POLL.disable_after - 1)
+    assert feed_row(db, feed).active
+    fail(db, feed)
+    assert not feed_row(db, feed).active
+    assert claim_feeds(db, NOW + timedelta(days=1), "worker-1", 300) == []
+
+
+def test_one_success_brings_a_failing_feed_back_to_its_interval(db: Database) -> None:
+    feed = make_feed(db, interval=60)
+    fail(db, feed, times=3)
+    row = succeed(db, feed, FetchResult(URL, status=200, body=b"<rss/>"))
+    assert (row.failures, row.next_poll_at) == (0, NOW + timedelta(seconds=60))
+    assert fail(db, feed) == [60]
+
+
+def test_a_failure_of_a_feed_since_deleted_is_ignored(db: Database) -> None:
+    record_failure(db, 4242, "HTTP 503", NOW, POLL)
+    assert all_feeds(db) == []

@@ -1,0 +1,103 @@
+"""Who wants a story: every stored query, parsed once into one index, reloaded when the
+subscriptions change, answering with the chat, the query, and which terms matched where."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from bot.chat.prefs import ensure_chat
+from bot.match import Document
+from bot.settings import Settings
+from bot.store import Database, Subscription
+from bot.subscribers import ChatMatch, SubscriptionIndex
+from tests.fakes import NOW
+from tests.fakes.stories import CEASEFIRE, STORM
+
+CHAT, OTHER = 1001, 2002
+TRUCE = Document(title="Ceasefire agreed in Geneva", text=CEASEFIRE)
+FLOOD = Document(title="Storm floods the coast", text=STORM)
+
+
+def add(db: Database, chat_id: int, query: str) -> int:
+    with db.session() as session:
+        ensure_chat(session, chat_id, NOW, Settings())
+        sub = Subscription(chat_id=chat_id, query=query, created_at=NOW)
+        session.add(sub)
+        session.flush()
+        return sub.id
+
+
+def remove(db: Database, subscription_id: int) -> None:
+    with db.session() as session:
+        session.execute(delete(Subscription).where(Subscription.id == subscription_id))
+
+
+def loaded(db: Database, index: SubscriptionIndex | None = None) -> SubscriptionIndex:
+    index = index or SubscriptionIndex()
+    with db.session() as session:
+        index.refresh(session)
+    return index
+
+
+def matching(index: SubscriptionIndex, doc: Document = TRUCE) -> list[tuple[int, int]]:
+    return [(m.chat_id, m.subscription_id) for m in index.match(doc)]
+
+
+def test_every_matching_query_is_found_with_its_chat_in_subscription_order(db: Database) -> None:
+    late = add(db, OTHER, "geneva")
+    early = add(db, CHAT, "ceasefire")
+    add(db, CHAT, "olympics")
+    assert matching(loaded(db)) == [(OTHER, late), (CHAT, early)]
+
+
+def test_a_match_says_which_terms_matched_and_where(db: Database) -> None:
+    sub = add(db, CHAT, "ceasefire OR convoys")
+    assert loaded(db).match(TRUCE) == [
+        ChatMatch(CHAT, sub, "ceasefire OR convoys", ("ceasefire", "convoys"), ("text", "title"))
+    ]
+
+
+def test_a_story_nobody_asked_for_matches_nothing(db: Database) -> None:
+    add(db, CHAT, "election")
+    assert loaded(db).match(FLOOD) == []
+
+
+def test_a_query_added_after_loading_is_found_on_the_next_refresh(db: Database) -> None:
+    index = loaded(db)
+    sub = add(db, CHAT, "ceasefire")
+    assert matching(index) == []
+    assert matching(loaded(db, index)) == [(CHAT, sub)]
+
+
+def test_a_removed_query_is_not_found_after_the_next_refresh(db: Database) -> None:
+    sub = add(db, CHAT, "ceasefire")
+    index = loaded(db)
+    remove(db, sub)
+    assert matching(loaded(db, index)) == []
+
+
+def test_a_query_removed_and_another_added_between_refreshes_are_both_seen(
+    db: Database,
+) -> None:
+    old = add(db, CHAT, "ceasefire")
+    index = loaded(db)
+    remove(db, old)
+    new = add(db, CHAT, "geneva")
+    assert matching(loaded(db, index)) == [(CHAT, new)]
+
+
+def test_a_stored_query_that_no_longer_parses_is_skipped_and_the_rest_still_match(
+    db: Database,
+) -> None:
+    add(db, CHAT, "-olympics")  # stored before exclusions alone were refused
+    good = add(db, OTHER, "ceasefire")
+    index = loaded(db)
+    assert len(index) == 1
+    assert matching(index) == [(OTHER, good)]
+
+
+def test_the_index_counts_the_queries_it_holds(db: Database) -> None:
+    add(db, CHAT, "ceasefire")
+    add(db, CHAT, "storm")
+    add(db, OTHER, "storm")
+    assert len(loaded(db)) == 3
