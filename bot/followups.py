@@ -104,24 +104,25 @@ def update_alerts(
             )
             alert.told_articles = [*alert.told_articles, article.id]
             log.info("follow-up queued: chat=%s story=%s", alert.chat_id, story.id)
-        elif updated != original.text:
-            edit = RenderedMessage(
-                updated,
-                buttons=tuple(tuple((b[0], b[1]) for b in row) for row in original.buttons),
-                disable_preview=original.disable_preview,
-            )
-            enqueue(
-                session,
-                alert.chat_id,
-                edit,
-                kind=OutboxKind.EDIT,
-                now=now,
-                story_id=story.id,
-                thread_id=original.thread_id,
-                edit_of=original.message_id,
-            )
-        else:
+            queued += 1
+            continue  # the alert as shown is unchanged: a later edit brings its sources line up
+        if updated == original.text:
             continue
+        edit = RenderedMessage(
+            updated,
+            buttons=tuple(tuple((b[0], b[1]) for b in row) for row in original.buttons),
+            disable_preview=original.disable_preview,
+        )
+        enqueue(
+            session,
+            alert.chat_id,
+            edit,
+            kind=OutboxKind.EDIT,
+            now=now,
+            story_id=story.id,
+            thread_id=original.thread_id,
+            edit_of=original.message_id,
+        )
         original.text = updated
         queued += 1
     return queued

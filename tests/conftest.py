@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.store import Database, open_database
+from bot.store import Base, Database, open_database
 from tests.fakes.feeds import FeedServer
 
 # PTB 22 warns (an error under our filterwarnings) when it builds RetryAfter with a plain number
@@ -76,27 +77,83 @@ def postgres_url() -> Iterator[str]:
     yield POSTGRES_URL
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database URL of each kind; PostgreSQL gets a schema of its own per test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'newsbot.sqlite3'}"
-        return
-    base = request.getfixturevalue("postgres_url")
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with every migration applied once; tests get copies of it."""
+    path = tmp_path_factory.mktemp("template") / "newsbot.sqlite3"
+    open_database(f"sqlite:///{path}").dispose()  # closing the last connection folds in the WAL
+    return path
+
+
+def _new_schema(base: str) -> tuple[str, str]:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(base)
     with admin.begin() as conn:
         conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
     sep = "&" if "?" in base else "?"
-    yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    return schema, f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def _drop_schema(base: str, schema: str) -> None:
+    admin = sa.create_engine(base)
     with admin.begin() as conn:
         conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_url: str) -> Iterator[str]:
+    """A schema with every migration applied once; emptied after each test that used it."""
+    schema, url = _new_schema(postgres_url)
+    open_database(url).dispose()
+    yield url
+    _drop_schema(postgres_url, schema)
+
+
+def _empty(url: str) -> None:
+    """Every table emptied and its ids restarted, the schema (and its triggers) kept."""
+    engine = sa.create_engine(url)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text("SET LOCAL lock_timeout = '30s'"))  # a leaked session fails, not hangs
+        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of each kind with the schema in place and no rows: a copy of a migrated
+    SQLite file, or the session's migrated PostgreSQL schema, emptied afterwards (migrating
+    afresh for each of a thousand tests would take minutes)."""
+    if request.param == "sqlite":
+        path = tmp_path / "newsbot.sqlite3"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("migrated_postgres")
+    yield url
+    _empty(url)
+
+
+@pytest.fixture(params=DATABASES)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of each kind with nothing in it, not even the schema: for migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    base = request.getfixturevalue("postgres_url")
+    schema, url = _new_schema(base)
+    yield url
+    _drop_schema(base, schema)
+
+
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
-    database = open_database(database_url)
+    database = open_database(database_url, upgrade=False)
     yield database
     database.dispose()
 

@@ -23,6 +23,11 @@ __all__ = [
 ]
 
 
+def _shown(text: str, limit: int) -> str:
+    """User text quoted in a refusal, cut short."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def number(text: str, digits: int = 9) -> int | None:
     """`text` as a small whole number, or None. Only ASCII digits: `"²".isdigit()` is true,
     and a thousand-digit number would overflow a database column."""
@@ -73,7 +78,7 @@ def split_options(text: str) -> tuple[str, Options]:
                 raise ChatError(f"--min-sources takes a number from 1 to 10. {OPTIONS_HELP}")
             min_sources = count
         else:
-            raise ChatError(f"Unknown option {words[i]}. {OPTIONS_HELP}")
+            raise ChatError(f"Unknown option {_shown(words[i], 20)}. {OPTIONS_HELP}")
         i += 1
     return " ".join(kept), Options(min_sources, frequency)
 
@@ -86,17 +91,19 @@ def parse_timezone(text: str) -> str:
         sign = 1 if candidate[0] == "+" else -1
         hours, _, minutes = candidate[1:].partition(":")
         h, m = number(hours, 2), number(minutes or "0", 2)
-        if h is not None and m == 0 and h <= 14:
+        # Zones on Earth run from UTC-12 to UTC+14.
+        if h is not None and m == 0 and h <= (14 if sign > 0 else 12):
             # IANA's Etc/GMT zones count the other way round: Etc/GMT-2 is UTC+2.
             return "UTC" if h == 0 else f"Etc/GMT{'-' if sign > 0 else '+'}{h}"
-        shown = value if len(value) <= 20 else value[:20] + "…"
-        raise ChatError(f"{shown!r} is not a whole-hour UTC offset; try +2 or an IANA name")
+        raise ChatError(
+            f"{_shown(value, 20)!r} is not a whole-hour UTC offset from -12 to +14; "
+            "try +2 or an IANA name"
+        )
     if value.upper() in {"UTC", "GMT", "Z"}:
         return "UTC"
     if value not in _zone_names():
-        shown = value if len(value) <= 40 else value[:40] + "…"
         raise ChatError(
-            f"Unknown time zone {shown!r}. "
+            f"Unknown time zone {_shown(value, 40)!r}. "
             "Use an IANA name like Europe/Berlin or an offset like +2."
         )
     return value
@@ -114,8 +121,7 @@ def parse_clock(text: str, example: str = "/digesttime 07:30") -> str:
     hours, sep, minutes = value.partition(":")
     h, m = number(hours, 2), number(minutes, 2)
     if not sep or h is None or m is None or len(minutes) != 2:
-        shown = value if len(value) <= 20 else value[:20] + "…"
-        raise ChatError(f"{shown!r} is not a time; use HH:MM, for example {example}")
+        raise ChatError(f"{_shown(value, 20)!r} is not a time; use HH:MM, for example {example}")
     if not (0 <= h <= 23 and 0 <= m <= 59):
-        raise ChatError(f"{text!r} is not a time of day; use 00:00 to 23:59")
+        raise ChatError(f"{_shown(value, 20)!r} is not a time of day; use 00:00 to 23:59")
     return f"{h:02d}:{m:02d}"

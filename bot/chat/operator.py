@@ -65,9 +65,11 @@ async def probe_feed(fetcher: Fetcher, url: str) -> ParsedFeed:
 
 
 def add_feed(session: Session, url: str, feed: ParsedFeed, now: datetime) -> FeedView:
-    """Poll `url` for everyone from now on (again, if it was removed)."""
+    """Poll `url` for everyone from now on (again, if it was removed or paused after failures:
+    it was just read, so its failures are forgotten and it is due at once)."""
     row = upsert_feed(session, url, now, default_name=(feed.title or url)[:200])
     row.active = True
+    row.failures, row.last_error, row.next_poll_at = 0, None, now
     return _view(row, len(feed.entries))
 
 

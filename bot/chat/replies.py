@@ -258,7 +258,7 @@ def feeds(views: Sequence[FeedView]) -> str:
     for feed in views:
         state = "✅" if feed.active and not feed.failures else ("⚠️" if feed.active else "⏹")
         detail = (
-            f" — {feed.failures} failures: {escape(feed.last_error or '')[:80]}"
+            f" — {feed.failures} failures: {escape((feed.last_error or '')[:80])}"
             if feed.failures
             else ""
         )
@@ -275,7 +275,7 @@ def feed_refused(reason: str) -> str:
 
 
 def not_a_feed(reason: str) -> str:
-    return f"⚠️ Not added: that is not a feed I can read ({escape(reason)[:200]})"
+    return f"⚠️ Not added: that is not a feed I can read ({escape(reason[:200])})"
 
 
 def removed_feed(feed: FeedView | None, key: str) -> str:

@@ -18,7 +18,7 @@ from bot.chat.prefs import Caller, open_chat
 from bot.errors import ChatError
 from bot.match import Document, Query, matches, parse_query
 from bot.settings import Settings
-from bot.store import Feed, SourceMute, Story, Subscription
+from bot.store import Chat, Feed, SourceMute, Story, Subscription
 
 __all__ = [
     "BACKFILL_DAYS",
@@ -175,8 +175,10 @@ def unsubscribe(
     position = number(key)
     if position is not None and 1 <= position <= len(subs):
         target: Subscription | None = subs[position - 1]
-    else:
-        target = next((s for s in subs if s.query.casefold() == key.casefold()), None)
+    else:  # as typed first: "peace OR truce" and "peace or truce" are different queries
+        target = next((s for s in subs if s.query == key), None) or next(
+            (s for s in subs if s.query.casefold() == key.casefold()), None
+        )
     if target is None:
         return None
     session.execute(delete(Subscription).where(Subscription.id == target.id))
@@ -206,9 +208,10 @@ def mute_query(
 def mute_source(
     session: Session, chat_id: int, feed_id: int, days: int, now: datetime
 ) -> str | None:
-    """No stories first reported by this outlet for some days; returns its name, or None."""
+    """No stories first reported by this outlet for some days; returns its name, or None
+    (an unknown outlet, or a chat that is gone: the button of an old alert after /stop)."""
     feed = session.get(Feed, feed_id)
-    if feed is None:
+    if feed is None or session.get(Chat, chat_id) is None:
         return None
     mute = session.scalar(
         select(SourceMute).where(SourceMute.chat_id == chat_id, SourceMute.feed_id == feed.id)

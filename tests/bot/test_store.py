@@ -29,13 +29,13 @@ def test_migrating_again_changes_nothing(db: Database) -> None:
     assert set(Base.metadata.tables) <= set(inspect(db.engine).get_table_names())
 
 
-def test_upgrading_a_database_that_holds_data_keeps_it(database_url: str) -> None:
+def test_upgrading_a_database_that_holds_data_keeps_it(empty_database_url: str) -> None:
     from alembic import command
     from sqlalchemy import text
 
     from bot.store.db import _engine, alembic_config
 
-    engine = _engine(database_url)
+    engine = _engine(empty_database_url)
     with engine.begin() as connection:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = connection

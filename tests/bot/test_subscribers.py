@@ -3,12 +3,15 @@ subscriptions change, answering with the chat, the query, and which terms matche
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+import logging
+
+import pytest
+from sqlalchemy import delete, update
 
 from bot.chat.prefs import ensure_chat
 from bot.match import Document
 from bot.settings import Settings
-from bot.store import Database, Subscription
+from bot.store import Chat, Database, Subscription
 from bot.subscribers import ChatMatch, SubscriptionIndex
 from tests.fakes import NOW
 from tests.fakes.stories import CEASEFIRE, STORM
@@ -101,3 +104,25 @@ def test_the_index_counts_the_queries_it_holds(db: Database) -> None:
     add(db, CHAT, "storm")
     add(db, OTHER, "storm")
     assert len(loaded(db)) == 3
+
+
+def test_a_chat_that_moved_to_a_new_id_is_matched_at_its_new_id(db: Database) -> None:
+    sub = add(db, -4242, "ceasefire")
+    index = loaded(db)
+    with db.session() as session:  # the group became a supergroup (as bot.deliver migrates it)
+        session.execute(update(Chat).where(Chat.id == -4242).values(id=-1004242))
+    assert matching(loaded(db, index)) == [(-1004242, sub)]
+
+
+def test_a_change_is_applied_by_itself_without_a_rebuild(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    add(db, 1, "ceasefire")
+    add(db, 2, "storm")
+    index = loaded(db)
+    with db.session() as session:  # an edited query: neither count nor highest id change
+        session.execute(update(Subscription).where(Subscription.chat_id == 1).values(query="truce"))
+    with caplog.at_level(logging.INFO, logger="bot.subscribers"):
+        refreshed = loaded(db, index)
+    assert matching(refreshed) == matching(loaded(db))  # the same as an index built afresh
+    assert "1 changes applied" in caplog.text and "index built" not in caplog.text

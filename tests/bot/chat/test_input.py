@@ -140,3 +140,25 @@ def test_a_long_text_that_is_not_a_time_is_echoed_cut_short() -> None:
     with pytest.raises(ChatError) as refusal:
         parse_clock("7" * 4000)
     assert len(str(refusal.value)) < 200
+
+
+@pytest.mark.parametrize("hours", range(-14, 15))
+def test_every_offset_accepted_names_a_zone_that_exists(hours: int) -> None:
+    try:
+        name = parse_timezone(f"{hours:+d}")
+    except ChatError:
+        assert hours < -12  # zones on Earth run from UTC-12 to UTC+14
+        return
+    assert NOW.astimezone(ZoneInfo(name)).utcoffset() == timedelta(hours=hours)
+
+
+def test_a_long_time_past_the_end_of_the_day_is_echoed_cut_short() -> None:
+    with pytest.raises(ChatError) as refusal:
+        parse_clock("25" + " " * 4000 + ":00")
+    assert len(str(refusal.value)) < 200
+
+
+def test_a_long_unknown_option_is_echoed_cut_short() -> None:
+    with pytest.raises(ChatError) as refusal:
+        split_options("ceasefire --" + "x" * 4000)
+    assert len(str(refusal.value)) < 200

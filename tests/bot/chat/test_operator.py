@@ -177,3 +177,17 @@ def test_stats_count_what_is_there(db: Database, newsroom: Newsroom) -> None:
     assert (counted.stories, counted.stories_today, counted.articles) == (3, 2, 4)
     assert (counted.chats, counted.queries) == (1, 2)
     assert counted.outbox == {"pending": 1, "sent": 1, "failed": 0, "undeliverable": 0}
+
+
+def test_a_feed_paused_after_failures_and_added_again_starts_afresh(db: Database) -> None:
+    with db.session() as session:
+        view = add_feed(session, URL, parsed("Gazette"), NOW)
+        feed = session.get(Feed, view.id)
+        assert feed is not None  # the poller paused it after 50 failures in a row
+        feed.active, feed.failures, feed.last_error = False, 50, "HTTP 503"
+        feed.next_poll_at = NOW + timedelta(hours=6)
+    later = NOW + timedelta(minutes=10)
+    with db.session() as session:  # the operator read it again just now: it works
+        again = add_feed(session, URL, parsed("Gazette", entries=3), later)
+    assert (again.active, again.failures, again.last_error) == (True, 0, None)
+    assert feed_row(db, view.id).next_poll_at == later

@@ -336,3 +336,16 @@ def test_stats_show_every_count() -> None:
 def test_the_introduction_names_the_chats_digest_time_and_zone() -> None:
     shown = visible(replies.intro(chat_settings(digest_time="07:30", timezone="Asia/Tokyo")))
     assert "digest at 07:30 (Asia/Tokyo)" in shown
+
+
+@pytest.mark.parametrize("pad", range(4))  # wherever the cut falls in an escaped "<"
+def test_a_feeds_long_error_is_cut_without_breaking_the_message(pad: int) -> None:
+    error = "x" * pad + "<" * 100
+    shown = visible(replies.feeds([feed_view("Gazette", failures=1, last_error=error)]))
+    assert f"— 1 failures: {'x' * pad}<<<" in shown
+
+
+@pytest.mark.parametrize("pad", range(4))
+def test_a_long_reason_a_feed_was_refused_is_cut_without_breaking_the_message(pad: int) -> None:
+    shown = visible(replies.not_a_feed("x" * pad + "<" * 100))
+    assert shown.startswith(f"⚠️ Not added: that is not a feed I can read ({'x' * pad}<<<")

@@ -338,3 +338,25 @@ def test_muting_an_unknown_outlet_mutes_nothing(db: Database, newsroom: Newsroom
         assert mute_source(session, CHAT, 4242, 7, NOW) is None
     with db.session() as session:
         assert session.scalar(select(func.count(SourceMute.id))) == 0
+
+
+def test_muting_an_outlet_from_a_forgotten_chat_mutes_nothing(
+    db: Database, newsroom: Newsroom
+) -> None:
+    feed = newsroom.feed("Daily Planet")  # the chat pressed the button after /stop
+    with db.session() as session:
+        assert mute_source(session, CHAT, feed, 7, NOW) is None
+    with db.session() as session:
+        assert session.scalar(select(func.count(SourceMute.id))) == 0
+
+
+def test_a_query_stopped_by_its_text_is_the_one_typed_exactly(
+    db: Database, settings: Settings
+) -> None:
+    add(db, "peace OR truce", settings)  # either word
+    add(db, "peace or truce", settings)  # all three words: a different query
+    with db.session() as session:
+        assert unsubscribe(session, Caller(CHAT), "peace or truce", NOW, settings) == (
+            "peace or truce"
+        )
+    assert queries(db) == ["peace OR truce"]
