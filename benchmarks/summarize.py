@@ -35,7 +35,8 @@ stemming, since rouge-score's tokenizer drops non-ASCII letters and its stemmer 
 Speed: CPU time of this process (``time.process_time``) for ``summarize`` as a caller makes
 it (language detection and sentence splitting included), one core (BLAS limited to one
 thread), stem memos and nupunkt's cache emptied before each pass, five articles summarized
-untimed first so that loading the models is not counted, fastest of ``--repeat`` passes.
+untimed first so that loading the models is not counted, fastest of ``--repeat`` passes; the
+methods' passes take turns (Lead-k, default, Lead-k, default, ...).
 """
 
 from __future__ import annotations
@@ -205,18 +206,28 @@ def timed_pass(method: str, rows: list[dict[str, str]], k: int) -> tuple[float, 
     return time.process_time() - started, summaries
 
 
-def run_method(
-    method: str, rows: list[dict[str, str]], k: int, languages: list[str], repeat: int
-) -> dict[str, Scores]:
-    """Scores per language of the articles (the time shared out by article count)."""
-    passes = [timed_pass(method, rows, k) for _ in range(max(repeat, 1))]
-    seconds = min(p[0] for p in passes)
-    by_language: dict[str, Scores] = {}
-    for row, summary, language in zip(rows, passes[-1][1], languages, strict=True):
-        by_language.setdefault(language, Scores()).add(row["summary"], summary, language)
-    for scores in by_language.values():
-        scores.seconds = seconds * len(scores.rouge1) / len(rows)
-    return by_language
+def run_methods(
+    methods: list[str], rows: list[dict[str, str]], k: int, languages: list[str], repeat: int
+) -> dict[str, dict[str, Scores]]:
+    """Scores per method and language (each method's time shared out by article count).
+
+    The methods' passes take turns, so a change in the machine's load over the run slows
+    them alike instead of whichever happened to run then.
+    """
+    seconds = dict.fromkeys(methods, float("inf"))
+    summaries: dict[str, list[list[str]]] = {}
+    for _ in range(max(repeat, 1)):
+        for method in methods:
+            elapsed, summaries[method] = timed_pass(method, rows, k)
+            seconds[method] = min(seconds[method], elapsed)
+    runs: dict[str, dict[str, Scores]] = {}
+    for method in methods:
+        by_language = runs[method] = {}
+        for row, summary, language in zip(rows, summaries[method], languages, strict=True):
+            by_language.setdefault(language, Scores()).add(row["summary"], summary, language)
+        for scores in by_language.values():
+            scores.seconds = seconds[method] * len(scores.rouge1) / len(rows)
+    return runs
 
 
 def row_1(name: str, language: str, fitted: bool, k: object, r: dict[str, Any]) -> str:
@@ -405,10 +416,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         d = DATASETS[key]
         rows = load(args.data / d.folder / f"{d.folder}.jsonl", args.limit)
         languages = [detect_language(r["text"]) for r in rows]
-        runs = {
-            m: run_method(m, rows, d.sentences, languages, args.repeat)
-            for m in ["lead", "default", *args.others]
-        }
+        methods = ["lead", "default", *args.others]
+        runs = run_methods(methods, rows, d.sentences, languages, args.repeat)
         alerts = run_alerts(rows, d.sentences, languages, key)
         entry: dict[str, Any] = {"fitted": d.fitted, "sentences": d.sentences, "languages": {}}
         for language, lead in sorted(runs["lead"].items()):

@@ -57,8 +57,8 @@ def _rank(
 ) -> Ranking:
     """The ranking of every sentence, or (``depth``) of the best ``depth`` only.
 
-    A summary without a focus needs only its own sentences ranked, and ranking every one
-    would cost the default a tenth of its time.
+    A summary without a focus needs only its own sentences ranked; ranking every one would
+    add a check of every sentence of the text to each summary (about 5% of its time).
     """
     check_method(method)
     if not text.strip():
