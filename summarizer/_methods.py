@@ -2,8 +2,8 @@
 
 Each method is built for one language (stemmer, stop words) and answers
 ``rank(document, count)``: the sentences it chooses, best first. Best first rather than in
-document order so that a word budget can drop the weakest choice; ``summarize`` restores
-article order at the end.
+document order so that a word budget or a focus can drop the weakest choice; ``Ranking.pick``
+restores article order at the end.
 
 sumy's summarizers rate sentences and then call ``_get_best_sentences``, which sorts the
 best ones back into document order; :class:`_BestFirst` overrides that one step.
@@ -30,7 +30,7 @@ from sumy.utils import ItemsCount
 
 from ._errors import SummarizerError
 from ._languages import Language
-from ._news import NewsSummarizer
+from ._news import NewsLeadSummarizer
 
 __all__ = ["METHODS", "LeadSummarizer", "Method", "build_method", "check_method"]
 
@@ -153,7 +153,7 @@ def _edmundson(language: Language) -> Method:
 
 
 _FACTORIES: dict[str, Callable[[Language], Method]] = {
-    "default": NewsSummarizer,
+    "default": NewsLeadSummarizer,
     "lead": lambda language: LeadSummarizer(language.stem_word),
     "lexrank": lambda language: _with_stop_words(_LexRank(language.stem_word), language),
     "textrank": lambda language: _with_stop_words(_TextRank(language.stem_word), language),

@@ -114,3 +114,17 @@ def test_every_method_copes_with_text_that_has_no_words(method, text):
     summary = summarize(text, 2, "en", method=method)
     assert len(summary) == min(2, len(sentences))
     assert set(summary) <= set(sentences)
+
+
+def test_public_api_is_these_names_only():
+    import summarizer
+
+    assert sorted(summarizer.__all__) == [
+        "METHODS",
+        "Ranking",
+        "SummarizerError",
+        "detect_language",
+        "rank",
+        "split_sentences",
+        "summarize",
+    ]

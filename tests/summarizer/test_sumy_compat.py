@@ -6,7 +6,7 @@ from sumy.parsers.plaintext import PlaintextParser
 from sumy.summarizers.lex_rank import LexRankSummarizer
 
 from summarizer._languages import get_language
-from summarizer._news import NewsSummarizer
+from summarizer._news import NewsLeadSummarizer
 from summarizer._splitting import NewsTokenizer
 
 
@@ -19,10 +19,10 @@ def test_sumys_plaintext_parser_runs_on_our_tokenizer(seed_texts):
     assert len(lexrank(document, 3)) == 3
 
 
-def test_news_summarizer_follows_sumys_contract_of_document_order(seed_texts):
+def test_news_lead_summarizer_follows_sumys_contract_of_document_order(seed_texts):
     clean, _page = seed_texts
     document = PlaintextParser.from_string(clean, NewsTokenizer("en")).document
-    summarizer = NewsSummarizer(get_language("en"))
+    summarizer = NewsLeadSummarizer(get_language("en"))
     chosen = summarizer(document, 4)
     order = [document.sentences.index(sentence) for sentence in chosen]
     assert len(chosen) == 4
