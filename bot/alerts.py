@@ -4,26 +4,79 @@ An alert is decided and queued in the caller's transaction, together with the `A
 unique (chat, story) key is what makes "never the same story twice" hold even across outlets,
 restarts and several matching queries. Who matched comes from `bot.subscribers`; what later
 articles of the story change in an alert already sent is `bot.followups`.
+
+A burst can match a story against thousands of chats, so the work is set-based: the chats,
+their queries and mutes are read in a few queries, each distinct (query, length) is rendered
+once, and the alert rows and messages go in with one insert each.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+import summarizer
 from bot.clock import in_quiet_hours
 from bot.match import highlight_spans
-from bot.outbox import enqueue
-from bot.render import AlertView, RenderedMessage, render_alert
+from bot.outbox import Queued, enqueue_all
+from bot.render import AlertView, RenderedMessage, alert_buttons, render_alert
 from bot.store import Alert, Article, Chat, OutboxKind, SourceMute, Story, Subscription
 from bot.subscribers import ChatMatch
 
-__all__ = ["queue_alerts"]
+__all__ = ["AlertSummaries", "queue_alerts"]
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class AlertSummaries:
+    """The summary each alert of one story shows: the story's own, unless none of its
+    sentences shows a term the query matched; then the best sentence that does takes the
+    place of the weakest, in article order and within the same length (the article is ranked
+    once, and each distinct query picks from that ranking)."""
+
+    text: str  # the matched article's text
+    language: str
+    default: Sequence[str]  # the story's summary
+    method: str = "default"
+    max_words: int | None = None
+    title: str | None = None
+    _ranking: summarizer.Ranking | None = field(default=None, repr=False)
+    _picked: dict[tuple[tuple[str, ...], int], list[str]] = field(default_factory=dict)
+
+    def for_match(self, terms: Sequence[str], sentences: int) -> list[str]:
+        shown = list(self.default)[:sentences]
+        key = (tuple(terms), len(shown))
+        if not terms or not shown or key in self._picked:
+            return self._picked.get(key, shown)
+        picked = shown
+        if not any(self._shows(sentence, terms) for sentence in shown):
+            try:
+                picked = self._ranked().pick(
+                    len(shown),
+                    max_words=self.max_words,
+                    focus=lambda sentence: self._shows(sentence, terms),
+                )
+            except summarizer.SummarizerError as exc:  # a language it cannot read: as it was
+                log.warning("no focused summary (%s); the story's own is kept", exc)
+        self._picked[key] = picked
+        return picked
+
+    def _shows(self, sentence: str, terms: Sequence[str]) -> bool:
+        return bool(highlight_spans(sentence, terms, self.language))
+
+    def _ranked(self) -> summarizer.Ranking:
+        if self._ranking is None:
+            self._ranking = summarizer.rank(
+                self.text, self.language, method=self.method, title=self.title
+            )
+        return self._ranking
 
 
 def _eligible(
@@ -42,12 +95,12 @@ def _eligible(
             select(SourceMute.chat_id).where(
                 SourceMute.feed_id == feed_id,
                 SourceMute.until > now,
-                SourceMute.chat_id.in_([m.chat_id for m in matches]),
+                SourceMute.chat_id.in_({m.chat_id for m in matches}),
             )
         )
     )
     chosen: dict[int, tuple[ChatMatch, Subscription]] = {}
-    for m in matches:
+    for m in sorted(matches, key=lambda m: m.subscription_id):  # the oldest query first
         sub = subs.get(m.subscription_id)
         if sub is None or m.chat_id in chosen or m.chat_id in muted_chats:
             continue
@@ -66,6 +119,7 @@ def queue_alerts(
     sources: list[str],
     matches: list[ChatMatch],
     now: datetime,
+    summaries: AlertSummaries | None = None,
 ) -> int:
     """Record and queue one alert per matching chat that has not heard of `story` yet (a chat
     with several matching queries hears once, through its oldest eligible one).
@@ -83,60 +137,84 @@ def queue_alerts(
             select(Alert.chat_id).where(Alert.story_id == story.id, Alert.chat_id.in_(chosen))
         )
     )
-    chats = {c.id: c for c in session.scalars(select(Chat).where(Chat.id.in_(chosen)))}
-    queued = 0
-    for chat_id, (m, sub) in chosen.items():
-        chat = chats.get(chat_id)
-        if chat is None or not chat.active or chat_id in told:
+    chats = session.execute(
+        select(
+            Chat.id,
+            Chat.active,
+            Chat.alerts_mode,
+            Chat.alerts_paused,
+            Chat.timezone,
+            Chat.quiet_start,
+            Chat.quiet_end,
+            Chat.summary_sentences,
+        ).where(Chat.id.in_(chosen))
+    ).all()
+    summaries = summaries or AlertSummaries(article.text, story.language or "en", story.summary)
+    messages = _Messages(story, article, sources, summaries)
+    alerts: list[dict[str, object]] = []
+    queued: list[Queued] = []
+    for chat in chats:
+        if not chat.active or chat.id in told:
             continue
+        m, sub = chosen[chat.id]
         instant = (
             sub.frequency == "instant" and chat.alerts_mode == "instant" and not chat.alerts_paused
         )
         held = instant and in_quiet_hours(now, chat.timezone, chat.quiet_start, chat.quiet_end)
-        session.add(
-            Alert(
-                chat_id=chat.id,
-                story_id=story.id,
-                subscription_id=m.subscription_id,
-                terms=list(m.terms),
-                instant=instant,
-                held=held,
-                created_at=now,
-                told_articles=[article.id],
-            )
+        alerts.append(
+            {
+                "chat_id": chat.id,
+                "story_id": story.id,
+                "subscription_id": m.subscription_id,
+                "terms": list(m.terms),
+                "instant": instant,
+                "held": held,
+                "created_at": now,
+                "told_articles": [article.id],
+            }
         )
-        if not instant or held:
-            continue
-        message = _alert_message(story, article, sources, m, chat.summary_sentences)
-        enqueue(
-            session,
-            chat.id,
-            message,
-            kind=OutboxKind.ALERT,
-            now=now,
-            story_id=story.id,
-            thread_id=sub.thread_id,
-        )
-        queued += 1
-        log.info("alert queued: chat=%s story=%s query=%r", chat.id, story.id, m.query)
-    return queued
+        if instant and not held:
+            message = messages.for_chat(m, chat.summary_sentences)
+            queued.append(Queued(chat.id, message, OutboxKind.ALERT, story.id, sub.thread_id))
+    if alerts:
+        session.execute(insert(Alert), alerts)
+    enqueue_all(session, queued, now)
+    log.info("story %s: %d alerts recorded, %d queued", story.id, len(alerts), len(queued))
+    return len(queued)
 
 
-def _alert_message(
-    story: Story, article: Article, sources: list[str], m: ChatMatch, sentences: int
-) -> RenderedMessage:
-    summary = list(story.summary)[:sentences]
-    view = AlertView(
-        story_id=story.id,
-        title=story.title,
-        url=story.url,
-        summary=summary,
-        sources=sources,
-        query=m.query,
-        terms=m.terms,
-        where=m.where,
-        highlights=[highlight_spans(s, m.terms, story.language or "en") for s in summary],
-        subscription_id=m.subscription_id,
-        feed_id=article.feed_id,
-    )
-    return render_alert(view)
+@dataclass
+class _Messages:
+    """Alert messages for one story: rendered once per (query, terms, where, length); only
+    the buttons (which name the chat's own subscription) differ from chat to chat."""
+
+    story: Story
+    article: Article
+    sources: list[str]
+    summaries: AlertSummaries
+    _rendered: dict[tuple[object, ...], RenderedMessage] = field(default_factory=dict)
+
+    def for_chat(self, m: ChatMatch, sentences: int) -> RenderedMessage:
+        key = (m.query, m.terms, m.where, sentences)
+        rendered = self._rendered.get(key)
+        if rendered is None:
+            rendered = self._rendered[key] = self._render(m, sentences)
+        buttons = alert_buttons(m.subscription_id, self.article.feed_id)
+        return dataclasses.replace(rendered, buttons=buttons)
+
+    def _render(self, m: ChatMatch, sentences: int) -> RenderedMessage:
+        summary = self.summaries.for_match(m.terms, sentences)
+        language = self.story.language or "en"
+        view = AlertView(
+            story_id=self.story.id,
+            title=self.story.title,
+            url=self.story.url,
+            summary=summary,
+            sources=self.sources,
+            query=m.query,
+            terms=m.terms,
+            where=m.where,
+            highlights=[highlight_spans(s, m.terms, language) for s in summary],
+            feed_id=self.article.feed_id,
+        )
+        return render_alert(view)

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 import summarizer
-from bot.alerts import queue_alerts
+from bot.alerts import AlertSummaries, queue_alerts
 from bot.clock import Clock
 from bot.extract import ExtractionError, clean_text, extract_html, html_to_text
 from bot.fetch import Fetcher, FetchResult
@@ -353,7 +353,12 @@ class Pipeline:
             counts.updates += update_alerts(session, story, article, sources, now)
         doc = Document(title=c.title, text=c.text, language=language or "en", urls=(c.url,))
         matches = self.subscriptions.match(doc)
-        counts.alerts += queue_alerts(session, story, article, sources, matches, now)
+        if matches:
+            opts = self.settings.summary
+            summaries = AlertSummaries(
+                c.text, language or "en", story.summary, opts.method, opts.max_words, c.title
+            )
+            counts.alerts += queue_alerts(session, story, article, sources, matches, now, summaries)
 
     def _too_old(self, c: Candidate, now: datetime) -> bool:
         """An entry from long ago (a feed's backlog on first poll) is news to nobody."""

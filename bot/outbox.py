@@ -2,19 +2,55 @@
 
 A message is queued in the same transaction that decided it (an alert with its `Alert` row, a
 digest with the chat's next digest time), so a crash leaves both or neither; `bot.deliver` sends
-what is queued and marks it sent only once the channel took it.
+what is queued and marks it sent only once the channel took it. `enqueue` queues one message;
+`enqueue_all` queues many in one set-based insert (a burst's alerts, a digest fan-out).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from bot.render import RenderedMessage
-from bot.store import Outbox
+from bot.store import Outbox, OutboxStatus
 
-__all__ = ["enqueue"]
+__all__ = ["Queued", "enqueue", "enqueue_all"]
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A message for one chat; `kind` is an `OutboxKind`. `reply_to` sends it as a reply to
+    that message, `edit_of` edits that message instead, `thread_id` is a forum topic."""
+
+    chat_id: int
+    message: RenderedMessage
+    kind: str
+    story_id: int | None = None
+    thread_id: int | None = None
+    reply_to: int | None = None
+    edit_of: int | None = None
+
+    def row(self, now: datetime) -> dict[str, Any]:
+        return {
+            "chat_id": self.chat_id,
+            "kind": self.kind,
+            "story_id": self.story_id,
+            "text": self.message.text,
+            "buttons": [[list(button) for button in line] for line in self.message.buttons],
+            "disable_preview": self.message.disable_preview,
+            "reply_to_message_id": self.reply_to,
+            "edit_message_id": self.edit_of,
+            "thread_id": self.thread_id,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+        }
 
 
 def enqueue(
@@ -29,23 +65,15 @@ def enqueue(
     reply_to: int | None = None,
     edit_of: int | None = None,
 ) -> Outbox:
-    """Queue `message` for `chat_id`, due now; `kind` is an `OutboxKind`.
-
-    `reply_to` sends it as a reply to that message; `edit_of` edits that message instead of
-    sending a new one; `thread_id` is a forum topic.
-    """
-    row = Outbox(
-        chat_id=chat_id,
-        kind=kind,
-        story_id=story_id,
-        text=message.text,
-        buttons=[[list(button) for button in line] for line in message.buttons],
-        disable_preview=message.disable_preview,
-        reply_to_message_id=reply_to,
-        edit_message_id=edit_of,
-        thread_id=thread_id,
-        not_before=now,
-        created_at=now,
-    )
+    """Queue `message` for `chat_id`, due now."""
+    queued = Queued(chat_id, message, kind, story_id, thread_id, reply_to, edit_of)
+    row = Outbox(**queued.row(now))
     session.add(row)
     return row
+
+
+def enqueue_all(session: Session, messages: Sequence[Queued], now: datetime) -> int:
+    """Queue every message, due now, in one insert; returns how many."""
+    if messages:
+        session.execute(insert(Outbox), [queued.row(now) for queued in messages])
+    return len(messages)

@@ -17,6 +17,7 @@ __all__ = [
     "AlertView",
     "DigestItem",
     "RenderedMessage",
+    "alert_buttons",
     "emphasize",
     "render_alert",
     "render_away",
@@ -122,20 +123,23 @@ def render_alert(view: AlertView) -> RenderedMessage:
     where = f" in {' and '.join(dict.fromkeys(view.where))}" if view.where else ""
     terms = ", ".join(escape(t) for t in view.terms)
     lines.append(f"🔎 <i>{escape(_fit(view.query, 200))}</i> matched {terms}{where}")
-    return RenderedMessage("\n".join(lines).strip(), _alert_buttons(view), disable_preview=False)
+    buttons = alert_buttons(view.subscription_id, view.feed_id)
+    return RenderedMessage("\n".join(lines).strip(), buttons, disable_preview=False)
 
 
-def _alert_buttons(view: AlertView) -> tuple[tuple[tuple[str, str], ...], ...]:
+def alert_buttons(
+    subscription_id: int | None, feed_id: int | None
+) -> tuple[tuple[tuple[str, str], ...], ...]:
     """Control from the message itself: mute the query, mute the outlet, stop the query."""
-    if view.subscription_id is None:
+    if subscription_id is None:
         return ()
-    sid = view.subscription_id
+    sid = subscription_id
     rows: list[tuple[tuple[str, str], ...]] = [
         (("🔕 Mute 1 day", f"mute:{sid}:1d"), ("🔕 Mute 1 week", f"mute:{sid}:7d")),
     ]
     last = [("🗑 Stop this query", f"unsub:{sid}")]
-    if view.feed_id is not None:
-        last.insert(0, ("🙈 Mute this source", f"msrc:{view.feed_id}:7d"))
+    if feed_id is not None:
+        last.insert(0, ("🙈 Mute this source", f"msrc:{feed_id}:7d"))
     rows.append(tuple(last))
     return tuple(rows)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.alerts import queue_alerts
+from bot.alerts import AlertSummaries, queue_alerts
 from bot.chat.prefs import ensure_chat
 from bot.settings import Settings
 from bot.store import Alert, Article, Database, Feed, Outbox, SourceMute, Story, Subscription
@@ -400,3 +400,39 @@ def test_a_chat_without_quiet_hours_hears_at_night(db: Database, planet: int) ->
     sub = make_query(db)
     story, article = make_story(db, planet)
     assert queue(db, story, article, matched(db, sub), berlin(3)) == 1
+
+
+# --- what the alert says -------------------------------------------------------------------------
+
+
+def test_an_alert_whose_summary_lacks_the_matched_term_shows_a_sentence_that_has_it(
+    db: Database, planet: int
+) -> None:
+    """CEASEFIRE's aid agencies appear in its fourth sentence only; the story's summary is
+    about the truce. The alert for `convoys` brings that sentence in, in article order."""
+    make_chat(db)
+    sub = make_query(db, text="convoys")
+    story, article = make_story(db, planet)
+    with db.session() as session:
+        s, a = session.get(Story, story), session.get(Article, article)
+        assert s is not None and a is not None
+        summaries = AlertSummaries(a.text, "en", SUMMARY)
+        match = [ChatMatch(CHAT, sub, "convoys", ("convoys",), ("text",))]
+        queue_alerts(session, s, a, ["Planet"], match, NOW, summaries)
+    [message] = outbox(db)
+    shown = message.text.split("\n\n")[1].split("\n")  # the summary, between blank lines
+    assert len(shown) == len(SUMMARY)  # as long as the story's own
+    assert "<b>convoys</b>" in shown[-1]  # the fourth sentence, last: in article order
+    assert shown[0].startswith("Negotiators from both sides agreed")
+
+
+def test_an_alert_whose_summary_shows_the_term_keeps_the_storys_summary(
+    db: Database, planet: int
+) -> None:
+    make_chat(db)
+    sub = make_query(db)
+    story, article = make_story(db, planet)
+    queue(db, story, article, matched(db, sub))
+    [message] = outbox(db)
+    for sentence in SUMMARY[1:]:
+        assert sentence in message.text
