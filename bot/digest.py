@@ -1,22 +1,32 @@
 """The digest stage: once a day, at each chat's own local time, the top stories since the last.
 
 When a digest is due is pure arithmetic over the chat's time zone (`next_digest_at`); which chats
-are due is one indexed query. A digest is queued in the same transaction that moves the chat's
-`next_digest_at` to its next occurrence, so a restart can neither skip nor double it, and a
+are due is one indexed query. Digests are queued in the same transaction that moves each chat's
+`next_digest_at` to its next occurrence, so a restart can neither skip nor double one, and a
 digest missed while the bot was down is sent once at start-up, not once per missed day.
+
+A fan-out at 08:00 can make many thousands of digests due at once, so they are queued in chunks
+of chats: each chunk reads its alerts, stories and sources in a few set-based queries, renders,
+and writes its messages and new schedules with one insert and one update.
+
+Nothing matched is dropped: past `digest.max_items`, the other matched stories follow as
+compact title links, in as many messages as they need.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.clock import in_quiet_hours, next_digest_at
-from bot.outbox import enqueue
+from bot.outbox import Queued, enqueue, enqueue_all
 from bot.render import DigestItem, render_away, render_digest
 from bot.settings import DigestSettings
 from bot.store import Alert, Article, Chat, Database, OutboxKind, Story, Subscription
@@ -25,8 +35,246 @@ __all__ = ["queue_digest", "queue_due_digests", "release_held"]
 
 log = logging.getLogger(__name__)
 
+CHUNK = 500  # chats whose digests are queued in one transaction
+WEEK = timedelta(days=7)
 
-def _sources(session: Session, story_ids: list[int]) -> dict[int, list[str]]:
+
+@dataclass(frozen=True)
+class _Due:
+    """What a digest needs to know of its chat."""
+
+    id: int
+    timezone: str
+    digest_time: str
+    since: datetime  # the digest covers what came after this
+    sentences: int
+
+
+def _since(last_digest_at: datetime | None, created_at: datetime, now: datetime) -> datetime:
+    """A chat's first digest covers the day before it, or everything since it joined."""
+    return last_digest_at or min(created_at, now - timedelta(days=1))
+
+
+def queue_due_digests(db: Database, now: datetime, settings: DigestSettings) -> int:
+    """Queue every digest that is due, a chunk of chats per transaction; returns messages."""
+    queued = 0
+    while True:
+        with db.session() as session:
+            due = _claim_due(session, now)
+            if not due:
+                return queued
+            queued += _queue_chunk(session, due, now, settings)
+
+
+def _claim_due(session: Session, now: datetime) -> list[_Due]:
+    """The next chunk of chats whose digest is due, locked against other workers (SKIP LOCKED:
+    another worker's chunk is skipped, not waited for). A new chat without a schedule gets
+    one, and its first digest at that time."""
+    rows = session.execute(
+        select(
+            Chat.id,
+            Chat.timezone,
+            Chat.digest_time,
+            Chat.next_digest_at,
+            Chat.last_digest_at,
+            Chat.created_at,
+            Chat.summary_sentences,
+        )
+        .where(
+            Chat.active.is_(True),
+            Chat.digest_enabled.is_(True),
+            func.coalesce(Chat.next_digest_at, now) <= now,
+        )
+        .order_by(Chat.next_digest_at, Chat.id)
+        .limit(CHUNK)
+        .with_for_update(skip_locked=True)
+    ).all()
+    new = [
+        {"id": r.id, "next_digest_at": next_digest_at(now, r.timezone, r.digest_time)}
+        for r in rows
+        if r.next_digest_at is None
+    ]
+    if new:
+        session.execute(update(Chat), new)
+    return [
+        _Due(
+            r.id,
+            r.timezone,
+            r.digest_time,
+            _since(r.last_digest_at, r.created_at, now),
+            r.summary_sentences,
+        )
+        for r in rows
+        if r.next_digest_at is not None
+    ]
+
+
+def _queue_chunk(
+    session: Session, chats: list[_Due], now: datetime, settings: DigestSettings
+) -> int:
+    messages = _Digests(session, chats, now, settings).render(when_empty=False)
+    queued = enqueue_all(session, messages, now)
+    session.execute(
+        update(Chat),
+        [
+            {
+                "id": chat.id,
+                "last_digest_at": now,
+                "next_digest_at": next_digest_at(now, chat.timezone, chat.digest_time),
+            }
+            for chat in chats
+        ],
+    )
+    log.info("digests: %d messages queued for %d chats", queued, len(chats))
+    return queued
+
+
+def queue_digest(session: Session, chat: Chat, now: datetime, settings: DigestSettings) -> int:
+    """The chat's digest of everything since its last one, now (/digest); returns messages.
+
+    Asked for, an empty digest says so (a scheduled one with nothing in it is skipped: a daily
+    "nothing new" is noise). The daily schedule stays as it was.
+    """
+    due = _Due(
+        chat.id,
+        chat.timezone,
+        chat.digest_time,
+        _since(chat.last_digest_at, chat.created_at, now),
+        chat.summary_sentences,
+    )
+    messages = _Digests(session, [due], now, settings).render(when_empty=True)
+    chat.last_digest_at = now
+    return enqueue_all(session, messages, now)
+
+
+class _Digests:
+    """The digests of a chunk of chats, read with a few set-based queries."""
+
+    def __init__(
+        self, session: Session, chats: list[_Due], now: datetime, settings: DigestSettings
+    ) -> None:
+        self.session, self.chats, self.now, self.settings = session, chats, now, settings
+        self.matched = self._matched()
+        self.top = self._top_stories()
+        wanted = {sid for found in self.matched.values() for sid, _ in found}
+        wanted |= {sid for ids in self.top.values() for sid in ids}
+        self.stories = {s.id: s for s in session.scalars(select(Story).where(Story.id.in_(wanted)))}
+        self.sources = _sources(session, sorted(wanted))
+
+    def render(self, *, when_empty: bool) -> list[Queued]:
+        queued: list[Queued] = []
+        for chat in self.chats:
+            sections, more = self._sections(chat)
+            if not when_empty and not any(items for _, items in sections) and not more:
+                log.info("digest skipped: chat=%s has nothing new", chat.id)
+                continue
+            local_now = self.now.astimezone(ZoneInfo(chat.timezone))
+            for message in render_digest(sections, when=local_now, more=more):
+                queued.append(Queued(chat.id, message, OutboxKind.DIGEST))
+        return queued
+
+    def _sections(self, chat: _Due) -> tuple[list[tuple[str, list[DigestItem]]], list[DigestItem]]:
+        ranked = sorted(
+            self.matched.get(chat.id, []),
+            key=lambda found: (
+                self.stories[found[0]].source_count,
+                self.stories[found[0]].created_at,
+            ),
+            reverse=True,
+        )
+        limit = self.settings.max_items
+        mine = [self._item(sid, chat.sentences, query) for sid, query in ranked[:limit]]
+        more = [self._item(sid, 0, query) for sid, query in ranked[limit:]]
+        seen = {sid for sid, _ in ranked}
+        top_ids = [sid for sid in self.top.get(chat.since, []) if sid not in seen]
+        top = [self._item(sid, chat.sentences) for sid in top_ids[: self.settings.top_stories]]
+        return [("Your alerts", mine), ("Top stories", top)], more
+
+    def _item(self, story_id: int, sentences: int, query: str | None = None) -> DigestItem:
+        story = self.stories[story_id]
+        summary = story.summary[:sentences] if sentences else []
+        return DigestItem(story.title, story.url, summary, self.sources[story_id], query)
+
+    def _matched(self) -> dict[int, list[tuple[int, str | None]]]:
+        """Each chat's matched stories, each once: since the chat's last digest for instant
+        and daily queries; for a weekly query, the week's matches once a week has passed."""
+        since = {chat.id: chat.since for chat in self.chats}
+        weekly = Subscription.frequency == "weekly"
+        found: dict[int, dict[int, str | None]] = defaultdict(dict)
+        rows = self.session.execute(
+            select(Alert.chat_id, Alert.story_id, Alert.created_at, Subscription.query)
+            .outerjoin(Subscription, Subscription.id == Alert.subscription_id)
+            .where(
+                Alert.chat_id.in_(since),
+                Alert.created_at > min(since.values()),
+                or_(Subscription.id.is_(None), ~weekly),
+            )
+        )
+        for chat_id, story_id, created_at, query in rows:
+            if created_at > since[chat_id]:
+                found[chat_id].setdefault(story_id, query)
+        for chat_id, story_id, query in self._weekly():
+            found[chat_id].setdefault(story_id, query)
+        return {chat_id: list(stories.items()) for chat_id, stories in found.items()}
+
+    def _weekly(self) -> list[tuple[int, int, str]]:
+        """Matches of the weekly queries whose week is over; their next week starts now."""
+        subs = self.session.execute(
+            select(
+                Subscription.id,
+                Subscription.chat_id,
+                Subscription.query,
+                func.coalesce(Subscription.last_weekly_at, Subscription.created_at),
+            ).where(
+                Subscription.chat_id.in_([chat.id for chat in self.chats]),
+                Subscription.frequency == "weekly",
+                func.coalesce(Subscription.last_weekly_at, Subscription.created_at)
+                <= self.now - WEEK,
+            )
+        ).all()
+        if not subs:
+            return []
+        owner = {sub_id: (chat_id, query, start) for sub_id, chat_id, query, start in subs}
+        rows = self.session.execute(
+            select(Alert.subscription_id, Alert.story_id, Alert.created_at).where(
+                Alert.subscription_id.in_(owner)
+            )
+        ).all()
+        self.session.execute(
+            update(Subscription), [{"id": sub_id, "last_weekly_at": self.now} for sub_id in owner]
+        )
+        return [
+            (owner[sub_id][0], story_id, owner[sub_id][1])
+            for sub_id, story_id, created_at in rows
+            if created_at > _aware(owner[sub_id][2])
+        ]
+
+    def _top_stories(self) -> dict[datetime, list[int]]:
+        """The most-reported stories since each distinct `since` (most chats share one: their
+        last digest was the same fan-out), with room for the chat's own to be left out."""
+        wanted = self.settings.top_stories
+        if not wanted:
+            return {}
+        room = wanted + max((len(found) for found in self.matched.values()), default=0)
+        top: dict[datetime, list[int]] = {}
+        for since in {chat.since for chat in self.chats}:
+            top[since] = list(
+                self.session.scalars(
+                    select(Story.id)
+                    .where(Story.created_at > since)
+                    .order_by(Story.source_count.desc(), Story.created_at.desc())
+                    .limit(room)
+                )
+            )
+        return top
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time read through a SQL expression (not a UTC column) may come back naive on SQLite."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _sources(session: Session, story_ids: Sequence[int]) -> dict[int, list[str]]:
     names: dict[int, list[str]] = {sid: [] for sid in story_ids}
     rows = session.execute(
         select(Article.story_id, Article.source)
@@ -37,126 +285,6 @@ def _sources(session: Session, story_ids: list[int]) -> dict[int, list[str]]:
         if source not in names[story_id]:
             names[story_id].append(source)
     return names
-
-
-def _matched(
-    session: Session, chat: Chat, since: datetime, now: datetime, limit: int
-) -> list[tuple[Story, str | None]]:
-    """The chat's matched stories for this digest: since the last digest for instant and daily
-    queries; for a weekly query, the week's matches once a week has passed."""
-    weekly = Subscription.frequency == "weekly"
-    rows: list[tuple[Story, str | None]] = [
-        (story, query)
-        for story, query in session.execute(
-            select(Story, Subscription.query)
-            .join(Alert, Alert.story_id == Story.id)
-            .outerjoin(Subscription, Subscription.id == Alert.subscription_id)
-            .where(
-                Alert.chat_id == chat.id,
-                Alert.created_at > since,
-                or_(Subscription.id.is_(None), ~weekly),
-            )
-        )
-    ]
-    for sub in session.scalars(select(Subscription).where(Subscription.chat_id == chat.id, weekly)):
-        start = sub.last_weekly_at or sub.created_at
-        if now - start < timedelta(days=7):
-            continue
-        rows += [
-            (story, sub.query)
-            for story in session.scalars(
-                select(Story)
-                .join(Alert, Alert.story_id == Story.id)
-                .where(Alert.subscription_id == sub.id, Alert.created_at > start)
-            )
-        ]
-        sub.last_weekly_at = now
-    unique = {story.id: (story, query) for story, query in rows}
-    ranked = sorted(
-        unique.values(), key=lambda r: (r[0].source_count, r[0].created_at), reverse=True
-    )
-    return ranked[:limit]
-
-
-def _sections(
-    session: Session, chat: Chat, since: datetime, now: datetime, settings: DigestSettings
-) -> list[tuple[str, list[DigestItem]]]:
-    matched = _matched(session, chat, since, now, settings.max_items)
-    mine = [story for story, _ in matched]
-    seen = {s.id for s in mine}
-    top: list[Story] = []
-    if settings.top_stories:
-        candidates = session.scalars(
-            select(Story)
-            .where(Story.created_at > since)
-            .order_by(Story.source_count.desc(), Story.created_at.desc())
-            .limit(settings.top_stories + len(seen))
-        )
-        top = [s for s in candidates if s.id not in seen][: settings.top_stories]
-    sources = _sources(session, [s.id for s in mine + top])
-    queries = {story.id: query for story, query in matched}
-    count = chat.summary_sentences
-
-    def item(story: Story) -> DigestItem:
-        return DigestItem(
-            story.title, story.url, story.summary[:count], sources[story.id], queries.get(story.id)
-        )
-
-    return [("Your alerts", [item(s) for s in mine]), ("Top stories", [item(s) for s in top])]
-
-
-def queue_digest(
-    session: Session,
-    chat: Chat,
-    now: datetime,
-    settings: DigestSettings,
-    *,
-    when_empty: bool = True,
-) -> int:
-    """Queue the chat's digest of everything since its last one; returns messages queued.
-
-    A scheduled digest with nothing in it is skipped (`when_empty=False`): a daily "nothing new"
-    is noise. Asked for with /digest, it says so.
-    """
-    # A chat's first digest covers the day before it, or everything since it joined.
-    since = chat.last_digest_at or min(chat.created_at, now - timedelta(days=1))
-    sections = _sections(session, chat, since, now, settings)
-    if not when_empty and not any(items for _, items in sections):
-        log.info("digest skipped: chat=%s has nothing new", chat.id)
-        return 0
-    local_now = now.astimezone(ZoneInfo(chat.timezone))
-    messages = render_digest(sections, when=local_now)
-    for message in messages:
-        enqueue(session, chat.id, message, kind=OutboxKind.DIGEST, now=now)
-    chat.last_digest_at = now
-    log.info("digest queued: chat=%s messages=%d", chat.id, len(messages))
-    return len(messages)
-
-
-def queue_due_digests(db: Database, now: datetime, settings: DigestSettings) -> int:
-    """Queue every digest that is due; each chat in its own transaction."""
-    with db.session() as session:
-        due = session.scalars(
-            select(Chat.id).where(
-                Chat.active.is_(True),
-                Chat.digest_enabled.is_(True),
-                func.coalesce(Chat.next_digest_at, now) <= now,
-            )
-        ).all()
-    queued = 0
-    for chat_id in due:
-        with db.session() as session:
-            chat = session.get(Chat, chat_id)
-            if chat is None:
-                continue
-            if chat.next_digest_at is None:  # a new chat: its first digest is the next one
-                chat.next_digest_at = next_digest_at(now, chat.timezone, chat.digest_time)
-                continue
-            if chat.next_digest_at > now:  # another worker got here first
-                continue
-            queued += queue_digest(session, chat, now, settings, when_empty=False)
-            chat.next_digest_at = next_digest_at(now, chat.timezone, chat.digest_time)
-    return queued
 
 
 def release_held(db: Database, now: datetime) -> int:

@@ -179,30 +179,46 @@ def _digest_item(number: int, item: DigestItem) -> str:
     return "\n".join(parts)
 
 
+def _compact_item(number: int, item: DigestItem) -> str:
+    sources = sources_line(item.sources, limit=2)
+    tail = f" <i>({sources})</i>" if sources else ""
+    return f"{number}. {_link(_fit(item.title or item.url, 200), item.url)}{tail}"
+
+
 def render_digest(
     sections: Sequence[tuple[str, Sequence[DigestItem]]],
     *,
     when: datetime,
     limit: int = MAX_MESSAGE,
     title: str = "Your news digest",
+    more: Sequence[DigestItem] = (),
 ) -> list[RenderedMessage]:
-    """The digest as one or more messages, split only between items, each under `limit`."""
+    """The digest as one or more messages, split only between items, each under `limit`.
+
+    `more` are matched stories past the digest's length: listed as compact title links after
+    the rest, so the digest accounts for everything matched, however many messages it takes.
+    """
     header = f"🗞 <b>{escape(title)}</b> · {when:%A %d %B %Y, %H:%M}"
-    blocks: list[str] = []
+    blocks: list[tuple[str, str]] = []  # (separator before it, block)
     number = 0
     for heading, items in sections:
         if not items:
             continue
-        blocks.append(f"<u>{escape(heading)}</u>")
+        blocks.append(("\n\n", f"<u>{escape(heading)}</u>"))
         for item in items:
             number += 1
-            blocks.append(_digest_item(number, item))
+            blocks.append(("\n\n", _digest_item(number, item)))
+    if more:
+        blocks.append(("\n\n", f"<u>Also matched ({len(more)})</u>"))
+        for item in more:
+            number += 1
+            blocks.append(("\n", _compact_item(number, item)))
     if number == 0:
-        blocks.append("Nothing new since your last digest.")
+        blocks.append(("\n\n", "Nothing new since your last digest."))
     messages: list[RenderedMessage] = []
     current = header
-    for block in blocks:
-        candidate = f"{current}\n\n{block}"
+    for separator, block in blocks:
+        candidate = f"{current}{separator}{block}"
         if len(candidate) <= limit:
             current = candidate
             continue

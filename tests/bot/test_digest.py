@@ -153,3 +153,19 @@ def test_weekly_query_reaches_the_digest_once_a_week(db: Database) -> None:
     [weekly] = digests(db)
     assert "Your alerts" in weekly.text and "Ceasefire agreed" in weekly.text
     assert weekly.created_at == datetime(2025, 12, 29, 8, 0, tzinfo=UTC)  # a full week on
+
+
+def test_a_digest_accounts_for_every_matched_story_past_its_length(db: Database) -> None:
+    make_chat(db, 1, "UTC", "08:00")
+    titles = [f"Matched story number {n:02d} " + "with a long headline " * 8 for n in range(40)]
+    for n, title in enumerate(titles):
+        story = add_story(db, title, NOW + timedelta(minutes=n), ["Outlet A", "Outlet B"])
+        with db.session() as session:
+            session.add(Alert(chat_id=1, story_id=story, terms=["x"], created_at=NOW))
+    queue_due_digests(db, datetime(2025, 12, 22, 8, 0, tzinfo=UTC), DigestSettings(max_items=10))
+    texts = [m.text for m in digests(db)]
+    everything = "\n".join(texts)
+    assert all(len(text) <= 4096 for text in texts) and len(texts) > 1
+    assert all(title.strip() in everything for title in titles)  # none dropped, none silent
+    assert "Also matched (30)" in everything
+    assert everything.count(" happened.") == 10  # the first ten with their summaries
