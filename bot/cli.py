@@ -58,9 +58,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=("all", "ingest", "deliver"),
         help="what this worker does (several may share one PostgreSQL database)",
     )
-    run.add_argument("--webhook", metavar="URL", help="receive updates by webhook at URL")
-    run.add_argument("--listen", default="0.0.0.0", help="webhook listen address")
-    run.add_argument("--port", type=int, default=8443, help="webhook listen port")
+    run.add_argument(
+        "--webhook", metavar="URL", help="receive updates by webhook at this public URL"
+    )
+    run.add_argument("--listen", help="webhook server address (default 0.0.0.0)")
+    run.add_argument("--port", type=int, help="webhook server port (default 8443)")
 
     ingest = sub.add_parser("ingest", help="poll feeds and report what was new")
     ingest.add_argument("--once", action="store_true", required=True, help="poll every feed once")
@@ -196,17 +198,23 @@ def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     if args.role:
         settings = settings.model_copy(update={"role": args.role})
+    webhook = {
+        name: value
+        for name, value in (
+            ("webhook_url", args.webhook),
+            ("webhook_listen", args.listen),
+            ("webhook_port", args.port),
+        )
+        if value is not None
+    }
+    if webhook:
+        telegram = settings.telegram.model_copy(update=webhook)
+        settings = settings.model_copy(update={"telegram": telegram})
     needs_token = settings.role != "ingest" and not args.console and settings.channel != "console"
     if needs_token and not settings.token:
         print(TOKEN_HELP, file=sys.stderr)
         return 2
-    return run_service(
-        settings,
-        console=args.console or settings.channel == "console",
-        webhook=args.webhook,
-        listen=args.listen,
-        port=args.port,
-    )
+    return run_service(settings, console=args.console or settings.channel == "console")
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
@@ -223,7 +231,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
         configure_logging(
             args.log_level or settings.log_level,
             fmt=settings.log_format,
-            secrets=[settings.token] if settings.token else [],
+            secrets=[s for s in (settings.token, settings.webhook_secret) if s],
         )
     except ValueError as exc:
         print(f"newsbot: {exc}", file=sys.stderr)

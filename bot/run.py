@@ -49,16 +49,9 @@ async def _run_jobs(settings: Settings) -> int:
     return 0
 
 
-def run_service(
-    settings: Settings,
-    *,
-    console: bool = False,
-    webhook: str | None = None,
-    listen: str = "0.0.0.0",
-    port: int = 8443,
-) -> int:
+def run_service(settings: Settings, *, console: bool = False) -> int:
     if console or settings.role == "ingest":
         return asyncio.run(_run_jobs(settings))
     from bot.telegram.app import run_telegram
 
-    return run_telegram(settings, webhook=webhook, listen=listen, port=port)
+    return run_telegram(settings)

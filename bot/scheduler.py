@@ -19,7 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.services import Services
 
-__all__ = ["JobSpec", "run_jobs", "service_jobs"]
+__all__ = ["JobSpec", "RunningJobs", "run_jobs", "service_jobs"]
 
 log = logging.getLogger(__name__)
 
@@ -69,22 +69,49 @@ def _stamped(
     return stamped
 
 
-def guarded(job: JobSpec) -> Callable[[], Awaitable[None]]:
-    async def run() -> None:
-        try:
-            await job.run()
-        except Exception:
-            log.exception("job %s failed; it runs again at its next tick", job.name)
+class RunningJobs:
+    """The job passes in progress, so a stop can cancel them instead of waiting: a feed that
+    never answers must not hold up a SIGTERM (systemd would kill the process mid-write).
+    Cancelling is safe: the outbox finishes recording a send the channel answered, and a
+    store step runs in a thread that completes its transaction."""
 
-    return run
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    def guarded(self, job: JobSpec) -> Callable[[], Awaitable[None]]:
+        """`job.run`, logged and swallowed when it fails (it runs again at its next tick)."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.add(task)
+            try:
+                await job.run()
+            except Exception:
+                log.exception("job %s failed; it runs again at its next tick", job.name)
+            finally:
+                if task is not None:
+                    self._tasks.discard(task)
+
+        return run
+
+    async def cancel(self, grace: float = 5.0) -> None:
+        """Cancel every pass in progress and give them `grace` seconds to unwind."""
+        tasks = [task for task in self._tasks if not task.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+            log.info("stopping: %d job passes cancelled", len(tasks))
 
 
 async def run_jobs(jobs: list[JobSpec], stop: asyncio.Event) -> None:
     """Run `jobs` on APScheduler until `stop` is set (console mode)."""
     scheduler = AsyncIOScheduler(timezone="UTC")
+    running = RunningJobs()
     for job in jobs:
         scheduler.add_job(
-            guarded(job),
+            running.guarded(job),
             "interval",
             seconds=job.interval,
             id=job.name,
@@ -98,3 +125,4 @@ async def run_jobs(jobs: list[JobSpec], stop: asyncio.Event) -> None:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
+        await running.cancel()

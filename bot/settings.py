@@ -9,9 +9,12 @@ and kept as a `SecretStr` so it never shows in a repr or a log line.
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -36,7 +39,18 @@ __all__ = [
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = Path("config") / "newsbot.toml"
-SECRET_KEYS = {"telegram_bot_token", "TELEGRAM_BOT_TOKEN", "token", "bot_token"}
+SECRET_KEYS = {
+    "telegram_bot_token",
+    "TELEGRAM_BOT_TOKEN",
+    "token",
+    "bot_token",
+    "telegram_webhook_secret",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "webhook_secret",
+    "secret_token",
+}
+# Telegram's rule for a webhook's secret token: 1-256 characters of A-Z, a-z, 0-9, _ and -.
+WEBHOOK_SECRET = r"^[A-Za-z0-9_-]{1,256}$"
 
 
 class FeedConfig(BaseModel):
@@ -121,6 +135,21 @@ class TelegramSettings(BaseModel):
     page_timeout: float = Field(default=15.0, gt=0)
     latest_max: int = Field(default=10, ge=1, le=30)
     poll_timeout: int = Field(default=30, ge=0, description="getUpdates long-polling timeout, s")
+    webhook_url: str | None = Field(
+        default=None, description="receive updates by webhook at this public HTTPS URL"
+    )
+    webhook_listen: str = Field(default="0.0.0.0", description="address the webhook server binds")
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_path: str | None = Field(
+        default=None, description="path the webhook server serves (default: the URL's path)"
+    )
+
+    @property
+    def webhook_route(self) -> str:
+        """The path our webhook server answers on."""
+        if self.webhook_path is not None:
+            return self.webhook_path.strip("/")
+        return urlsplit(self.webhook_url or "").path.strip("/") or "telegram"
 
 
 class DemoSettings(BaseModel):
@@ -151,6 +180,11 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "NEWSBOT_TELEGRAM_BOT_TOKEN"),
+    )
+    telegram_webhook_secret: SecretStr = Field(
+        default_factory=lambda: SecretStr(secrets.token_urlsafe(32)),
+        validation_alias=AliasChoices("TELEGRAM_WEBHOOK_SECRET", "NEWSBOT_TELEGRAM_WEBHOOK_SECRET"),
+        description="checked on every webhook request; generated at start when not set",
     )
     telegram_api_base_url: str = Field(
         default="https://api.telegram.org/bot",
@@ -206,6 +240,19 @@ class Settings(BaseSettings):
     def token(self) -> str | None:
         return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
 
+    @property
+    def webhook_secret(self) -> str:
+        return self.telegram_webhook_secret.get_secret_value()
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_telegram_accepts(cls, value: SecretStr) -> SecretStr:
+        if not re.match(WEBHOOK_SECRET, value.get_secret_value()):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+            )
+        return value
+
 
 def find_config(explicit: Path | None = None) -> Path | None:
     """The TOML file to read: --config, then NEWSBOT_CONFIG, then ./config/newsbot.toml, then the
@@ -236,11 +283,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file not found: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    leaked = SECRET_KEYS & data.keys()
+    sections = [v for v in data.values() if isinstance(v, dict)]
+    leaked = SECRET_KEYS & (data.keys() | {k for section in sections for k in section})
     if leaked:
         raise ConfigError(
-            f"{path} holds {sorted(leaked)}: the bot token is read only from the "
-            "TELEGRAM_BOT_TOKEN environment variable; remove it from the file"
+            f"{path} holds {sorted(leaked)}: secrets (the bot token, the webhook secret) are "
+            "read only from the environment (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET); "
+            "remove them from the file"
         )
     base = path.resolve().parent
     for feed in data.get("feeds", []):

@@ -208,24 +208,27 @@ class OutboxWorker:
     async def _send(self, message: OutgoingMessage) -> SendOutcome:
         """Send one message and write down the answer, holding an in-flight slot from the
         request to the record: a crash can repeat only what was in flight, so with one slot it
-        repeats at most the one message Telegram may have taken but we had not noted yet."""
+        repeats at most the one message Telegram may have taken but we had not noted yet.
+
+        A stop (cancellation) does not interrupt a send under way: the request may already
+        have reached Telegram, so it is finished and recorded first, then the stop proceeds.
+        """
         await self.channel.ready(message.chat_id)  # not in a slot: this may take seconds
         async with self._in_flight:
+            attempt = asyncio.ensure_future(self._send_and_record(message))
             try:
-                outcome = await self.channel.send(message)
-            except Exception as exc:  # a channel bug must not lose the message: retry it later
-                log.exception(
-                    "outbox %s chat %s: channel raised", message.outbox_id, message.chat_id
-                )
-                outcome = Retry(after=60.0, reason=f"{type(exc).__name__}: {exc}")
-            # Once the channel has answered, writing that down must finish even if we are being
-            # cancelled (shutdown): an accepted message left unrecorded would be sent again.
-            record = asyncio.ensure_future(asyncio.to_thread(self._record, message, outcome))
-            try:
-                await asyncio.shield(record)
+                return await asyncio.shield(attempt)
             except asyncio.CancelledError:
-                await record
+                await attempt
                 raise
+
+    async def _send_and_record(self, message: OutgoingMessage) -> SendOutcome:
+        try:
+            outcome = await self.channel.send(message)
+        except Exception as exc:  # a channel bug must not lose the message: retry it later
+            log.exception("outbox %s chat %s: channel raised", message.outbox_id, message.chat_id)
+            outcome = Retry(after=60.0, reason=f"{type(exc).__name__}: {exc}")
+        await asyncio.to_thread(self._record, message, outcome)
         return outcome
 
     def _record(self, message: OutgoingMessage, outcome: SendOutcome) -> None:

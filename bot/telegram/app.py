@@ -19,7 +19,7 @@ from telegram.ext import ApplicationBuilder, CommandHandler, JobQueue, MessageHa
 
 from bot.clock import Clock, SystemClock
 from bot.health import HealthServer
-from bot.scheduler import guarded, service_jobs
+from bot.scheduler import service_jobs
 from bot.services import Services
 from bot.settings import Settings
 from bot.telegram.buttons import BUTTONS
@@ -72,7 +72,7 @@ def build_application(
         await app.bot.set_my_commands([BotCommand(cmd.name, cmd.description) for cmd in MENU])
         assert app.job_queue is not None
         for spec in service_jobs(services):
-            run = guarded(spec)
+            run = app.bot_data.jobs.guarded(spec)
 
             async def job(
                 _: NewsContext,
@@ -121,15 +121,36 @@ def build_application(
 LEADER_RETRY = 2.0  # seconds between a standby's attempts to take over
 
 
-async def _take_the_lead(app: NewsApp, services: Services, poll_timeout: int) -> bool:
-    """Receive updates once this worker is the one that talks to Telegram; True once it is."""
+async def _take_the_lead(app: NewsApp, services: Services) -> bool:
+    """Receive updates once this worker is the one that talks to Telegram; True once it is.
+
+    By long polling, or by webhook when `telegram.webhook_url` is set: then Telegram is told
+    the secret token (`setWebhook`) and PTB's webhook server refuses, with 403, any request
+    that does not carry it, so a forged update changes nothing.
+    """
     assert app.updater is not None
     if app.updater.running:
         return True
     if not await services.take_the_lead():
         return False
-    await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
-    log.info("this worker receives Telegram updates (leader)")
+    settings = services.settings
+    options = settings.telegram
+    if options.webhook_url:
+        await app.updater.start_webhook(
+            listen=options.webhook_listen,
+            port=options.webhook_port,
+            url_path=options.webhook_route,
+            webhook_url=options.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        how = f"by webhook on port {options.webhook_port}"
+    else:
+        await app.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, timeout=options.poll_timeout
+        )
+        how = "by long polling"
+    log.info("this worker receives Telegram updates (leader), %s", how)
     return True
 
 
@@ -144,11 +165,11 @@ async def serve(app: NewsApp, settings: Settings, stop: asyncio.Event) -> None:
     assert services is not None
     await app.start()
     try:
-        if not await _take_the_lead(app, services, settings.telegram.poll_timeout):
+        if not await _take_the_lead(app, services):
             log.info("another worker talks to Telegram; this one stands by to take over")
 
             async def retry(_: NewsContext) -> None:
-                if await _take_the_lead(app, services, settings.telegram.poll_timeout):
+                if await _take_the_lead(app, services):
                     for job in app.job_queue.get_jobs_by_name("leader"):  # type: ignore[union-attr]
                         job.schedule_removal()
 
@@ -158,6 +179,7 @@ async def serve(app: NewsApp, settings: Settings, stop: asyncio.Event) -> None:
             )
         await stop.wait()
     finally:
+        await app.bot_data.jobs.cancel()  # a hanging fetch must not hold up the stop
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         await app.stop()
@@ -166,15 +188,10 @@ async def serve(app: NewsApp, settings: Settings, stop: asyncio.Event) -> None:
             await app.post_shutdown(app)  # closes the services, which gives up the lead
 
 
-def run_telegram(
-    settings: Settings, *, webhook: str | None = None, listen: str = "0.0.0.0", port: int = 8443
-) -> int:
+def run_telegram(settings: Settings) -> int:
+    """`newsbot run` with Telegram: long polling or a webhook, the same `serve()` either way,
+    until SIGINT or SIGTERM."""
     app = build_application(settings)
-    if webhook:  # one process receives the webhook; PTB runs it
-        app.run_webhook(
-            listen=listen, port=port, webhook_url=webhook, allowed_updates=Update.ALL_TYPES
-        )
-        return 0
 
     async def main() -> None:
         stop = asyncio.Event()

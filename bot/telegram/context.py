@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 
 from bot.chat.prefs import Caller
 from bot.health import HealthServer
+from bot.scheduler import RunningJobs
 from bot.services import Services
 from bot.telegram.pacing import Priority
 from bot.telegram.send import markup
@@ -41,6 +42,7 @@ class BotData:
 
     services: Services | None = None
     health: HealthServer | None = None
+    jobs: RunningJobs = field(default_factory=RunningJobs)
 
 
 class NewsContext(CallbackContext[ExtBot[Priority], dict[Any, Any], dict[Any, Any], BotData]):

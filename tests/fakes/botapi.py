@@ -31,6 +31,8 @@ import socket
 import ssl
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -584,6 +586,7 @@ class FakeBotApi:
         self._allowed_updates: list[str] = []
         self._poll_generation = 0
         self._webhook: JSON = {}
+        self._webhook_answers: list[int] = []
         self._commands: dict[str, list[JSON]] = {}
         self._callbacks: dict[str, bool] = {}  # callback query id -> answered
         self._last_callback_id = 0
@@ -866,6 +869,16 @@ class FakeBotApi:
         with self._cond:
             return copy.deepcopy(_for_chat(self._edits, chat_id))
 
+    def webhook(self) -> JSON:
+        """What the bot told `setWebhook`: ``url`` and ``secret_token`` (empty when none)."""
+        with self._cond:
+            return dict(self._webhook)
+
+    def webhook_answers(self) -> list[int]:
+        """The HTTP status the bot's webhook answered to each update pushed to it."""
+        with self._cond:
+            return list(self._webhook_answers)
+
     def calls(self, method: str | None = None) -> list[JSON]:
         """Every request with a valid token: ``{"method", "params", "status"}``, in order."""
         with self._cond:
@@ -997,9 +1010,32 @@ class FakeBotApi:
     def _queue_update(self, kind: str, payload: JSON) -> JSON:
         self._last_update_id += 1
         update = {"update_id": self._last_update_id, kind: payload}
-        self._updates.append(update)
+        if self._webhook:  # as Telegram does: pushed to the webhook, with its secret token
+            secret = self._webhook.get("secret_token")
+            threading.Thread(
+                target=self._push_to_webhook,
+                args=(copy.deepcopy(update), self._webhook["url"], secret),
+                daemon=True,
+            ).start()
+        else:
+            self._updates.append(update)
         self._cond.notify_all()
         return copy.deepcopy(update)
+
+    def _push_to_webhook(self, update: JSON, url: str, secret: str | None) -> None:
+        """Like Telegram, try again while the bot's server does not answer yet (it sets its
+        webhook before it starts listening)."""
+        for _ in range(100):
+            try:
+                status = post_update(url, update, secret)
+                break
+            except urllib.error.URLError:
+                time.sleep(0.05)
+        else:
+            status = 0
+        with self._cond:
+            self._webhook_answers.append(status)
+            self._cond.notify_all()
 
     def _resolve_chat(self, params: JSON, *, sending: bool) -> _Chat:
         """The chat named by chat_id, or Telegram's refusal for it."""
@@ -1114,7 +1150,7 @@ class FakeBotApi:
         url = params.get("url")
         if not url:
             raise _bad_request("bad webhook: an HTTPS URL must be provided for webhook")
-        self._webhook = {"url": str(url)}
+        self._webhook = {"url": str(url), "secret_token": params.get("secret_token")}
         if params.get("drop_pending_updates") is True:
             self._updates.clear()
         self._poll_generation += 1  # a webhook ends any long poll
@@ -1362,6 +1398,21 @@ class FakeBotApi:
         if not params.get("action"):
             raise _bad_request("wrong parameter action in request")
         return True
+
+
+def post_update(url: str, update: JSON, secret: str | None, timeout: float = 10.0) -> int:
+    """POST `update` to a bot's webhook as Telegram does; returns the HTTP status."""
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(
+        url, data=json.dumps(update).encode(), headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
 
 
 def _int_param(params: JSON, name: str, default: int) -> int:

@@ -1,5 +1,5 @@
 """The real service, killed with SIGKILL in the middle of a digest fan-out and started again:
-every chat gets its digest, and only a message that was in flight at a kill is ever repeated.
+every chat gets its digest, and a kill repeats at most the one message that was in flight.
 
 `newsbot run` runs as a child process against the fake Bot API (a thread of this process) and a
 SQLite file. Before the first start, 80 chats wait for a digest that is due now. The child is
@@ -11,11 +11,8 @@ again, and finally left to finish and stopped with SIGTERM.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,13 +23,12 @@ from bot.chat.prefs import ensure_chat
 from bot.settings import Settings
 from bot.store import Article, Chat, Feed, Outbox, OutboxStatus, Story, open_database
 from tests.fakes.botapi import FakeBotApi
+from tests.fakes.service import Service
 
-REPO = Path(__file__).resolve().parents[3]
-CHATS = range(1, 81)
-KILLS = 3
-BATCH = 8  # delivery.batch: outbox rows taken per pass, i.e. the most sends in flight at once
+CHATS = range(1, 201)
+KILLS = 20
+BATCH = 8  # delivery.batch: outbox rows taken per pass
 SEED = 20251221
-WAIT = 60.0  # generous: a wait only ends early, it never decides the outcome
 
 # A restarted worker takes back the chats it had claimed only if it has the same name (the
 # default, host:pid, changes with every start, and the claims then wait out their lease).
@@ -109,54 +105,6 @@ def left_to_send(url: str) -> int:
     return len(CHATS) - sum(r.status == OutboxStatus.SENT for r in outbox_rows(url))
 
 
-class Service:
-    """`newsbot run` as a child process, its log in a file (a pipe could fill and block it)."""
-
-    def __init__(self, fake: FakeBotApi, tmp_path: Path, url: str) -> None:
-        config = tmp_path / "newsbot.toml"
-        config.write_text(CONFIG, encoding="utf-8")
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-        self.env.update(
-            TELEGRAM_BOT_TOKEN=fake.token,
-            TELEGRAM_API_BASE_URL=fake.base_url,
-            NEWSBOT_DATABASE_URL=url,
-            NEWSBOT_CONFIG=str(config),
-            PTB_TIMEDELTA="1",
-        )
-        self.log = tmp_path / "service.log"
-        self.fake = fake
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"],
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def wait_until_sent(self, total: int) -> None:
-        """Block until the fake has accepted `total` messages in all (the child sends them)."""
-        try:
-            self.fake.wait_for_sent(total, timeout=WAIT)
-        except TimeoutError:
-            got = len(self.fake.sent())
-            message = f"{got} of {total} messages sent within {WAIT}s"
-            raise AssertionError(f"{message}\n--- service log ---\n{self.tail()}") from None
-
-    def stop(self, sig: signal.Signals) -> int:
-        assert self.process is not None
-        self.process.send_signal(sig)
-        code = self.process.wait(timeout=WAIT)
-        self.process = None
-        return code
-
-    def tail(self) -> str:
-        return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:])
-
-
 def test_sigkill_during_digest_fan_out_loses_nothing_and_repeats_only_in_flight_messages(
     tmp_path: Path, shared_dir: Path
 ) -> None:
@@ -170,12 +118,12 @@ def test_sigkill_during_digest_fan_out_loses_nothing_and_repeats_only_in_flight_
     with FakeBotApi() as fake:
         for chat_id in CHATS:
             fake.add_chat(chat_id, "private", title=f"Reader {chat_id}")
-        service = Service(fake, tmp_path, url)
+        service = Service(fake, tmp_path, url, CONFIG)
         in_flight_at_kill: list[int] = []
         try:
             for _ in range(KILLS):
                 # A seeded random point, never past what this run has left to send.
-                step = min(rng.randint(1, 10), left_to_send(url))
+                step = min(rng.randint(1, 8), left_to_send(url))
                 service.start()
                 service.wait_until_sent(len(fake.sent()) + step)
                 assert service.stop(signal.SIGKILL) == -signal.SIGKILL
@@ -190,8 +138,7 @@ def test_sigkill_during_digest_fan_out_loses_nothing_and_repeats_only_in_flight_
             service.wait_until_sent(expected_total)
             assert service.stop(signal.SIGTERM) == 0, service.tail()
         finally:
-            if service.process is not None:
-                service.stop(signal.SIGKILL)
+            service.kill()
 
         sent = fake.sent()
     per_chat = Counter(m["chat_id"] for m in sent)
@@ -214,11 +161,10 @@ def test_sigkill_during_digest_fan_out_loses_nothing_and_repeats_only_in_flight_
     assert all(m["text"] == texts[m["chat_id"]] for m in sent)  # a repeat is the same digest
     assert stories[0]["title"] in sent[0]["visible_text"]
 
-    # The bound: a pass takes at most BATCH rows (of at most delivery.chats_per_pass chats, 100)
-    # and sends each chat's rows one at a time, and passes never overlap, so at most BATCH
-    # messages can be accepted by Telegram and not yet marked sent at any instant. A kill can
-    # therefore leave at most BATCH rows to send again, and the run after it sends each once.
-    assert all(n <= BATCH for n in in_flight_at_kill), in_flight_at_kill
-    assert repeats <= KILLS * BATCH, (repeats, in_flight_at_kill)
+    # The bound: a message is marked as sent before the next one is sent (delivery.max_in_flight
+    # is 1), so at any instant at most one message is accepted by Telegram and not yet noted: a
+    # kill leaves at most that one to send again, and the run after it sends it once.
+    assert all(n <= 1 for n in in_flight_at_kill), in_flight_at_kill
+    assert repeats <= KILLS, (repeats, in_flight_at_kill)
     # A repeat comes only from a row found in flight at some kill.
     assert repeats <= sum(in_flight_at_kill), (repeats, in_flight_at_kill)
