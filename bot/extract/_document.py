@@ -1,0 +1,147 @@
+"""Reading a page: bytes to text, text to one lxml tree stripped of what never holds prose.
+
+Everything later (metadata, the container search, trafilatura) walks this one tree, so the
+cheap C-level cleaning done here makes every later pass cheaper.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from bot.errors import ExtractionError
+
+__all__ = ["MAX_ELEMENTS", "MAX_HTML_BYTES", "decode", "parse", "strip_non_content"]
+
+logger = logging.getLogger(__name__)
+
+#: Pages above this size are refused rather than parsed: real articles are a few hundred KB
+#: (the benchmark's largest is 1.5 MB), and a multi-megabyte page is a feed dump or an attack.
+MAX_HTML_BYTES = 8_000_000
+#: Pages with more elements than this (after dropping scripts, menus and the like) are refused:
+#: real articles have a few thousand at most, and trafilatura's time grows with the count
+#: (seconds for 100,000 paragraphs).
+MAX_ELEMENTS = 30_000
+
+
+# Elements that never hold article prose. trafilatura deletes them too, but doing it here with
+# lxml's C-level strip_elements makes every later XPath pass over the tree cheaper.
+_NON_CONTENT_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "svg",
+    "template",
+    "iframe",
+    "link",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "option",
+    "video",
+    "audio",
+    "canvas",
+    "map",
+    "object",
+    "embed",
+    "picture",
+    "source",
+    "head",
+    "nav",
+    "footer",
+    "aside",
+    # deleted by trafilatura's own cleaning anyway (settings.MANUALLY_CLEANED)
+    "figure",
+    "time",
+    "label",
+    "fieldset",
+    "menu",
+    "dialog",
+    "applet",
+    "frame",
+    "frameset",
+    "output",
+    "progress",
+    "datalist",
+    "legend",
+    "marquee",
+    "blink",
+    "area",
+    "track",
+    "param",
+    "noindex",
+    "menuitem",
+    "optgroup",
+    "use",
+)
+# Unwrapped (content kept) by trafilatura's cleaning (settings.MANUALLY_STRIPPED): doing it
+# first leaves fewer elements for every XPath pass.
+_UNWRAPPED_TAGS = (
+    "img",
+    "meta",
+    "abbr",
+    "acronym",
+    "bdi",
+    "bdo",
+    "big",
+    "data",
+    "dfn",
+    "font",
+    "hgroup",
+    "ins",
+    "mark",
+    "nobr",
+    "ruby",
+    "small",
+    "tbody",
+    "tfoot",
+    "thead",
+    "wbr",
+)
+
+_CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
+
+
+def decode(page: str | bytes) -> str:
+    """Bytes to text: UTF-8 if it decodes, else the charset the page declares, else cp1252."""
+    if isinstance(page, str):
+        return page
+    try:
+        return page.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    match = _CHARSET_META.search(page[:4096])
+    encoding = "cp1252"
+    if match:
+        try:
+            encoding = codecs.lookup(match.group(1).decode("ascii")).name
+        except LookupError:
+            logger.debug("unknown declared charset %r, using cp1252", match.group(1))
+    return page.decode(encoding, errors="replace")
+
+
+def parse(page: str) -> lxml_html.HtmlElement:
+    """Parse once; comments and processing instructions are dropped by the parser itself."""
+    parser = lxml_html.HTMLParser(
+        encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False
+    )
+    try:
+        root = lxml_html.document_fromstring(page.encode("utf-8", errors="replace"), parser=parser)
+    except (etree.ParserError, ValueError) as err:
+        raise ExtractionError(f"not parseable as HTML: {err}") from err
+    return root
+
+
+def strip_non_content(tree: lxml_html.HtmlElement, page_chars: int) -> None:
+    """Drop what never holds prose and unwrap inline wrappers, in place; refuse huge trees."""
+    etree.strip_elements(tree, *_NON_CONTENT_TAGS, with_tail=False)
+    etree.strip_tags(tree, *_UNWRAPPED_TAGS)
+    if page_chars > 7 * MAX_ELEMENTS:  # smaller pages cannot hold that many ("<p></p>" = 7)
+        elements = sum(1 for _ in tree.iter())
+        if elements > MAX_ELEMENTS:
+            raise ExtractionError(f"page too complex: {elements} elements > {MAX_ELEMENTS}")
