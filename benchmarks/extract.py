@@ -293,7 +293,7 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_PAGES} pages per set, 1 pass")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)  # trafilatura and readability log per page
+    logging.disable(logging.CRITICAL)  # trafilatura and readability log (and trace) per page
     print("# Article extraction on the shared sets (same score for every set, see --help)")
     results = []
     for name in args.set or SETS:

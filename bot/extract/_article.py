@@ -8,9 +8,9 @@ from datetime import datetime
 
 from bot.errors import ExtractionError
 from bot.extract import _metadata
-from bot.extract._cascade import RETRY_BELOW_CHARS, run_trafilatura
+from bot.extract._cascade import extract_body
 from bot.extract._container import narrow
-from bot.extract._document import MAX_HTML_BYTES, decode, parse, strip_non_content
+from bot.extract._document import MAX_HTML_BYTES, decode, parse, prepare
 from bot.extract._furniture import filter_article_lines
 from bot.extract._lines import word_count
 
@@ -59,13 +59,8 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedArticle:
     title = _metadata.title(tree, tags)
     canonical = _metadata.canonical_url(tree, tags, url)
     published = _metadata.published(tree, tags)
-    strip_non_content(tree, len(page))
-    raw = run_trafilatura(narrow(tree), fast=True)
-    if len(raw) < RETRY_BELOW_CHARS:
-        logger.debug("short fast extraction (%s chars), full cascade for %s", len(raw), url)
-        retry = run_trafilatura(parse(page), fast=False)
-        if len(retry) > len(raw):
-            raw = retry
+    prepare(tree, len(page))
+    raw = extract_body(narrow(tree), lambda: prepare(parse(page), len(page)))
     text = filter_article_lines(raw.splitlines(), title)
     if word_count(text) < MIN_ARTICLE_WORDS:
         raise ExtractionError(f"no article text found in {url or 'page'}")

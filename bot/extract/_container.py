@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from lxml import etree
 from lxml import html as lxml_html
 
-__all__ = ["narrow"]
+from bot.extract._prose import ProseMap
+
+__all__ = ["MIN_BODY_WORDS", "Region", "narrow"]
 
 # Article containers trusted first: schema.org markup, a lone <article> (see `narrow`).
 _ARTICLE_BODY = etree.XPath('//*[@itemprop="articleBody"]')
 _ARTICLE = etree.XPath("//article")
-#: A container must hold this many characters to be trusted as the article.
-_MIN_CONTAINER_CHARS = 500
+#: A container holding fewer prose words than this is not an article body (a hero, a menu).
+MIN_BODY_WORDS = 30
+#: A named container is trusted when it holds at least this share of the prose words of the
+#: element holding the most prose (a partial hit such as a hero's text block does not).
+TRUST_SHARE = 0.5
+#: Without a trusted named container, the element holding the most prose directly is taken
+#: when it holds this share of the page's prose; otherwise trafilatura reads the whole page.
+FALLBACK_SHARE = 0.5
 
 _CONTAINER_TAGS = ("article", "div", "main", "section")
 _TIER_ARTICLE_ID = re.compile(
@@ -68,32 +78,96 @@ def _container_tier(element: lxml_html.HtmlElement) -> int | None:
     return None
 
 
-def narrow(tree: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
-    """Hand trafilatura only the article container when the page names one.
+@dataclass(frozen=True)
+class Region:
+    """The part of a page handed to trafilatura, and how many prose words it holds."""
 
-    trafilatura looks for the same containers itself, but only after several XPath pruning
-    passes over the whole page; cutting the container out first halves the extraction time
-    and removes related-story rails outside it. Order of trust: a lone schema.org
-    articleBody, a lone <article>, then the first element of each tier of `_container_tier`.
+    tree: lxml_html.HtmlElement
+    prose_words: int
+    narrowed: bool
+
+
+def narrow(tree: lxml_html.HtmlElement) -> Region:
+    """Hand trafilatura only the article's container, when one looks like the article body.
+
+    trafilatura looks for containers itself, but only after several XPath pruning passes over
+    the whole page; cutting the container out first halves the extraction time and removes
+    related-story rails outside it. A container is trusted by what it holds, not by its name:
+    enough prose words (`ProseMap`), and at least `TRUST_SHARE` of those of the element that
+    holds the most prose. Names give the order in which containers are tried: a lone
+    schema.org articleBody, a lone <article>, then each tier of `_container_tier` in page
+    order; when none qualifies, the element holding the most prose is the article. Parts of
+    an article split by an advertisement (same tag and class) are taken together.
     """
+    prose = ProseMap.of(tree)
+    best = prose.best()
+    if best is None or prose.held[best] < MIN_BODY_WORDS:
+        return Region(tree, prose.total, narrowed=False)
+    reference = prose.held[best]
+    for candidate in _named_containers(tree):
+        words = prose.words_in(candidate)
+        if words >= MIN_BODY_WORDS and words >= TRUST_SHARE * reference:
+            return _region(tree, candidate, best, prose)
+    if prose.words_in(best) >= FALLBACK_SHARE * prose.total:
+        return _region(tree, best, best, prose)
+    return Region(tree, prose.total, narrowed=False)
+
+
+def _named_containers(tree: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
+    """Elements whose markup names them the article, most trusted first."""
     for expression in (_ARTICLE_BODY, _ARTICLE):
         found = expression(tree)
-        if len(found) == 1 and len(found[0].text_content()) >= _MIN_CONTAINER_CHARS:
-            return _wrap(found[0])
-    first: dict[int, lxml_html.HtmlElement] = {}
+        if len(found) == 1:
+            yield found[0]
+    tiers: dict[int, list[lxml_html.HtmlElement]] = {}
     for element in tree.iter(_CONTAINER_TAGS):
         tier = _container_tier(element)
-        if tier is not None and tier not in first:
-            first[tier] = element
-    for tier in sorted(first):
-        if len(first[tier].text_content()) >= _MIN_CONTAINER_CHARS:
-            return _wrap(first[tier])
-    return tree
+        if tier is not None:
+            tiers.setdefault(tier, []).append(element)
+    for tier in sorted(tiers):
+        yield from tiers[tier]
 
 
-def _wrap(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
+def _region(
+    tree: lxml_html.HtmlElement,
+    container: lxml_html.HtmlElement,
+    best: lxml_html.HtmlElement,
+    prose: ProseMap,
+) -> Region:
+    """The container with its twins; or, when the paragraphs inside it are split over several
+    twin boxes, those boxes: trafilatura would read only the first of them."""
+    parts = _parts(tree, container, prose)
+    words = sum(prose.words_in(part) for part in parts)
+    return Region(_wrap(parts), words, narrowed=True)
+
+
+def _parts(
+    tree: lxml_html.HtmlElement, container: lxml_html.HtmlElement, prose: ProseMap
+) -> list[lxml_html.HtmlElement]:
+    """The container and its twins elsewhere in the page (same tag and class) holding prose,
+    in page order: sites split a long article into several containers around advertisements."""
+    cls = container.get("class")
+    if not cls:
+        return [container]
+    parts: list[lxml_html.HtmlElement] = []
+    for element in tree.iter(container.tag):
+        if element is not container and (
+            element.get("class") != cls or prose.words_in(element) < MIN_BODY_WORDS
+        ):
+            continue
+        if any(ancestor in parts for ancestor in element.iterancestors()):
+            continue
+        parts.append(element)
+    return parts if container in parts else [container]
+
+
+def _wrap(elements: list[lxml_html.HtmlElement]) -> lxml_html.HtmlElement:
+    """A page of the region alone, inside one element marked as the article body (schema.org's
+    itemprop): trafilatura takes the first container it finds, and would otherwise read only
+    the first of several parts, or a box inside the region that misses its first paragraphs."""
     root = lxml_html.Element("html")
-    body = etree.SubElement(root, "body")
-    element.tail = None
-    body.append(element)
+    body = etree.SubElement(etree.SubElement(root, "body"), "div", itemprop="articleBody")
+    for element in elements:
+        element.tail = None
+        body.append(element)
     return root

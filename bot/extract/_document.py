@@ -15,7 +15,7 @@ from lxml import html as lxml_html
 
 from bot.errors import ExtractionError
 
-__all__ = ["MAX_ELEMENTS", "MAX_HTML_BYTES", "decode", "parse", "strip_non_content"]
+__all__ = ["MAX_ELEMENTS", "MAX_HTML_BYTES", "decode", "parse", "prepare"]
 
 logger = logging.getLogger(__name__)
 
@@ -104,13 +104,19 @@ _UNWRAPPED_TAGS = (
     "wbr",
 )
 
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
 def decode(page: str | bytes) -> str:
-    """Bytes to text: UTF-8 if it decodes, else the charset the page declares, else cp1252."""
-    if isinstance(page, str):
-        return page
+    """Bytes to text (UTF-8 if it decodes, else the charset the page declares, else cp1252),
+    without control characters: lxml refuses text holding them, so trafilatura would drop the
+    tree we hand it (its own loader strips them too). Tab, newline and return stay."""
+    text = page if isinstance(page, str) else _decode_bytes(page)
+    return _CONTROL_CHARACTERS.sub("", text)
+
+
+def _decode_bytes(page: bytes) -> str:
     try:
         return page.decode("utf-8")
     except UnicodeDecodeError:
@@ -137,11 +143,25 @@ def parse(page: str) -> lxml_html.HtmlElement:
     return root
 
 
-def strip_non_content(tree: lxml_html.HtmlElement, page_chars: int) -> None:
-    """Drop what never holds prose and unwrap inline wrappers, in place; refuse huge trees."""
+def prepare(tree: lxml_html.HtmlElement, page_chars: int) -> lxml_html.HtmlElement:
+    """Drop what never holds prose, unwrap inline wrappers and join source-wrapped lines, in
+    place; refuse huge trees. Returns the tree."""
     etree.strip_elements(tree, *_NON_CONTENT_TAGS, with_tail=False)
     etree.strip_tags(tree, *_UNWRAPPED_TAGS)
     if page_chars > 7 * MAX_ELEMENTS:  # smaller pages cannot hold that many ("<p></p>" = 7)
         elements = sum(1 for _ in tree.iter())
         if elements > MAX_ELEMENTS:
             raise ExtractionError(f"page too complex: {elements} elements > {MAX_ELEMENTS}")
+    _join_wrapped_lines(tree)
+    return tree
+
+
+def _join_wrapped_lines(tree: lxml_html.HtmlElement) -> None:
+    """A line break inside HTML text is a space (outside <pre>): pages written with hard-wrapped
+    source lines would otherwise reach the line rules as one paragraph per source line."""
+    preformatted = {element for pre in tree.iter("pre") for element in pre.iter()}
+    for element in tree.iter():
+        if element.text and "\n" in element.text and element not in preformatted:
+            element.text = element.text.replace("\n", " ")
+        if element.tail and "\n" in element.tail and element.getparent() not in preformatted:
+            element.tail = element.tail.replace("\n", " ")
