@@ -10,7 +10,7 @@ from bot.errors import ExtractionError
 from bot.extract import _metadata
 from bot.extract._cascade import extract_body
 from bot.extract._container import narrow
-from bot.extract._document import MAX_HTML_BYTES, decode, parse, prepare
+from bot.extract._document import MAX_HTML_BYTES, decode, join_wrapped_lines, parse, prepare
 from bot.extract._furniture import filter_article_lines
 from bot.extract._lines import word_count
 
@@ -60,7 +60,7 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedArticle:
     canonical = _metadata.canonical_url(tree, tags, url)
     published = _metadata.published(tree, tags)
     prepare(tree, len(page))
-    raw = extract_body(narrow(tree), lambda: prepare(parse(page), len(page)))
+    raw = extract_body(narrow(tree), lambda: join_wrapped_lines(parse(page)))
     text = filter_article_lines(raw.splitlines(), title)
     if word_count(text) < MIN_ARTICLE_WORDS:
         raise ExtractionError(f"no article text found in {url or 'page'}")

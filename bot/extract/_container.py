@@ -24,6 +24,9 @@ TRUST_SHARE = 0.5
 #: Without a trusted named container, the element holding the most prose directly is taken
 #: when it holds this share of the page's prose; otherwise trafilatura reads the whole page.
 FALLBACK_SHARE = 0.5
+#: A twin of the container (same tag and class) belongs to the article from this many prose
+#: words (one sentence-like paragraph).
+TWIN_MIN_WORDS = 1
 
 _CONTAINER_TAGS = ("article", "div", "main", "section")
 _TIER_ARTICLE_ID = re.compile(
@@ -107,9 +110,9 @@ def narrow(tree: lxml_html.HtmlElement) -> Region:
     for candidate in _named_containers(tree):
         words = prose.words_in(candidate)
         if words >= MIN_BODY_WORDS and words >= TRUST_SHARE * reference:
-            return _region(tree, candidate, best, prose)
+            return _region(tree, candidate, prose)
     if prose.words_in(best) >= FALLBACK_SHARE * prose.total:
-        return _region(tree, best, best, prose)
+        return _region(tree, best, prose)
     return Region(tree, prose.total, narrowed=False)
 
 
@@ -129,45 +132,46 @@ def _named_containers(tree: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlEle
 
 
 def _region(
-    tree: lxml_html.HtmlElement,
-    container: lxml_html.HtmlElement,
-    best: lxml_html.HtmlElement,
-    prose: ProseMap,
+    tree: lxml_html.HtmlElement, container: lxml_html.HtmlElement, prose: ProseMap
 ) -> Region:
-    """The container with its twins; or, when the paragraphs inside it are split over several
-    twin boxes, those boxes: trafilatura would read only the first of them."""
-    parts = _parts(tree, container, prose)
-    words = sum(prose.words_in(part) for part in parts)
-    return Region(_wrap(parts), words, narrowed=True)
+    """The container; when it has twins holding prose (same tag and class: sites split a long
+    article around advertisements, or into steps), the element holding them all."""
+    region = _common_ancestor(_twins(tree, container, prose))
+    if region.tag in ("html", "body"):
+        return Region(tree, prose.total, narrowed=False)
+    return Region(_wrap(region), prose.words_in(region), narrowed=True)
 
 
-def _parts(
+def _twins(
     tree: lxml_html.HtmlElement, container: lxml_html.HtmlElement, prose: ProseMap
 ) -> list[lxml_html.HtmlElement]:
-    """The container and its twins elsewhere in the page (same tag and class) holding prose,
-    in page order: sites split a long article into several containers around advertisements."""
+    """The container and the elements of its tag and class elsewhere that hold prose."""
     cls = container.get("class")
     if not cls:
         return [container]
-    parts: list[lxml_html.HtmlElement] = []
-    for element in tree.iter(container.tag):
-        if element is not container and (
-            element.get("class") != cls or prose.words_in(element) < MIN_BODY_WORDS
-        ):
-            continue
-        if any(ancestor in parts for ancestor in element.iterancestors()):
-            continue
-        parts.append(element)
-    return parts if container in parts else [container]
+    return [
+        element
+        for element in tree.iter(container.tag)
+        if element is container
+        or (element.get("class") == cls and prose.words_in(element) >= TWIN_MIN_WORDS)
+    ]
 
 
-def _wrap(elements: list[lxml_html.HtmlElement]) -> lxml_html.HtmlElement:
+def _common_ancestor(elements: list[lxml_html.HtmlElement]) -> lxml_html.HtmlElement:
+    first, others = elements[0], elements[1:]
+    lineages = [{element, *element.iterancestors()} for element in others]
+    for candidate in (first, *first.iterancestors()):
+        if all(candidate in lineage for lineage in lineages):
+            return candidate
+    return first.getroottree().getroot()
+
+
+def _wrap(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     """A page of the region alone, inside one element marked as the article body (schema.org's
     itemprop): trafilatura takes the first container it finds, and would otherwise read only
-    the first of several parts, or a box inside the region that misses its first paragraphs."""
+    a box inside the region (the first of several parts, or one missing the first paragraphs)."""
     root = lxml_html.Element("html")
     body = etree.SubElement(etree.SubElement(root, "body"), "div", itemprop="articleBody")
-    for element in elements:
-        element.tail = None
-        body.append(element)
+    element.tail = None
+    body.append(element)
     return root

@@ -146,9 +146,12 @@ def _drop_furniture(lines: Sequence[Line]) -> list[Line]:
     dropped unless a neighbour is one too: a run of dated lines is a schedule, not furniture.
     """
     dated = [_is_dateline(line) for line in lines]
+    slides = _gallery_slides(lines)
     kept: list[Line] = []
     in_teasers = False
     for i, line in enumerate(lines):
+        if i in slides:
+            continue
         if line.words <= 12 and _TEASER_MARKER.fullmatch(line.text):
             in_teasers = True
             continue
@@ -163,6 +166,33 @@ def _drop_furniture(lines: Sequence[Line]) -> list[Line]:
         if not _is_furniture(line):
             kept.append(line)
     return kept
+
+
+# A caption numbered as a slide of a gallery: "1/50 United going down ...", "- 2/50 ...".
+_SLIDE = re.compile(r"[-•]?\s*(\d{1,3})\s*/\s*(\d{1,3})\b")
+#: Slides numbered in a row from this many on are a gallery (one "3/4" may be a score).
+_MIN_SLIDES = 3
+
+
+def _gallery_slides(lines: Sequence[Line]) -> set[int]:
+    """Indexes of lines captioning a photo gallery: three or more numbered k/N, same N, in a row
+    of increasing k. Their captions read like prose, but they belong to other stories."""
+    numbered: list[tuple[int, int, int]] = []
+    for i, line in enumerate(lines):
+        match = _SLIDE.match(line.text)
+        if match:
+            numbered.append((i, int(match.group(1)), int(match.group(2))))
+    slides: set[int] = set()
+    run: list[tuple[int, int, int]] = []
+    for item in numbered:
+        if run and not (item[2] == run[-1][2] and item[1] == run[-1][1] + 1):
+            if len(run) >= _MIN_SLIDES:
+                slides.update(i for i, _, _ in run)
+            run = []
+        run.append(item)
+    if len(run) >= _MIN_SLIDES:
+        slides.update(i for i, _, _ in run)
+    return slides
 
 
 def _same_text(a: str, b: str) -> bool:

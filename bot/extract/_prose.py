@@ -25,6 +25,8 @@ __all__ = ["MAX_LINK_SHARE", "ProseMap", "prose_words"]
 
 #: A paragraph whose text is more than this share link text is a list of links, not prose.
 MAX_LINK_SHARE = 0.5
+# Shorter text cannot hold the words of a sentence (`Line.prose`), in any script.
+_MIN_PROSE_CHARS = 12
 
 # Elements that end a paragraph of text (everything else is inline, like <a> or <strong>).
 _BLOCK_TAGS = frozenset(
@@ -90,8 +92,10 @@ class ProseMap:
 
     def add(self, block: _Block) -> None:
         """Count a finished paragraph if it reads like prose."""
+        if not block.parts:
+            return
         text = " ".join("".join(block.parts).split())
-        if not text or block.link_chars > MAX_LINK_SHARE * len(text):
+        if len(text) < _MIN_PROSE_CHARS or block.link_chars > MAX_LINK_SHARE * len(text):
             return
         line = Line.of(text)
         if not line.prose:
