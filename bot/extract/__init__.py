@@ -2,13 +2,15 @@
 
 A news page carries far more than its article: navigation, teasers of other stories, share
 bars, newsletter boxes, footers. Only the article's paragraphs may reach a summary or a
-duplicate check, so this package has three entry points:
+duplicate check, so this package has these entry points:
 
 - `extract_html` finds the article in a page (trafilatura does the heavy lifting) and then
   drops the furniture lines trafilatura lets through;
 - `clean_text` does the same for text that was already flattened from a page (copy-paste,
   a feed that ships the whole page as text): it keeps the densest run of sentence-like
   paragraphs and cuts at generic trailer markers ("Keep Reading", "Editors Picks", ...);
+- `extract_text` is `clean_text` as an `ExtractedArticle` (language decided as for a page),
+  for plain text given where a page was expected (`bot.pages.read_page`);
 - `html_to_text` turns the small HTML fragments that feeds put in their summaries into
   plain paragraphs without trying to find an article in them.
 
@@ -21,7 +23,7 @@ pipeline); `_fragments` is the separate path for feed fragments.
 """
 
 from bot.errors import ExtractionError
-from bot.extract._article import ExtractedArticle, extract_html
+from bot.extract._article import ExtractedArticle, extract_html, extract_text
 from bot.extract._fragments import html_to_text
 from bot.extract._furniture import clean_text
 
@@ -30,5 +32,6 @@ __all__ = [
     "ExtractionError",
     "clean_text",
     "extract_html",
+    "extract_text",
     "html_to_text",
 ]

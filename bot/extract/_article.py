@@ -11,10 +11,10 @@ from bot.extract import _metadata
 from bot.extract._cascade import extract_body
 from bot.extract._container import narrow
 from bot.extract._document import MAX_HTML_BYTES, decode, join_wrapped_lines, parse, prepare
-from bot.extract._furniture import filter_article_lines
+from bot.extract._furniture import clean_text, filter_article_lines
 from bot.extract._lines import word_count
 
-__all__ = ["MIN_ARTICLE_WORDS", "ExtractedArticle", "extract_html"]
+__all__ = ["MIN_ARTICLE_WORDS", "ExtractedArticle", "extract_html", "extract_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,16 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedArticle:
     return ExtractedArticle(
         title=title,
         text=text,
-        language=_metadata.language(text, tree),
+        language=_metadata.language(text, _metadata.declared_language(tree)),
         url=canonical,
         published=published,
     )
+
+
+def extract_text(text: str, url: str | None = None) -> ExtractedArticle:
+    """The article in text flattened from a page, or a plain article: `clean_text`'s paragraphs,
+    the language decided as for a page. Raises ExtractionError when no text is left."""
+    body = clean_text(text)
+    if not body:
+        raise ExtractionError(f"no article text found in {url or 'text'}")
+    return ExtractedArticle(title=None, text=body, language=_metadata.language(body), url=url)

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 import py3langid
 from lxml import html as lxml_html
 
-__all__ = ["canonical_url", "language", "meta_tags", "published", "title"]
+__all__ = ["canonical_url", "declared_language", "language", "meta_tags", "published", "title"]
 
 #: Language detection reads this much text: enough for py3langid to be stable, and cheap.
 LANGUAGE_SAMPLE_CHARS = 300
@@ -126,13 +126,20 @@ def published(tree: lxml_html.HtmlElement, tags: dict[str, str]) -> datetime | N
 # Container vocabulary in trafilatura's order of trust (its xpaths.BODY_XPATH, 2.3.1), matched
 
 
-def language(text: str, tree: lxml_html.HtmlElement) -> str | None:
-    """py3langid on the text; the page's lang attribute only when there is too little text.
+def declared_language(tree: lxml_html.HtmlElement) -> str | None:
+    """The page's own lang attribute, as written."""
+    declared: str | None = tree.get("lang") or tree.get("xml:lang")
+    return declared
+
+
+def language(text: str, declared: str | None = None) -> str | None:
+    """The page's language: py3langid on the text; the declared one only when there is too
+    little text. The one place a page's language is decided (HTML and plain text alike).
 
     The text wins because templates often declare "en" on pages written in another language.
     """
     sample = text[:LANGUAGE_SAMPLE_CHARS]
     if len(sample) >= 40:
         return str(py3langid.classify(sample)[0])
-    declared = (tree.get("lang") or tree.get("xml:lang") or "").strip().lower()
-    return declared[:2] if len(declared) >= 2 and declared[:2].isalpha() else None
+    code = (declared or "").strip().lower()
+    return code[:2] if len(code) >= 2 and code[:2].isalpha() else None

@@ -11,6 +11,7 @@ def test_public_names_are_pinned() -> None:
         "ExtractionError",
         "clean_text",
         "extract_html",
+        "extract_text",
         "html_to_text",
     ]
     assert all(hasattr(bot.extract, name) for name in bot.extract.__all__)
