@@ -29,6 +29,7 @@ FALLBACK_SHARE = 0.5
 TWIN_MIN_WORDS = 1
 
 _CONTAINER_TAGS = ("article", "div", "main", "section")
+_CELL_TAGS = frozenset(("td", "th", "li", "dd"))
 _TIER_ARTICLE_ID = re.compile(
     r"(?:entry|article|art)-content|article__content|article(?:-|__)?body|articleBody|body-text"
 )
@@ -172,6 +173,8 @@ def _wrap(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     a box inside the region (the first of several parts, or one missing the first paragraphs)."""
     root = lxml_html.Element("html")
     body = etree.SubElement(etree.SubElement(root, "body"), "div", itemprop="articleBody")
+    if element.tag in _CELL_TAGS:  # a cell of a layout table, without its table
+        element.tag = "div"
     element.tail = None
     body.append(element)
     return root

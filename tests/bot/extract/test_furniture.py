@@ -97,3 +97,25 @@ def test_clean_text_keeps_a_short_feed_teaser() -> None:
 
 def test_clean_text_drops_menu_items_when_there_is_no_prose() -> None:
     assert clean_text("Home\nWorld\nSport\nClose Menu") == ""
+
+
+def test_numbered_gallery_captions_are_furniture() -> None:
+    article = (
+        "The harbour authority closed the northern pier on Monday after divers found cracks.\n"
+        "Ferries to the islands will leave from the southern terminal until the repairs end."
+    )
+    gallery = "\n".join(
+        f"- {k}/40 Story {k} Another company reported its results for the quarter today."
+        for k in range(1, 6)
+    )
+    assert clean_text(f"{article}\nBusiness in pictures\n{gallery}") == article.replace(
+        "\n", "\n\n"
+    )
+
+
+def test_a_lone_fraction_is_not_a_gallery() -> None:
+    text = (
+        "3/4 of the members voted for the new rules at the meeting in the town hall on Monday.\n"
+        "The rules take effect next month and apply to every club in the regional league."
+    )
+    assert clean_text(text) == text.replace("\n", "\n\n")
