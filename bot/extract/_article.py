@@ -60,7 +60,9 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedArticle:
     canonical = _metadata.canonical_url(tree, tags, url)
     published = _metadata.published(tree, tags)
     prepare(tree, len(page))
-    raw = extract_body(narrow(tree), lambda: join_wrapped_lines(parse(page)))
+    region = narrow(tree)
+    join_wrapped_lines(region.tree)  # only what trafilatura reads: the prose test ignores breaks
+    raw = extract_body(region, lambda: join_wrapped_lines(parse(page)))
     text = filter_article_lines(raw.splitlines(), title)
     if word_count(text) < MIN_ARTICLE_WORDS:
         raise ExtractionError(f"no article text found in {url or 'page'}")

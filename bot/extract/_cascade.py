@@ -53,12 +53,15 @@ def extract_body(region: Region, whole_page: Callable[[], lxml_html.HtmlElement]
 
 
 def _complete(text: str, region: Region) -> bool:
+    """Long enough, keeping most of the region's prose, and (unless the region is a container
+    trusted for its prose, where lists, tables and code belong to the article) mostly prose."""
     if len(text) < RETRY_BELOW_CHARS:
         return False
     lines = lines_of(text.splitlines())
     prose = prose_words(lines)
-    words = sum(line.words for line in lines)
-    return prose >= COMPLETE_SHARE * words and prose >= COMPLETE_SHARE * region.prose_words
+    if prose < COMPLETE_SHARE * region.prose_words:
+        return False
+    return region.narrowed or prose >= COMPLETE_SHARE * sum(line.words for line in lines)
 
 
 def _prose_score(text: str) -> tuple[int, int]:

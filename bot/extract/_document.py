@@ -104,16 +104,15 @@ _UNWRAPPED_TAGS = (
     "wbr",
 )
 
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters but tab, newline and return. In UTF-8 they are single bytes that never
+# occur inside a multi-byte character, so deleting the bytes is exact.
+_CONTROL_BYTES = bytes((*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F))
 _CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
 def decode(page: str | bytes) -> str:
-    """Bytes to text (UTF-8 if it decodes, else the charset the page declares, else cp1252),
-    without control characters: lxml refuses text holding them, so trafilatura would drop the
-    tree we hand it (its own loader strips them too). Tab, newline and return stay."""
-    text = page if isinstance(page, str) else _decode_bytes(page)
-    return _CONTROL_CHARACTERS.sub("", text)
+    """Bytes to text: UTF-8 if it decodes, else the charset the page declares, else cp1252."""
+    return page if isinstance(page, str) else _decode_bytes(page)
 
 
 def _decode_bytes(page: bytes) -> str:
@@ -142,28 +141,31 @@ _CLASS_LOOKUP = etree.ElementDefaultClassLookup(
 
 
 def parse(page: str) -> lxml_html.HtmlElement:
-    """Parse once; comments and processing instructions are dropped by the parser itself."""
+    """Parse once; comments and processing instructions are dropped by the parser itself, and
+    control characters before it: lxml refuses text holding them, so trafilatura would drop
+    the tree we hand it (its own loader strips them too)."""
     parser = etree.HTMLParser(
         encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False
     )
     parser.set_element_class_lookup(_CLASS_LOOKUP)
     try:
-        root = lxml_html.document_fromstring(page.encode("utf-8", errors="replace"), parser=parser)
+        data = page.encode("utf-8", errors="replace").translate(None, _CONTROL_BYTES)
+        root = lxml_html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError) as err:
         raise ExtractionError(f"not parseable as HTML: {err}") from err
     return root
 
 
 def prepare(tree: lxml_html.HtmlElement, page_chars: int) -> lxml_html.HtmlElement:
-    """Drop what never holds prose, unwrap inline wrappers and join source-wrapped lines, in
-    place; refuse huge trees. Returns the tree."""
+    """Drop what never holds prose and unwrap inline wrappers, in place; refuse huge trees.
+    Returns the tree."""
     etree.strip_elements(tree, *_NON_CONTENT_TAGS, with_tail=False)
     etree.strip_tags(tree, *_UNWRAPPED_TAGS)
     if page_chars > 7 * MAX_ELEMENTS:  # smaller pages cannot hold that many ("<p></p>" = 7)
         elements = sum(1 for _ in tree.iter())
         if elements > MAX_ELEMENTS:
             raise ExtractionError(f"page too complex: {elements} elements > {MAX_ELEMENTS}")
-    return join_wrapped_lines(tree)
+    return tree
 
 
 # Text nodes holding a line break and more than whitespace, outside <pre> (the indentation

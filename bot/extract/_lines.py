@@ -6,12 +6,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["WORD", "Line", "lines_of", "word_count"]
+__all__ = ["WORD", "Line", "lines_of", "prose_word_count", "word_count"]
 
 WORD = re.compile(r"\w+")
 # Scripts written without spaces: one \w+ run can be a whole sentence, so count characters.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_SENTENCE_END = re.compile(r"""[.!?…。！？][\"'”’»)\]]*$""")
+_TERMINALS = frozenset(".!?…。！？")
+_CLOSERS = "\"'”’»)]"
 _SENTENCE_BREAK = re.compile(r"""[.!?…。！？][\"'”’»)\]]*\s""")
 
 #: A paragraph with at least this many words that ends like a sentence is article prose.
@@ -34,10 +35,21 @@ class Line:
     @classmethod
     def of(cls, text: str) -> Line:
         words = word_count(text)
-        prose = words >= _SENTENCE_WORDS and (
-            bool(_SENTENCE_END.search(text)) or len(_SENTENCE_BREAK.findall(text)) >= 2
-        )
-        return cls(text, words, prose)
+        return cls(text, words, words >= _SENTENCE_WORDS and _reads_like_sentences(text))
+
+
+def prose_word_count(text: str) -> int:
+    """`Line.of(text).words` when the line is prose, else 0; the sentence test first, as it is
+    cheaper than counting words and most lines of a page fail it."""
+    if not _reads_like_sentences(text):
+        return 0
+    words = word_count(text)
+    return words if words >= _SENTENCE_WORDS else 0
+
+
+def _reads_like_sentences(text: str) -> bool:
+    """Ends like a sentence (closing quotes and brackets allowed), or holds two sentence ends."""
+    return text.rstrip(_CLOSERS)[-1:] in _TERMINALS or len(_SENTENCE_BREAK.findall(text)) >= 2
 
 
 def lines_of(raw: Iterable[str]) -> list[Line]:

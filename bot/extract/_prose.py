@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml import html as lxml_html
 
-from bot.extract._lines import Line
+from bot.extract._lines import Line, prose_word_count
 
 __all__ = ["MAX_LINK_SHARE", "ProseMap", "prose_words"]
 
@@ -27,6 +27,8 @@ __all__ = ["MAX_LINK_SHARE", "ProseMap", "prose_words"]
 MAX_LINK_SHARE = 0.5
 # Shorter text cannot hold the words of a sentence (`Line.prose`), in any script.
 _MIN_PROSE_CHARS = 12
+# Fewer spaces than this in Latin-script text: too few words for a sentence (Line.prose).
+_MIN_PROSE_SPACES = 5
 
 # Elements that end a paragraph of text (everything else is inline, like <a> or <strong>).
 _BLOCK_TAGS = frozenset(
@@ -39,11 +41,15 @@ _BLOCK_TAGS = frozenset(
 _PARAGRAPH_TAGS = frozenset("p pre blockquote li dd dt h1 h2 h3 h4 h5 h6 figcaption".split())  # noqa: SIM905
 
 
-@dataclass
 class _Block:
-    element: lxml_html.HtmlElement
-    parts: list[str] = field(default_factory=list)
-    link_chars: int = 0
+    """A block element being read: its text so far, and how much of it is link text."""
+
+    __slots__ = ("element", "link_chars", "parts")
+
+    def __init__(self, element: lxml_html.HtmlElement) -> None:
+        self.element = element
+        self.parts: list[str] = []
+        self.link_chars = 0
 
 
 @dataclass
@@ -63,31 +69,42 @@ class ProseMap:
 
     @classmethod
     def of(cls, root: lxml_html.HtmlElement) -> ProseMap:
+        """One walk over the tree (the hot loop of the container search: kept flat)."""
         prose = cls()
-        stack: list[_Block] = [_Block(root)]
+        inside = prose.inside
+        block = _Block(root)
+        stack: list[_Block] = []
         in_link = 0
         for event, element in etree.iterwalk(root, events=("start", "end")):
             tag = element.tag
             if event == "start":
-                if tag in _BLOCK_TAGS and element is not root:
-                    stack.append(_Block(element))
+                if tag in _BLOCK_TAGS:
+                    stack.append(block)
+                    block = _Block(element)
                 elif tag == "a":
                     in_link += 1
-                if element.text:
-                    stack[-1].parts.append(element.text)
+                text = element.text
+                if text:
+                    block.parts.append(text)
                     if in_link:
-                        stack[-1].link_chars += len(element.text)
+                        block.link_chars += len(text)
                 continue
             if tag == "a":
                 in_link = max(0, in_link - 1)
-            if tag in _BLOCK_TAGS and element is not root:
-                prose.add(stack.pop())
-            prose.carry(element)
-            if element.tail:
-                stack[-1].parts.append(element.tail)
+            elif tag in _BLOCK_TAGS:
+                prose.add(block)
+                block = stack.pop()
+            words = inside.get(element)
+            if words:
+                parent = element.getparent()
+                if parent is not None:
+                    inside[parent] = inside.get(parent, 0) + words
+            tail = element.tail
+            if tail:
+                block.parts.append(tail)
                 if in_link:
-                    stack[-1].link_chars += len(element.tail)
-        prose.add(stack[0])
+                    block.link_chars += len(tail)
+        prose.add(block)
         return prose
 
     def add(self, block: _Block) -> None:
@@ -97,23 +114,18 @@ class ProseMap:
         text = " ".join("".join(block.parts).split())
         if len(text) < _MIN_PROSE_CHARS or block.link_chars > MAX_LINK_SHARE * len(text):
             return
-        line = Line.of(text)
-        if not line.prose:
+        if text.isascii() and text.count(" ") < _MIN_PROSE_SPACES:
+            return  # cannot hold a sentence's words: skip the regular expressions
+        words = prose_word_count(text)
+        if not words:
             return
         element = block.element
-        self.inside[element] = self.inside.get(element, 0) + line.words
-        self.total += line.words
+        self.inside[element] = self.inside.get(element, 0) + words
+        self.total += words
         container = element.getparent() if element.tag in _PARAGRAPH_TAGS else element
         if container is None:
             container = element
-        self.held[container] = self.held.get(container, 0) + line.words
-
-    def carry(self, element: lxml_html.HtmlElement) -> None:
-        """Add a finished element's prose words to its parent's (called at the element's end)."""
-        words = self.inside.get(element)
-        parent = element.getparent()
-        if words and parent is not None:
-            self.inside[parent] = self.inside.get(parent, 0) + words
+        self.held[container] = self.held.get(container, 0) + words
 
     def words_in(self, element: lxml_html.HtmlElement) -> int:
         return self.inside.get(element, 0)
