@@ -4,16 +4,19 @@
 
 Data: every folder of ../shared/data/extraction/ (each README gives the format):
 - scrapinghub-article-extraction-benchmark: 181 news pages (2019), hand-checked bodies.
-  **Used for development and tuning**; the other sets are held out (checked, never tuned on).
+  **Used for development and tuning**. The other sets are held out: no threshold was fitted
+  on them; their lost pages were read to find causes, and a fix for such a cause was kept
+  only as a general rule that did not lower the development set's F1.
 - fundus-publisher-test-pages: 258 news pages (2023-2026, ~22 languages); the truth is Fundus's
   per-publisher parser output, standfirst ("lead") included and kept in the truth.
 - mozilla-readability-test-pages: the 94 real pages (`kind == "page"`); the 36 hand-made
   fixtures are left out, as the set's README advises. The truth is Readability.js's output.
 
 Score, one rule for every set (the Scrapinghub benchmark's): tokens are `\\w+` matches (case
-kept) in the NFC form of the text (a few pages are written in decomposed Unicode); each text becomes a multiset of word 4-gram shingles (the whole token list if it has
-< 4); per page TP = shared shingles, FP = extra predicted, FN = missing, normalised by
-TP+FP+FN so every page weighs the same. Precision is averaged over pages with TP+FP > 0,
+kept) of the NFC form of the text (a few pages are written in decomposed Unicode); each text
+becomes a multiset of word 4-gram shingles (the whole token list if it has < 4); per page
+TP = shared shingles, FP = extra predicted, FN = missing, normalised by TP+FP+FN so every
+page weighs the same. Precision is averaged over pages with TP+FP > 0,
 recall over pages with TP+FN > 0, F1 is their harmonic mean; ± is the bootstrap standard
 deviation of F1 (1000 resamples). "Lost" counts pages whose own F1 (2TP / (2TP+FP+FN)) trails
 the best of the other methods on that page by more than 0.2: a body a peer finds and we miss.
@@ -55,11 +58,12 @@ import numpy as np  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import nupunkt  # noqa: E402
 import py3langid  # noqa: E402
 import trafilatura  # noqa: E402
 from readability import Document  # noqa: E402
 
-from bot.extract import ExtractionError, extract_html, html_to_text  # noqa: E402
+from bot.extract import ExtractionError, clean_text, extract_html, html_to_text  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 EXTRACTION = SHARED / "data" / "extraction"
@@ -294,6 +298,59 @@ def print_table(result: dict[str, object]) -> None:
         print(f"| {lang} | {count} | {cells} | {lost_by.get(lang, 0)} |")
 
 
+def sentence_f1(predicted: str, reference: str, weighted: bool) -> float:
+    def sentence_set(text: str) -> set[tuple[str, ...]]:
+        return {
+            tuple(_TOKEN.findall(s.lower()))
+            for line in text.split("\n")
+            if line.strip()
+            for s in nupunkt.sent_tokenize(line.strip())
+        } - {()}
+
+    pred, ref = sentence_set(predicted), sentence_set(reference)
+
+    def size(items: set[tuple[str, ...]]) -> int:
+        return sum(len(s) for s in items) if weighted else len(items)
+
+    precision, recall = size(pred & ref) / size(pred), size(pred & ref) / size(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def print_seed_cleaning() -> None:
+    """`clean_text` (the plain-text path) on the seed page, as before the multi-set tables."""
+    article = next((SHARED / "seeds").glob("000_*.txt")).read_text(encoding="utf-8")
+    page = next((SHARED / "seeds").glob("003_*.txt")).read_text(encoding="utf-8")
+    cleaned = clean_text(page)
+    furniture = [
+        "Close Menu",
+        "Facebook X (Twitter) Instagram",
+        "What's On",
+        "Keep Reading",
+        "Editors Picks",
+        "Subscribe to News",
+        "Latest News",
+        "All Rights Reserved",
+        "Press Esc to cancel",
+    ]
+    left = [f for f in furniture if f in cleaned]
+    lines = set(cleaned.split("\n\n"))
+    menu = [m for m in ("Home", "Europe", "World", "Politics", "Newsletter") if m in lines]
+    print("\n## clean_text on the seed page (003) against the clean article (000)\n")
+    print("| measure | value |\n| --- | ---: |")
+    print(
+        "| sentence F1, sentences weighted by words | "
+        f"{sentence_f1(cleaned, article, weighted=True):.4f} |"
+    )
+    print(f"| sentence F1, every sentence counts 1 | {sentence_f1(cleaned, article, False):.4f} |")
+    print(f"| furniture phrases left (of {len(furniture)} checked) | {len(left)} {left} |")
+    print(f"| menu lines left | {len(menu)} {menu} |")
+    print(
+        "\nThe unweighted figure counts the reference's own non-article lines as misses: its "
+        "byline with '&nbsp', 'Published on', 'Share.' and 'Exit mobile version' (4 of its 21 "
+        "sentences; the last is not even on the page)."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", choices=SETS, action="append", help="only this set (repeatable)")
@@ -309,6 +366,7 @@ def main() -> None:
         result = measure(data, 1 if args.smoke else args.repeat)
         print_table(result)
         results.append(result)
+    print_seed_cleaning()
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
 
