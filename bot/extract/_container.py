@@ -108,11 +108,12 @@ def narrow(tree: lxml_html.HtmlElement) -> Region:
     trafilatura looks for containers itself, but only after several XPath pruning passes over
     the whole page; cutting the container out first halves the extraction time and removes
     related-story rails outside it. A container is trusted by what it holds, not by its name:
-    enough prose words (`ProseMap`), and at least `TRUST_SHARE` of those of the element that
-    holds the most prose. Names give the order in which containers are tried: a lone
-    schema.org articleBody, a lone <article>, then each tier of `_container_tier` in page
-    order; when none qualifies, the element holding the most prose is the article. Parts of
-    an article split by an advertisement (same tag and class) are taken together.
+    enough prose words (`ProseMap`), and at least `TRUST_SHARE` of those held directly by the
+    element that holds the most. Names only give the order in which containers are tried: a
+    lone schema.org articleBody, a lone <article>, then each tier of `_container_tier` in page
+    order. When none qualifies, the element holding the most prose directly is the article if
+    it holds `FALLBACK_SHARE` of the page's prose; else trafilatura reads the whole page. An
+    article split into twin boxes (same tag and class) is read from the element holding them.
     """
     prose = ProseMap.of(tree)
     best = prose.best()
