@@ -11,7 +11,7 @@ from lxml import html as lxml_html
 from trafilatura.settings import Extractor
 
 from bot.extract._container import Region
-from bot.extract._lines import lines_of
+from bot.extract._lines import lines_of, prose_word_count, word_count
 from bot.extract._prose import prose_words
 
 __all__ = ["RETRY_BELOW_CHARS", "extract_body", "run_trafilatura"]
@@ -57,11 +57,10 @@ def _complete(text: str, region: Region) -> bool:
     trusted for its prose, where lists, tables and code belong to the article) mostly prose."""
     if len(text) < RETRY_BELOW_CHARS:
         return False
-    lines = lines_of(text.splitlines())
-    prose = prose_words(lines)
+    prose = sum(prose_word_count(" ".join(line.split())) for line in text.splitlines())
     if prose < COMPLETE_SHARE * region.prose_words:
         return False
-    return region.narrowed or prose >= COMPLETE_SHARE * sum(line.words for line in lines)
+    return region.narrowed or prose >= COMPLETE_SHARE * word_count(text)
 
 
 def _prose_score(text: str) -> tuple[int, int]:
