@@ -21,8 +21,9 @@ recall over pages with TP+FN > 0, F1 is their harmonic mean; ± is the bootstrap
 deviation of F1 (1000 resamples). "Lost" counts pages whose own F1 (2TP / (2TP+FP+FN)) trails
 the best of the other methods on that page by more than 0.2: a body a peer finds and we miss.
 
-Peers: trafilatura 2.3.1 `extract(html)` (default) and `extract(html, favor_precision=True)`;
-readability-lxml `Document(html).summary()` turned to text with `bot.extract.html_to_text`.
+Peers (versions as installed, pinned in pyproject.toml): trafilatura `extract(html)` (default)
+and `extract(html, favor_precision=True)`; readability-lxml `Document(html).summary()` turned to
+text with `bot.extract.html_to_text`.
 
 Speed: CPU time of this process (`time.process_time`) for a pass over the set, from the page as
 `str` to the finished result (parse, metadata, language, furniture filter included); best of
@@ -51,6 +52,7 @@ import unicodedata  # noqa: E402
 from collections import Counter, defaultdict  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
+from importlib.metadata import version  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -165,11 +167,12 @@ def readability_lxml(html: str) -> str:
 
 
 OURS = "bot.extract"
+_TRAFILATURA = f"trafilatura {version('trafilatura')}"
 METHODS: dict[str, Callable[[str], str]] = {
     OURS: ours,
-    "trafilatura 2.3.1": trafilatura_default,
-    "trafilatura favor_precision": trafilatura_precision,
-    "readability-lxml 0.9": readability_lxml,
+    _TRAFILATURA: trafilatura_default,
+    f"{_TRAFILATURA} favor_precision": trafilatura_precision,
+    f"readability-lxml {version('readability-lxml')}": readability_lxml,
 }
 
 
