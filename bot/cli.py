@@ -15,12 +15,14 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-import httpx
-
+from bot.errors import ContentError, ExtractionError, FetchError
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.pages import Page
 
 __all__ = ["main"]
 
@@ -81,48 +83,52 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_source(source: str, settings: Settings) -> tuple[bytes, str | None]:
-    """Bytes of a file, stdin or URL, and whether it looks like HTML."""
-    if source == "-":
-        return sys.stdin.buffer.read(), None
+def _read_source(source: str) -> bytes:
+    """Bytes of a file or stdin ('-'), gunzipped when they are gzip (a `.gz` page)."""
+    data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise ExtractionError(f"not a readable gzip file: {exc}") from exc
+    return data
+
+
+def _text_of(source: str, settings: Settings) -> Page:
+    """The article of a URL, file or stdin, read the one way ingest and /summary read pages."""
+    from bot.pages import read_page
+
     if source.startswith(("http://", "https://")):
-        response = httpx.get(
-            source,
-            follow_redirects=True,
-            timeout=settings.poll.timeout,
-            headers={"User-Agent": settings.poll.user_agent},
-        )
-        response.raise_for_status()
-        return response.content, response.headers.get("content-type")
-    path = Path(source)
-    data = path.read_bytes()
-    if path.suffix == ".gz":
-        data = gzip.decompress(data)
-    return data, None
+        return asyncio.run(_fetch(source, settings))
+    return read_page(_read_source(source))
 
 
-def _looks_like_html(data: bytes, content_type: str | None) -> bool:
-    if content_type:
-        return "html" in content_type
-    head = data[:2048].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html")) or b"<body" in head or b"<p>" in head
+async def _fetch(url: str, settings: Settings) -> Page:
+    """A URL through a Fetcher like /summary's: size cap, timeout, every redirect hop checked."""
+    from bot.fetch import Fetcher
+    from bot.pages import fetch_page
 
-
-def _text_of(source: str, settings: Settings) -> tuple[str | None, str, str | None]:
-    from bot.extract import clean_text, extract_html
-
-    data, content_type = _read_source(source, settings)
-    if _looks_like_html(data, content_type):
-        article = extract_html(data, source if "://" in source else None)
-        return article.title, article.text, article.language
-    return None, clean_text(data.decode("utf-8", errors="replace")), None
+    fetcher = Fetcher(
+        timeout=settings.telegram.page_timeout,
+        max_bytes=settings.telegram.page_max_bytes,
+        user_agent=settings.poll.user_agent,
+    )
+    try:
+        return await fetch_page(fetcher, url, allow_private=settings.telegram.allow_private_urls)
+    finally:
+        await fetcher.aclose()
 
 
 def cmd_summarize(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import summarizer
 
-    title, text, language = _text_of(args.source, settings)
-    language = args.language or language or (summarizer.detect_language(text) if text else "en")
+    try:
+        page = _text_of(args.source, settings)
+    except (OSError, FetchError, ContentError) as exc:
+        print(f"newsbot summarize: {args.source}: {_reason(exc)}", file=sys.stderr)
+        return 2
+    title, text = page.title, page.text
+    language = args.language or page.language or summarizer.detect_language(text)
     sentences = summarizer.summarize(
         text,
         sentences=args.sentences or settings.summary.sentences,
@@ -145,17 +151,25 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
     return 0
 
 
-def cmd_extract(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from bot.extract import ExtractionError
+def _reason(exc: OSError | FetchError | ContentError) -> str:
+    """One line for the user: "no such file", "HTTP 404", "no article text found"."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, OSError):
+        return f"{exc.filename or 'input'}: {exc.strerror or exc}"
+    return str(exc)
 
+
+def cmd_extract(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     status = 0
     for source in args.sources:
         try:
-            title, text, language = _text_of(source, settings)
-        except (OSError, httpx.HTTPError, ExtractionError) as exc:
-            print(f"newsbot extract: {source}: {exc}", file=sys.stderr)
+            page = _text_of(source, settings)
+        except (OSError, FetchError, ContentError) as exc:
+            print(f"newsbot extract: {source}: {_reason(exc)}", file=sys.stderr)
             status = 1
             continue
+        title, text, language = page.title, page.text, page.language
         if args.jsonl:
             record = {"source": source, "title": title, "text": text, "language": language}
             print(json.dumps(record, ensure_ascii=False), file=out)
@@ -258,9 +272,6 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             return cmd_run(args, settings, out)
     except FileNotFoundError as exc:
         print(f"newsbot: {exc.filename}: no such file", file=sys.stderr)
-        return 2
-    except httpx.HTTPError as exc:
-        print(f"newsbot: cannot fetch: {exc}", file=sys.stderr)
         return 2
     return 2
 

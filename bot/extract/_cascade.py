@@ -1,0 +1,67 @@
+"""trafilatura, run the way this package uses it: fast pass first, full cascade when needed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+from trafilatura.settings import Extractor
+
+from bot.extract._container import Region
+from bot.extract._lines import lines_of, prose_word_count, word_count
+from bot.extract._prose import prose_words
+
+__all__ = ["RETRY_BELOW_CHARS", "extract_body", "run_trafilatura"]
+
+logger = logging.getLogger(__name__)
+
+#: A fast extraction shorter than this many characters is retried with trafilatura's full
+#: cascade (readability/justext comparison), which is ~2x slower but rescues odd layouts.
+RETRY_BELOW_CHARS = 250
+#: A fast extraction is complete when it keeps this share of the prose words of the region it
+#: was given, and when this share of its own words is prose (not menus or promo blocks).
+COMPLETE_SHARE = 0.5
+
+# Built once: constructing an Extractor reads its config file section (~0.4 ms a call), and
+# trafilatura never mutates the options it is given.
+_FAST_OPTIONS = Extractor(fast=True, comments=False)
+_FULL_OPTIONS = Extractor(fast=False, comments=False)
+
+
+def run_trafilatura(tree: lxml_html.HtmlElement, *, fast: bool) -> str:
+    try:
+        text = trafilatura.extract(tree, options=_FAST_OPTIONS if fast else _FULL_OPTIONS)
+    except (ValueError, TypeError, RecursionError, etree.LxmlError) as err:
+        logger.warning("trafilatura failed (fast=%s): %s", fast, err)
+        return ""
+    return text or ""
+
+
+def extract_body(region: Region, whole_page: Callable[[], lxml_html.HtmlElement]) -> str:
+    """trafilatura's text of the region; its full cascade on the whole page when that is short
+    or does not look like the region's article body (`_complete`), the one with more prose
+    words winning."""
+    fast = run_trafilatura(region.tree, fast=True)
+    if _complete(fast, region):
+        return fast
+    logger.debug("fast extraction incomplete (%s chars), running the full cascade", len(fast))
+    full = run_trafilatura(whole_page(), fast=False)
+    return full if _prose_score(full) > _prose_score(fast) else fast
+
+
+def _complete(text: str, region: Region) -> bool:
+    """Long enough, keeping most of the region's prose, and (unless the region is a container
+    trusted for its prose, where lists, tables and code belong to the article) mostly prose."""
+    if len(text) < RETRY_BELOW_CHARS:
+        return False
+    prose = sum(prose_word_count(" ".join(line.split())) for line in text.splitlines())
+    if prose < COMPLETE_SHARE * region.prose_words:
+        return False
+    return region.narrowed or prose >= COMPLETE_SHARE * word_count(text)
+
+
+def _prose_score(text: str) -> tuple[int, int]:
+    return prose_words(lines_of(text.splitlines())), len(text)

@@ -1,0 +1,36 @@
+"""Reading the page before extraction: control characters, hard-wrapped source lines."""
+
+from __future__ import annotations
+
+from bot.extract import extract_html
+
+BODY = [
+    "The harbour authority closed the northern pier on Monday after divers found cracks in "
+    "three of the concrete pillars that carry the loading cranes.",
+    "Ferries to the islands will leave from the southern terminal until the repairs are done, "
+    "which the authority expects to take at least six weeks.",
+    "Fishing boats may still moor at the pier, but no vehicles heavier than three tonnes are "
+    "allowed on it, and the cranes will stay out of service.",
+]
+
+
+def page(body: str) -> str:
+    return f"<html><body><article>{body}</article></body></html>"
+
+
+def test_a_control_character_in_the_page_does_not_lose_the_article() -> None:
+    paragraphs = [BODY[0].replace("cracks", "cracks\x08"), *BODY[1:]]
+    html = page("".join(f"<p>{p}</p>" for p in paragraphs))
+    assert extract_html(html).text == "\n\n".join(BODY)
+
+
+def test_paragraphs_written_on_several_source_lines_stay_whole() -> None:
+    wrapped = [p.replace(" the ", "\nthe ") for p in BODY]  # source lines broken before "the"
+    assert all("\n" in p for p in wrapped)
+    html = page("".join(f"<div><span><span>{p}</span></span><br></div>" for p in wrapped))
+    assert extract_html(html).text == "\n\n".join(BODY)
+
+
+def test_line_breaks_inside_preformatted_text_are_kept() -> None:
+    html = page("".join(f"<p>{p}</p>" for p in BODY) + "<pre>make build\nmake test</pre>")
+    assert "make build make test" not in extract_html(html).text
