@@ -23,11 +23,13 @@ from sqlalchemy.orm import Session
 import summarizer
 from bot.alerts import AlertSummaries, queue_alerts
 from bot.clock import Clock
-from bot.extract import ExtractionError, clean_text, extract_html, html_to_text
+from bot.errors import ExtractionError
+from bot.extract import clean_text, html_to_text
 from bot.fetch import Fetcher, FetchResult
 from bot.followups import update_alerts
 from bot.group import Fingerprint, StoryIndex, fingerprint
 from bot.match import Document
+from bot.pages import read_page
 from bot.parse import FeedEntry, FeedParseError, canonical_url, parse_feed
 from bot.polling import claim_feeds, record_failure, record_success
 from bot.settings import Settings
@@ -242,7 +244,9 @@ class Pipeline:
             page = await self.fetcher.fetch(url)
             if page.ok:
                 try:
-                    article = await asyncio.to_thread(extract_html, page.body or b"", page.url)
+                    article = await asyncio.to_thread(
+                        read_page, page.body or b"", url=page.url, content_type=page.content_type
+                    )
                 except ExtractionError as exc:
                     log.info("page %s: no article text (%s); keeping the feed's teaser", url, exc)
                 else:

@@ -19,9 +19,8 @@ from bot.chat import prefs
 from bot.chat.prefs import Caller, ChatSettings, open_chat, settings_of
 from bot.chat.subscriptions import QueryView, list_queries
 from bot.digest import queue_digest
-from bot.errors import ExtractionError, FetchError
-from bot.extract import extract_html
 from bot.fetch import Fetcher
+from bot.pages import fetch_page
 from bot.render import DigestItem
 from bot.settings import Settings
 from bot.store import Alert, Article, Feed, Outbox, OutboxKind, Story
@@ -134,23 +133,18 @@ def digest_now(session: Session, caller: Caller, now: datetime, settings: Settin
 
 
 async def summarize_link(pages: Fetcher, url: str, settings: Settings) -> LinkSummary:
-    """/summary: fetch any public page, find its article, summarize it.
+    """/summary: fetch any public page, find its article, summarize it (as `newsbot summarize`
+    and ingest read pages: `bot.pages`).
 
     Raises FetchError (the page could not be fetched or is not public) or ExtractionError.
     """
-    result = await pages.fetch_public(url, allow_private=settings.telegram.allow_private_urls)
-    if not result.ok:
-        raise FetchError(result.error or "no page")
-    try:
-        article = await asyncio.to_thread(extract_html, result.body or b"", result.url)
-    except ExtractionError:
-        raise
+    page = await fetch_page(pages, url, allow_private=settings.telegram.allow_private_urls)
     sentences = await asyncio.to_thread(
         summarizer.summarize,
-        article.text,
+        page.text,
         settings.summary.sentences,
-        article.language,
+        page.language,
         method=settings.summary.method,
-        title=article.title,
+        title=page.title,
     )
-    return LinkSummary(result.url, article.title, sentences)
+    return LinkSummary(page.url or url, page.title, sentences)
