@@ -38,6 +38,7 @@ async def webhook_bot(tmp_path: Path) -> AsyncIterator[tuple[FakeBotApi, str]]:
     stop = asyncio.Event()
     serving = asyncio.create_task(serve(app, settings, stop))
     try:
+        await asyncio.to_thread(fake.wait_for_call, "setWebhook", 1, 10.0)
         # Telegram retries an update until the bot's server answers: once this one is
         # answered, the server is up.
         fake.push_message(USER, USER, "/help")
