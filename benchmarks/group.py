@@ -247,7 +247,12 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=100_000, help="index size for timing")
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--smoke", action="store_true", help="a small index for the timing (CI: does it run?)"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.stories, args.queries = 1_000, 50
     rng = random.Random(args.seed)
     originals, result = quality(rng)
     outcome: dict[str, Counter[str]] = result["outcome"]  # type: ignore[assignment]
