@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from bot.chat import operator, sources
 from bot.chat.prefs import Caller
+from bot.discover import discover_feeds
 from bot.errors import ChatError, FeedParseError, FetchError
-from bot.fetch import Fetcher
+from bot.fetch import Fetcher, is_local
 from bot.opml import MAX_OPML_BYTES, OpmlFeed, read_opml, write_opml
 from bot.parse import ParsedFeed
 from bot.settings import Settings
@@ -30,6 +31,7 @@ __all__ = [
     "MAX_OPML_BYTES",
     "ImportReport",
     "RunInDb",
+    "add_public",
     "check_feeds",
     "import_for_chat",
     "import_public",
@@ -76,6 +78,26 @@ async def check_feeds(
     return dict(zip(urls, results, strict=True))
 
 
+def _add_each(
+    todo: Sequence[OpmlFeed],
+    checked: dict[str, Checked],
+    add: Callable[[OpmlFeed, ParsedFeed], str],
+) -> ImportReport:
+    """Add every feed that was read (`add` returns the name it got, or raises ChatError);
+    the others fail with the reason they could not be read."""
+    added: list[tuple[str, str]] = []
+    failed: list[tuple[str, str]] = []
+    for feed in todo:
+        result = checked[feed.url]
+        try:
+            if isinstance(result, str):
+                raise ChatError(result)
+            added.append((feed.url, add(feed, result)))
+        except ChatError as exc:
+            failed.append((feed.url, str(exc)))
+    return ImportReport(tuple(added), (), tuple(failed))
+
+
 async def import_for_chat(
     run: RunInDb,
     fetcher: Fetcher,
@@ -88,33 +110,22 @@ async def import_for_chat(
     limit. InputError when the file is not a readable OPML file."""
     listed = read_opml(data)
     known = await run(lambda s: sources.followed_urls(s, caller.chat_id))
-    already = tuple(f.url for f in listed if f.url in known)
     todo = [f for f in listed if f.url not in known]
     room = max(0, settings.sources.max_per_chat - len(known))
-    over = tuple(
-        (f.url, f"over this chat's limit of {settings.sources.max_per_chat} sources")
-        for f in todo[room:]
-    )
-    todo = todo[:room]
+    limit = f"over this chat's limit of {settings.sources.max_per_chat} sources"
     allow = settings.telegram.allow_private_urls
-    checked = await check_feeds(fetcher, [f.url for f in todo], user=True, allow_private=allow)
+    urls = [f.url for f in todo[:room]]
+    checked = await check_feeds(fetcher, urls, user=True, allow_private=allow)
+    checked |= {f.url: limit for f in todo[room:]}
 
     def add(session: Session) -> ImportReport:
-        added: list[tuple[str, str]] = []
-        failed: list[tuple[str, str]] = []
-        for feed in todo:
-            result = checked[feed.url]
-            if isinstance(result, str):
-                failed.append((feed.url, result))
-                continue
-            title = feed.title or result.title or feed.url
-            try:
-                sources.add_source(session, caller, feed.url, title, now, settings)
-            except ChatError as exc:
-                failed.append((feed.url, str(exc)))
-                continue
-            added.append((feed.url, title))
-        return ImportReport(tuple(added), already, tuple(failed) + over)
+        def follow(feed: OpmlFeed, parsed: ParsedFeed) -> str:
+            title = feed.title or parsed.title or feed.url
+            sources.add_source(session, caller, feed.url, title, now, settings)
+            return title
+
+        report = _add_each(todo, checked, follow)
+        return replace(report, already=tuple(f.url for f in listed if f.url in known))
 
     return await run(add)
 
@@ -124,23 +135,35 @@ async def import_public(
 ) -> ImportReport:
     """Operators' feeds from an OPML list: each read once, then polled for everyone."""
     known = {view.url for view in await run(lambda s: operator.list_feeds(s, public_only=True))}
-    already = tuple(f.url for f in listed if f.url in known)
     todo = [f for f in listed if f.url not in known]
     checked = await check_feeds(fetcher, [f.url for f in todo], user=False)
 
     def add(session: Session) -> ImportReport:
-        added: list[tuple[str, str]] = []
-        failed: list[tuple[str, str]] = []
-        for feed in todo:
-            result = checked[feed.url]
-            if isinstance(result, str):
-                failed.append((feed.url, result))
-                continue
-            view = operator.add_feed(session, feed.url, result, now)
-            added.append((feed.url, view.name))
-        return ImportReport(tuple(added), already, tuple(failed))
+        def publish(feed: OpmlFeed, parsed: ParsedFeed) -> str:
+            return operator.add_feed(session, feed.url, parsed, now).name
+
+        report = _add_each(todo, checked, publish)
+        return replace(report, already=tuple(f.url for f in listed if f.url in known))
 
     return await run(add)
+
+
+async def add_public(
+    run: RunInDb, fetcher: Fetcher, url: str, now: datetime
+) -> operator.FeedView | str:
+    """An operator's feed by its address, a site's (its feed is found) or a path on disk;
+    the feed as added, or why none was."""
+    if is_local(url):
+        found: Checked = (await check_feeds(fetcher, [url], user=False))[url]
+        feed_url = url
+    else:
+        discovery = await discover_feeds(fetcher, url, allow_private=True)
+        found = discovery.feed or discovery.reason or "no feed found"
+        feed_url = discovery.feed_url or url
+    if isinstance(found, str):
+        return found
+    parsed = found
+    return await run(lambda s: operator.add_feed(s, feed_url, parsed, now))
 
 
 def public_opml(session: Session, now: datetime) -> bytes:
