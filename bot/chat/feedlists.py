@@ -120,7 +120,8 @@ async def import_for_chat(
 
     def add(session: Session) -> ImportReport:
         def follow(feed: OpmlFeed, parsed: ParsedFeed) -> str:
-            title = feed.title or parsed.title or feed.url
+            named = feed.title if feed.title != feed.url else None  # OPML's text falls back to it
+            title = named or parsed.title or feed.url
             sources.add_source(session, caller, feed.url, title, now, settings)
             return title
 

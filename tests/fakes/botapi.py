@@ -1617,26 +1617,11 @@ def _checked_markup(markup: Any) -> JSON | None:
 
 
 def _channel_admin(user: JSON, *, can_post: bool = True) -> JSON:
-    """An administrator of a channel as getChatMember shows one: a group's rights do not
-    apply, and posting, editing and deleting posts are rights of their own."""
-    return {
-        "status": "administrator",
-        "user": user,
-        "can_be_edited": False,
-        "is_anonymous": False,
-        "can_manage_chat": True,
-        "can_delete_messages": True,
-        "can_manage_video_chats": True,
-        "can_restrict_members": True,
-        "can_promote_members": False,
-        "can_change_info": True,
-        "can_invite_users": True,
-        "can_post_stories": False,
-        "can_edit_stories": False,
-        "can_delete_stories": False,
-        "can_post_messages": can_post,
-        "can_edit_messages": can_post,
-    }
+    """An administrator of a channel as getChatMember shows one: posting and editing posts are
+    rights of their own there, and pinning is a group's right."""
+    admin = _administrator(user)
+    del admin["can_pin_messages"]
+    return {**admin, "can_post_messages": can_post, "can_edit_messages": can_post}
 
 
 def _administrator(user: JSON) -> JSON:

@@ -183,7 +183,7 @@ def make_feed(
             f"<pubDate>{format_datetime(published)}</pubDate>"
             f"<description>{escape(str(e.get('description', '')))}</description>"
             + (f"<content:encoded>{escape(str(content))}</content:encoded>" if content else "")
-            + (f"<source url=\"{escape(link)}\">{escape(str(source))}</source>" if source else "")
+            + (f'<source url="{escape(link)}">{escape(str(source))}</source>' if source else "")
             + "</item>"
         )
     return (
