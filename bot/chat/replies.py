@@ -324,6 +324,7 @@ NO_SOURCES = "This chat has no sources of its own. Add one with /addsource examp
 EXPORT_CAPTION = "This chat's sources, as OPML: any feed reader imports it."
 OPML_HOW = "Send an .opml file (your feed reader's export) to add its feeds as sources."
 OPML_TOO_BIG = "⚠️ That file is too large for an OPML list (2 MB at most)."
+NO_FEED = "⚠️ No feed added: {value}"  # with done(NO_FEED, reason)
 
 
 def source_added(added: Added) -> str:
@@ -341,19 +342,26 @@ def undo_keyboard(feed_id: int) -> Keyboard:
     return ((("↩️ Undo", f"unsrc:{feed_id}"),),)
 
 
-def source_not_found(reason: str) -> str:
-    return f"⚠️ No feed added: {escape(reason[:300])}"
-
-
-def sources_list(views: Sequence[SourceView], most: int) -> str:
+def sources_list(views: Sequence[SourceView], most: int) -> list[str]:
+    """/sources, in as many messages as Telegram's limit needs."""
     if not views:
-        return NO_SOURCES
+        return [NO_SOURCES]
     lines = [f"<b>This chat's sources</b> ({len(views)} of {most})"]
     for v in views:
         state = "✅" if not v.failures else f"⚠️ failing ({escape((v.last_error or '')[:60])})"
-        lines.append(f"{v.number}. {escape(v.name[:100])} {state}\n   <code>{escape(v.url)}</code>")
-    lines += ["", "Remove one: /removesource N · all as a file: /export"]
-    return "\n".join(lines)
+        url = escape(v.url if len(v.url) <= 200 else v.url[:199] + "…")
+        lines.append(f"{v.number}. {escape(v.name[:100])} {state}\n   <code>{url}</code>")
+    return _chunks([*lines, "", "Remove one: /removesource N · all as a file: /export"])
+
+
+def _chunks(lines: Sequence[str], limit: int = 4000) -> list[str]:
+    messages: list[str] = []
+    for line in lines:
+        if messages and len(messages[-1]) + 1 + len(line) <= limit:
+            messages[-1] += "\n" + line
+        else:
+            messages.append(line)
+    return messages
 
 
 def removed_source(view: SourceView | None, key: str) -> str:
@@ -378,23 +386,10 @@ def imported(report: ImportReport, shown: int = 15) -> str:
 
 # --- channels as destinations -----------------------------------------------------------------
 
+# The templates take the channel's name or @name with done(TEMPLATE, name).
 CHANNEL_FROM_PRIVATE = "Send alerts to a channel from your private chat with me."
 NOT_A_CHANNEL = "⚠️ That is not a channel. --to takes a channel's @name or id."
-
-
-def channel_not_found(target: str) -> str:
-    return (
-        f"⚠️ I can't find the channel {echo(target, 40)}. Add me to it as an administrator "
-        "who may post messages, then try again."
-    )
-
-
-def bot_cannot_post(channel: str) -> str:
-    return (
-        f"⚠️ I can't post to <b>{escape(channel)}</b>. Make me an administrator there with "
-        "the right to post messages, then try again."
-    )
-
-
-def not_channel_admin(channel: str) -> str:
-    return f"⚠️ Only an administrator of <b>{escape(channel)}</b> can send alerts there."
+MAKE_ME_ADMIN = "Make me an administrator there who may post messages, then try again."
+CHANNEL_NOT_FOUND = "⚠️ I can't find the channel {value}. " + MAKE_ME_ADMIN
+BOT_CANNOT_POST = "⚠️ I can't post to <b>{value}</b>. " + MAKE_ME_ADMIN
+NOT_CHANNEL_ADMIN = "⚠️ Only an administrator of <b>{value}</b> can send alerts there."

@@ -29,7 +29,7 @@ async def _channel(context: NewsContext, target: str | int, user_id: int) -> Des
     try:
         chat = await context.bot.get_chat(target)
     except (BadRequest, Forbidden):
-        return replies.channel_not_found(str(target))
+        return replies.done(replies.CHANNEL_NOT_FOUND, str(target)[:40])
     if chat.type != ChatType.CHANNEL:
         return replies.NOT_A_CHANNEL
     title = chat.title or str(chat.id)
@@ -37,15 +37,15 @@ async def _channel(context: NewsContext, target: str | int, user_id: int) -> Des
         me = await context.bot.get_chat_member(chat.id, context.bot.id)
     except (BadRequest, Forbidden) as exc:
         log.info("channel %s: cannot read my rights (%s)", chat.id, exc)
-        return replies.bot_cannot_post(title)
+        return replies.done(replies.BOT_CANNOT_POST, title)
     if not (isinstance(me, ChatMemberAdministrator) and me.can_post_messages):
-        return replies.bot_cannot_post(title)
+        return replies.done(replies.BOT_CANNOT_POST, title)
     try:
         them = await context.bot.get_chat_member(chat.id, user_id)
     except (BadRequest, Forbidden):
-        return replies.not_channel_admin(title)
+        return replies.done(replies.NOT_CHANNEL_ADMIN, title)
     if not isinstance(them, ChatMemberOwner | ChatMemberAdministrator):
-        return replies.not_channel_admin(title)
+        return replies.done(replies.NOT_CHANNEL_ADMIN, title)
     return Destination(chat.id, title, chat.username)
 
 

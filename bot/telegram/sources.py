@@ -29,7 +29,8 @@ async def cmd_addsource(update: Update, context: NewsContext) -> None:
     services, who = context.services, caller(update)
     found = await sources.find_feed(services.fetcher, url, services.settings)
     if found.feed_url is None or not found.found:
-        await context.reply(update, replies.source_not_found(found.reason or "no feed found"))
+        reason = (found.reason or "no feed found")[:300]
+        await context.reply(update, replies.done(replies.NO_FEED, reason))
         return
     feed_url, title, newest = found.feed_url, found.title, sources.preview_of(found)
     now = services.clock.now()
@@ -48,7 +49,8 @@ async def cmd_sources(update: Update, context: NewsContext) -> None:
     chat_id = caller(update).chat_id
     views = await context.db(lambda s: sources.list_sources(s, chat_id))
     most = context.services.settings.sources.max_per_chat
-    await context.reply(update, replies.sources_list(views, most))
+    for text in replies.sources_list(views, most):
+        await context.reply(update, text)
 
 
 async def cmd_removesource(update: Update, context: NewsContext) -> None:

@@ -100,3 +100,11 @@ def test_no_search_sources_means_no_search_feeds(db: Database) -> None:
     hold(db, (1, "ceasefire"))
     assert sync_searches(db, [], NOW) == 0
     assert search_feeds(db) == {}
+
+
+def test_a_crowd_holding_one_query_shares_one_search_feed(db: Database) -> None:
+    spellings = ("ceasefire", "Ceasefire", "CEASEFIRE", "  ceasefire ")
+    hold(db, *((chat, spellings[chat % 4]) for chat in range(100, 140)))
+    assert sync_searches(db, [SOURCE], NOW) == 1
+    assert search_feeds(db) == {"ceasefire": True}
+    assert len(claim_searches(db, [SOURCE], NOW, "w1", 60)) == 1
