@@ -14,8 +14,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import httpx
 
@@ -23,7 +24,12 @@ from bot.errors import InputError
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 __all__ = ["main"]
+
+T = TypeVar("T")
 
 log = logging.getLogger("bot.cli")
 
@@ -230,7 +236,7 @@ async def _sources(args: argparse.Namespace, settings: Settings, out: TextIO) ->
 
     services = Services.build(settings, ConsoleChannel(out))
 
-    async def run(work: Any) -> Any:
+    async def run(work: Callable[[Session], T]) -> T:
         return await asyncio.to_thread(services.db.run, work)
 
     now = services.clock.now()
