@@ -89,3 +89,15 @@ async def test_operators_import_then_export_gives_back_the_same_feed_urls(
     with db.session() as session:
         exported = read_opml(public_opml(session, NOW))
     assert [f.url for f in exported] == [good, other]
+
+
+async def test_a_file_on_the_bots_disk_is_never_read_for_a_user(
+    db: Database, fetcher: Fetcher
+) -> None:
+    listing = write_opml([("file:///etc/hostname", "Local"), ("/etc/passwd", "Path")])
+    report = await import_for_chat(runner(db), fetcher, ALICE, listing, NOW, OPEN)
+    assert report.added == ()
+    assert dict(report.failed) == {
+        "file:///etc/hostname": "not a valid http(s) link",
+        "/etc/passwd": "not a valid http(s) link",
+    }
