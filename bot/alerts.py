@@ -6,8 +6,10 @@ restarts and several matching queries. Who matched comes from `bot.subscribers`;
 articles of the story change in an alert already sent is `bot.followups`.
 
 A burst can match a story against thousands of chats, so the work is set-based: the chats,
-their queries and mutes are read in a few queries, each distinct (query, length) is rendered
-once, and the alert rows and messages go in with one insert each.
+their queries and mutes are read in a few queries, each distinct (query, length, outlets shown)
+is rendered once, and the alert rows and messages go in with one insert each. Each chat sees
+the outlets its `Byline` allows (a private feed's name only by its followers); a channel gets
+no buttons, since whoever reads it is not whoever set its queries.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 import summarizer
+from bot.audience import Byline
 from bot.clock import in_quiet_hours
 from bot.match import highlight_spans
 from bot.outbox import Queued, enqueue_all
@@ -80,10 +83,16 @@ class AlertSummaries:
 
 
 def _eligible(
-    session: Session, story: Story, feed_id: int, matches: list[ChatMatch], now: datetime
+    session: Session,
+    story: Story,
+    feed_id: int,
+    matches: list[ChatMatch],
+    now: datetime,
+    byline: Byline,
 ) -> dict[int, tuple[ChatMatch, Subscription]]:
-    """The subscription each chat hears through: its oldest one that is not muted, whose
-    significance gate the story passes, in a chat that has not muted the story's outlet."""
+    """The subscription each chat hears through: its oldest one that is not muted or paused,
+    whose significance gate the story passes (counting the outlets the chat may see), in a
+    chat that has not muted the story's outlet."""
     subs = {
         s.id: s
         for s in session.scalars(
@@ -104,9 +113,10 @@ def _eligible(
         sub = subs.get(m.subscription_id)
         if sub is None or m.chat_id in chosen or m.chat_id in muted_chats:
             continue
-        if sub.muted_until is not None and sub.muted_until > now:
+        if sub.paused_reason is not None or (sub.muted_until is not None and sub.muted_until > now):
             continue
-        if story.source_count < sub.min_sources:
+        outlets = len(byline.for_chat(m.chat_id)) if byline.private else story.source_count
+        if outlets < sub.min_sources:
             continue
         chosen[m.chat_id] = (m, sub)
     return chosen
@@ -116,7 +126,7 @@ def queue_alerts(
     session: Session,
     story: Story,
     article: Article,
-    sources: list[str],
+    sources: Sequence[str] | Byline,
     matches: list[ChatMatch],
     now: datetime,
     summaries: AlertSummaries | None = None,
@@ -124,12 +134,14 @@ def queue_alerts(
     """Record and queue one alert per matching chat that has not heard of `story` yet (a chat
     with several matching queries hears once, through its oldest eligible one).
 
-    Daily and weekly queries, digest-only chats and paused chats get the story in their digest
-    instead; during a chat's quiet hours the alert is held for the "while you were away" message.
+    `sources` is the story's `Byline` (ingest), or plain names every chat may see. Daily and
+    weekly queries, digest-only chats and paused chats get the story in their digest instead;
+    during a chat's quiet hours the alert is held for the "while you were away" message.
     """
     if not matches:
         return 0
-    chosen = _eligible(session, story, article.feed_id, matches, now)
+    byline = sources if isinstance(sources, Byline) else Byline.of(sources)
+    chosen = _eligible(session, story, article.feed_id, matches, now, byline)
     if not chosen:
         return 0
     told = set(
@@ -140,6 +152,7 @@ def queue_alerts(
     chats = session.execute(
         select(
             Chat.id,
+            Chat.type,
             Chat.active,
             Chat.alerts_mode,
             Chat.alerts_paused,
@@ -150,7 +163,7 @@ def queue_alerts(
         ).where(Chat.id.in_(chosen))
     ).all()
     summaries = summaries or AlertSummaries(article.text, story.language or "en", story.summary)
-    messages = _Messages(story, article, sources, summaries)
+    messages = _Messages(story, article, byline, summaries)
     alerts: list[dict[str, object]] = []
     queued: list[Queued] = []
     for chat in chats:
@@ -174,7 +187,7 @@ def queue_alerts(
             }
         )
         if instant and not held:
-            message = messages.for_chat(m, chat.summary_sentences)
+            message = messages.for_chat(m, chat.id, chat.summary_sentences, chat.type)
             queued.append(Queued(chat.id, message, OutboxKind.ALERT, story.id, sub.thread_id))
     if alerts:
         session.execute(insert(Alert), alerts)
@@ -185,24 +198,29 @@ def queue_alerts(
 
 @dataclass
 class _Messages:
-    """Alert messages for one story: rendered once per (query, terms, where, length); only
-    the buttons (which name the chat's own subscription) differ from chat to chat."""
+    """Alert messages for one story: rendered once per (query, terms, where, length, outlets
+    shown); only the buttons (which name the chat's own subscription) differ from chat to chat."""
 
     story: Story
     article: Article
-    sources: list[str]
+    byline: Byline
     summaries: AlertSummaries
     _rendered: dict[tuple[object, ...], RenderedMessage] = field(default_factory=dict)
 
-    def for_chat(self, m: ChatMatch, sentences: int) -> RenderedMessage:
-        key = (m.query, m.terms, m.where, sentences)
+    def for_chat(
+        self, m: ChatMatch, chat_id: int, sentences: int, chat_type: str = "private"
+    ) -> RenderedMessage:
+        sources = tuple(self.byline.for_chat(chat_id))
+        key = (m.query, m.terms, m.where, sentences, sources)
         rendered = self._rendered.get(key)
         if rendered is None:
-            rendered = self._rendered[key] = self._render(m, sentences)
+            rendered = self._rendered[key] = self._render(m, sentences, sources)
+        if chat_type == "channel":
+            return rendered
         buttons = alert_buttons(m.subscription_id, self.article.feed_id)
         return dataclasses.replace(rendered, buttons=buttons)
 
-    def _render(self, m: ChatMatch, sentences: int) -> RenderedMessage:
+    def _render(self, m: ChatMatch, sentences: int, sources: Sequence[str]) -> RenderedMessage:
         summary = self.summaries.for_match(m.terms, sentences)
         language = self.story.language or "en"
         view = AlertView(
@@ -210,7 +228,7 @@ class _Messages:
             title=self.story.title,
             url=self.story.url,
             summary=summary,
-            sources=self.sources,
+            sources=sources,
             query=m.query,
             terms=m.terms,
             where=m.where,

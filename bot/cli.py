@@ -1,4 +1,4 @@
-"""The `newsbot` command: demo, run, ingest, summarize, extract.
+"""The `newsbot` command: demo, run, ingest, sources, summarize, extract.
 
 Parsing arguments and printing are all that happens here; each command calls the stage that does
 the work. Errors a user can fix (a missing file, a bad config) end with a one-line message and
@@ -14,17 +14,22 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from bot.errors import ContentError, ExtractionError, FetchError
+from bot.errors import ContentError, ExtractionError, FetchError, InputError
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bot.pages import Page
 
 __all__ = ["main"]
+
+T = TypeVar("T")
 
 log = logging.getLogger("bot.cli")
 
@@ -80,6 +85,20 @@ def _parser() -> argparse.ArgumentParser:
     extract = sub.add_parser("extract", help="the article text of pages (HTML, .gz, URL)")
     extract.add_argument("sources", nargs="+")
     extract.add_argument("--jsonl", action="store_true")
+
+    feeds = sub.add_parser("sources", help="the operators' public feeds, OPML, the catalog")
+    action = feeds.add_subparsers(dest="action", required=True, metavar="ACTION")
+    action.add_parser("list", help="every feed (public, and chats' private ones, marked)")
+    action.add_parser("add", help="add a public feed: a feed's or a site's address, or a path")
+    action.choices["add"].add_argument("url")
+    action.add_parser("remove", help="stop polling a feed, by its URL or id")
+    action.choices["remove"].add_argument("url")
+    action.add_parser("import", help="add every feed of an OPML file (each read first)")
+    action.choices["import"].add_argument("file", type=Path)
+    action.add_parser("export", help="the public feeds as OPML, to stdout")
+    catalog = action.add_parser("catalog", help="the starter catalog's feeds")
+    catalog.add_argument("--language", action="append", default=[], help="e.g. en (repeatable)")
+    catalog.add_argument("--country", action="append", default=[], help="e.g. DE (repeatable)")
     return parser
 
 
@@ -207,6 +226,69 @@ def cmd_ingest(settings: Settings, out: TextIO) -> int:
     return asyncio.run(go())
 
 
+def cmd_sources(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """`newsbot sources ...`: the operators' side of the sources chats add with /addsource."""
+    from bot.catalog import load_catalog, select_entries
+
+    if args.action == "catalog":
+        entries = load_catalog(settings.sources.catalog)
+        if args.language or args.country:
+            entries = tuple(
+                select_entries(entries, languages=args.language, countries=args.country)
+            )
+        for e in entries:
+            print(f"{e.language}\t{e.country}\t{e.name}\t{e.url}\t{','.join(e.topics)}", file=out)
+        return 0
+    return asyncio.run(_sources(args, settings, out))
+
+
+async def _sources(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from bot.chat import feedlists, operator
+    from bot.deliver import ConsoleChannel
+    from bot.opml import read_opml
+    from bot.services import Services
+
+    services = Services.build(settings, ConsoleChannel(out))
+
+    async def run(work: Callable[[Session], T]) -> T:
+        return await asyncio.to_thread(services.db.run, work)
+
+    now = services.clock.now()
+    try:
+        if args.action == "list":
+            for v in await run(operator.list_feeds):
+                kind = "public" if v.public else f"private ({v.followers} chats)"
+                state = "active" if v.active else "stopped"
+                print(f"{v.id}\t{state}\t{kind}\t{v.name}\t{v.url}", file=out)
+        elif args.action == "add":
+            added = await feedlists.add_public(run, services.fetcher, args.url, now)
+            if isinstance(added, str):
+                print(f"newsbot sources add: {args.url}: {added}", file=sys.stderr)
+                return 1
+            print(f"added {added.id}: {added.name} ({added.url})", file=out)
+        elif args.action == "remove":
+            removed = await run(lambda s: operator.remove_feed(s, args.url))
+            if removed is None:
+                print(f"newsbot sources remove: no feed {args.url}", file=sys.stderr)
+                return 1
+            print(f"stopped {removed.id}: {removed.name}", file=out)
+        elif args.action == "import":
+            listed = read_opml(args.file.read_bytes())
+            report = await feedlists.import_public(run, services.fetcher, listed, now)
+            for url, name in report.added:
+                print(f"added\t{url}\t{name}", file=out)
+            for url in report.already:
+                print(f"already\t{url}", file=out)
+            for url, reason in report.failed:
+                print(f"failed\t{url}\t{reason}", file=out)
+            return 1 if report.failed else 0
+        elif args.action == "export":
+            out.write((await run(lambda s: feedlists.public_opml(s, now))).decode("utf-8"))
+    finally:
+        await services.aclose()
+    return 0
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from bot.run import run_service
 
@@ -253,7 +335,7 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
     if logging.getLogger().level > logging.DEBUG:  # a line per request or job pass is noise
         for noisy in ("httpx", "apscheduler"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    if args.command in {"demo", "summarize", "extract"} and not args.log_level:
+    if args.command in {"demo", "summarize", "extract", "sources"} and not args.log_level:
         logging.getLogger().setLevel(logging.WARNING)
     try:
         if args.command == "demo":
@@ -268,10 +350,15 @@ def main(argv: list[str] | None = None, out: TextIO | None = None) -> int:
             return cmd_extract(args, settings, out)
         if args.command == "ingest":
             return cmd_ingest(settings, out)
+        if args.command == "sources":
+            return cmd_sources(args, settings, out)
         if args.command == "run":
             return cmd_run(args, settings, out)
     except FileNotFoundError as exc:
         print(f"newsbot: {exc.filename}: no such file", file=sys.stderr)
+        return 2
+    except (ConfigError, InputError) as exc:
+        print(f"newsbot: {exc}", file=sys.stderr)
         return 2
     return 2
 

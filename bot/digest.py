@@ -10,14 +10,14 @@ of chats: each chunk reads its alerts, stories and sources in a few set-based qu
 and writes its messages and new schedules with one insert and one update.
 
 Nothing matched is dropped: past `digest.max_items`, the other matched stories follow as
-compact title links, in as many messages as they need.
+compact title links, in as many messages as they need. Top stories are public ones; each chat
+sees the outlets its byline allows (a private feed's name only by its followers).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -25,11 +25,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.audience import public_story, read_bylines
 from bot.clock import in_quiet_hours, next_digest_at
 from bot.outbox import Queued, enqueue, enqueue_all
 from bot.render import DigestItem, render_away, render_digest
 from bot.settings import DigestSettings
-from bot.store import Alert, Article, Chat, Database, OutboxKind, Story, Subscription
+from bot.store import Alert, Chat, Database, OutboxKind, Story, Subscription
 
 __all__ = ["queue_digest", "queue_due_digests", "release_held"]
 
@@ -159,7 +160,7 @@ class _Digests:
         wanted = {sid for found in self.matched.values() for sid, _ in found}
         wanted |= {sid for ids in self.top.values() for sid in ids}
         self.stories = {s.id: s for s in session.scalars(select(Story).where(Story.id.in_(wanted)))}
-        self.sources = _sources(session, sorted(wanted))
+        self.bylines = read_bylines(session, sorted(wanted), [chat.id for chat in chats])
 
     def render(self, *, when_empty: bool) -> list[Queued]:
         queued: list[Queued] = []
@@ -183,17 +184,22 @@ class _Digests:
             reverse=True,
         )
         limit = self.settings.max_items
-        mine = [self._item(sid, chat.sentences, query) for sid, query in ranked[:limit]]
-        more = [self._item(sid, 0, query) for sid, query in ranked[limit:]]
+        mine = [self._item(chat.id, sid, chat.sentences, query) for sid, query in ranked[:limit]]
+        more = [self._item(chat.id, sid, 0, query) for sid, query in ranked[limit:]]
         seen = {sid for sid, _ in ranked}
         top_ids = [sid for sid in self.top.get(chat.since, []) if sid not in seen]
-        top = [self._item(sid, chat.sentences) for sid in top_ids[: self.settings.top_stories]]
+        top = [
+            self._item(chat.id, sid, chat.sentences) for sid in top_ids[: self.settings.top_stories]
+        ]
         return [("Your alerts", mine), ("Top stories", top)], more
 
-    def _item(self, story_id: int, sentences: int, query: str | None = None) -> DigestItem:
+    def _item(
+        self, chat_id: int, story_id: int, sentences: int, query: str | None = None
+    ) -> DigestItem:
         story = self.stories[story_id]
         summary = story.summary[:sentences] if sentences else []
-        return DigestItem(story.title, story.url, summary, self.sources[story_id], query)
+        sources = self.bylines[story_id].for_chat(chat_id)
+        return DigestItem(story.title, story.url, summary, sources, query)
 
     def _matched(self) -> dict[int, list[tuple[int, str | None]]]:
         """Each chat's matched stories, each once: since the chat's last digest for instant
@@ -261,7 +267,7 @@ class _Digests:
             top[since] = list(
                 self.session.scalars(
                     select(Story.id)
-                    .where(Story.created_at > since)
+                    .where(Story.created_at > since, public_story())
                     .order_by(Story.source_count.desc(), Story.created_at.desc())
                     .limit(room)
                 )
@@ -272,19 +278,6 @@ class _Digests:
 def _aware(moment: datetime) -> datetime:
     """A time read through a SQL expression (not a UTC column) may come back naive on SQLite."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _sources(session: Session, story_ids: Sequence[int]) -> dict[int, list[str]]:
-    names: dict[int, list[str]] = {sid: [] for sid in story_ids}
-    rows = session.execute(
-        select(Article.story_id, Article.source)
-        .where(Article.story_id.in_(story_ids))
-        .order_by(Article.id)
-    )
-    for story_id, source in rows:
-        if source not in names[story_id]:
-            names[story_id].append(source)
-    return names
 
 
 def release_held(db: Database, now: datetime) -> int:
@@ -304,11 +297,16 @@ def release_held(db: Database, now: datetime) -> int:
                 select(Alert).where(Alert.chat_id == chat_id, Alert.held.is_(True))
             ).all()
             stories = [session.get(Story, alert.story_id) for alert in held]
-            sources = _sources(session, [s.id for s in stories if s is not None])
+            found = [s for s in stories if s is not None]
+            bylines = read_bylines(session, [s.id for s in found], [chat_id])
             items = [
-                DigestItem(s.title, s.url, s.summary[: chat.summary_sentences], sources[s.id])
-                for s in stories
-                if s is not None
+                DigestItem(
+                    s.title,
+                    s.url,
+                    s.summary[: chat.summary_sentences],
+                    bylines[s.id].for_chat(chat_id),
+                )
+                for s in found
             ]
             local = now.astimezone(ZoneInfo(chat.timezone))
             for message in render_away(items, local):

@@ -1,18 +1,21 @@
 """A later article joins a story chats were already told of: no new push, but the alert stays
 true. Each alert's "reported by" line is brought up to date (an edit), or, when the article
 develops the story (substantial new sentences), a short follow-up goes as a reply to the alert.
+An article from a private feed changes only the alerts of the chats that follow that feed.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import summarizer
+from bot.audience import Byline
 from bot.outbox import enqueue
 from bot.render import RenderedMessage, render_follow_up, with_sources
 from bot.store import Alert, Article, Outbox, OutboxKind, OutboxStatus, Story
@@ -64,9 +67,15 @@ def _first_alert(session: Session, alert: Alert) -> Outbox | None:
 
 
 def update_alerts(
-    session: Session, story: Story, article: Article, sources: list[str], now: datetime
+    session: Session,
+    story: Story,
+    article: Article,
+    sources: Sequence[str] | Byline,
+    now: datetime,
 ) -> int:
-    """Bring every alert of `story` up to date with `article`; returns messages queued."""
+    """Bring every alert of `story` up to date with `article`; returns messages queued.
+    `sources` is the story's `Byline` (ingest), or plain names every chat may see."""
+    byline = sources if isinstance(sources, Byline) else Byline.of(sources)
     alerts = session.scalars(
         select(Alert).where(
             Alert.story_id == story.id, Alert.instant.is_(True), Alert.held.is_(False)
@@ -75,10 +84,12 @@ def update_alerts(
     queued = 0
     texts: dict[int, str] = {}
     for alert in alerts:
+        if not byline.sees(alert.chat_id, article.feed_id):
+            continue  # a private feed's article: nothing of it for this chat
         original = _first_alert(session, alert)
         if original is None or original.status not in (OutboxStatus.PENDING, OutboxStatus.SENT):
             continue
-        updated = with_sources(original.text, sources)
+        updated = with_sources(original.text, byline.for_chat(alert.chat_id))
         if original.status == OutboxStatus.PENDING:  # not out yet: it leaves up to date
             original.text = updated
             continue

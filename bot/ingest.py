@@ -6,6 +6,11 @@ story (near-duplicate fingerprint) → summarize a new story → match subscript
 Everything one poll decides is written in one transaction, so a crash leaves either all of it or
 none of it. Feeds are polled concurrently and each failure stays with its feed: a dead site backs
 off on its own schedule and never delays the others.
+
+A chat's private feed is fetched like a user-given link, and its stories match only the queries
+of the chats that follow it (`bot.audience`). A story shows its first public article's title,
+link and summary: when a public article joins a story only private feeds carried so far, the
+story takes them from it.
 """
 
 from __future__ import annotations
@@ -22,21 +27,20 @@ from sqlalchemy.orm import Session
 
 import summarizer
 from bot.alerts import AlertSummaries, queue_alerts
+from bot.audience import followers, read_bylines
 from bot.clock import Clock
-from bot.errors import ExtractionError
-from bot.extract import clean_text, html_to_text
+from bot.entries import Candidate, EntryReader, Origin
 from bot.fetch import Fetcher, FetchResult
 from bot.followups import update_alerts
 from bot.group import Fingerprint, StoryIndex, fingerprint
 from bot.match import Document
-from bot.pages import read_page
-from bot.parse import FeedEntry, FeedParseError, canonical_url, parse_feed
+from bot.parse import FeedEntry, FeedParseError, parse_feed
 from bot.polling import claim_feeds, record_failure, record_success
 from bot.settings import Settings
 from bot.store import Article, Database, Feed, Story
 from bot.subscribers import SubscriptionIndex
 
-__all__ = ["Candidate", "Pipeline", "PollReport"]
+__all__ = ["Pipeline", "PollReport"]
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +61,6 @@ class PollReport:
     updates: int = 0  # edits and follow-ups of alerts already sent
     error: str | None = None
     warning: str | None = None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """An unseen entry made ready for storing: its best text, cleaned."""
-
-    entry: FeedEntry
-    title: str
-    text: str
-    url: str
-    language: str | None
-    published: datetime | None
 
 
 @dataclass
@@ -97,6 +89,7 @@ class Pipeline:
         self.settings = settings
         self.clock = clock
         self.worker = worker
+        self.reader = EntryReader(fetcher, settings)
         self.stories = StoryIndex()
         self.subscriptions = SubscriptionIndex()
         self._locks: dict[int, asyncio.Lock] = {}
@@ -164,7 +157,8 @@ class Pipeline:
             if feed is None:
                 return PollReport(feed_id, str(feed_id), "failed", error="no such feed")
             url, etag, modified, name = feed.url, feed.etag, feed.last_modified, feed.display_name
-        result = await self.fetcher.fetch(url, etag=etag, last_modified=modified)
+            origin = Origin(public=feed.public, search=feed.search_source is not None)
+        result = await self.reader.fetch_feed(url, origin, etag, modified)
         if result.not_modified:
             await asyncio.to_thread(self._record_success, feed_id, result)
             log.info("feed %s (%s): not modified", feed_id, name)
@@ -182,8 +176,10 @@ class Pipeline:
         if parsed.warning:
             log.warning("feed %s (%s): read despite %s", feed_id, name, parsed.warning)
         fresh = await asyncio.to_thread(self._unseen, feed_id, list(parsed.entries))
-        candidates = await self._prepare_all(fresh, parsed.language)
-        counts = await asyncio.to_thread(self._store, feed_id, parsed.title, candidates, result)
+        candidates = await self.reader.prepare_all(fresh, parsed.language, origin)
+        counts = await asyncio.to_thread(
+            self._store, feed_id, parsed.title, candidates, result, origin
+        )
         log.info(
             "feed %s (%s): %d new articles, %d new stories, %d joined, %d alerts",
             feed_id,
@@ -222,51 +218,24 @@ class Pipeline:
                 unique.setdefault(entry.guid, entry)
         return list(unique.values())
 
-    async def _prepare_all(
-        self, entries: list[FeedEntry], feed_language: str | None
-    ) -> list[Candidate]:
-        gate = asyncio.Semaphore(4)
-
-        async def one(entry: FeedEntry) -> Candidate:
-            async with gate:
-                return await self._prepare(entry, feed_language)
-
-        # Oldest first, so stories are created in the order the outlets published them.
-        ordered = sorted(entries, key=lambda e: (e.published is None, e.published or 0))
-        return list(await asyncio.gather(*(one(e) for e in ordered)))
-
-    async def _prepare(self, entry: FeedEntry, feed_language: str | None) -> Candidate:
-        html = entry.content_html or entry.summary_html
-        text = clean_text(html_to_text(html)) if html else ""
-        title, url, language = entry.title, entry.url, _lang(feed_language)
-        teaser = len(text.split()) < self.settings.poll.teaser_words
-        if teaser and self.settings.poll.fetch_pages and url.startswith(("http://", "https://")):
-            page = await self.fetcher.fetch(url)
-            if page.ok:
-                try:
-                    article = await asyncio.to_thread(
-                        read_page, page.body or b"", url=page.url, content_type=page.content_type
-                    )
-                except ExtractionError as exc:
-                    log.info("page %s: no article text (%s); keeping the feed's teaser", url, exc)
-                else:
-                    if len(article.text.split()) > len(text.split()):
-                        text = article.text
-                        language = article.language or language
-                    title = title or (article.title or "")
-                    url = canonical_url(article.url) if article.url else url
-            else:
-                log.info("page %s: %s; keeping the feed's teaser", url, page.error)
-        return Candidate(entry, title or url or "(untitled)", text, url, language, entry.published)
-
     def _store(
-        self, feed_id: int, feed_title: str | None, candidates: list[Candidate], result: FetchResult
+        self,
+        feed_id: int,
+        feed_title: str | None,
+        candidates: list[Candidate],
+        result: FetchResult,
+        origin: Origin,
     ) -> _Counts:
         with self._store_lock:
-            return self._store_locked(feed_id, feed_title, candidates, result)
+            return self._store_locked(feed_id, feed_title, candidates, result, origin)
 
     def _store_locked(
-        self, feed_id: int, feed_title: str | None, candidates: list[Candidate], result: FetchResult
+        self,
+        feed_id: int,
+        feed_title: str | None,
+        candidates: list[Candidate],
+        result: FetchResult,
+        origin: Origin,
     ) -> _Counts:
         counts = _Counts()
         now = self.clock.now()
@@ -278,8 +247,9 @@ class Pipeline:
                 assert feed is not None
                 if not feed.name and feed_title:
                     feed.name = feed_title[:200]
+                audience = None if origin.public else followers(session, feed_id)
                 for candidate in candidates:
-                    self._store_one(session, feed, candidate, now, counts)
+                    self._store_one(session, feed, candidate, now, counts, audience)
                 record_success(feed, result, now)
         except Exception:
             self.load()  # the index may hold stories of the rolled-back transaction
@@ -303,8 +273,16 @@ class Pipeline:
             self._last_article = article_id
 
     def _store_one(
-        self, session: Session, feed: Feed, c: Candidate, now: datetime, counts: _Counts
+        self,
+        session: Session,
+        feed: Feed,
+        c: Candidate,
+        now: datetime,
+        counts: _Counts,
+        audience: set[int] | None,
     ) -> None:
+        """Store one article in its story; alert the chats it matches (among `audience`, the
+        followers of a private feed; everyone when None)."""
         language = c.language or (summarizer.detect_language(c.text) if c.text else None)
         fp = fingerprint(c.text) if c.text else None
         story_id = None
@@ -329,9 +307,9 @@ class Pipeline:
         else:
             counts.joined += 1
             story.updated_at = now
+            if feed.public and not _is_public(session, story):
+                self._republish(story, c, language)
         joined = story.id is not None
-        sources = _sources(story, feed)
-        story.source_count = len(sources)
         article = Article(
             feed_id=feed.id,
             story=story,
@@ -340,13 +318,15 @@ class Pipeline:
             title=c.title,
             text=c.text,
             language=language,
-            source=feed.display_name[:200],
+            source=(c.outlet or feed.display_name)[:200],
             published_at=c.published,
             fetched_at=now,
             fingerprint=fp.to_bytes() if fp is not None else None,
         )
         session.add(article)
         session.flush()
+        byline = read_bylines(session, [story.id])[story.id]
+        story.source_count = len(byline.names)
         self._last_article = max(self._last_article, article.id)
         counts.new_articles += 1
         if fp is not None:
@@ -354,20 +334,29 @@ class Pipeline:
         if self._too_old(c, now):
             return
         if joined:
-            counts.updates += update_alerts(session, story, article, sources, now)
+            counts.updates += update_alerts(session, story, article, byline, now)
         doc = Document(title=c.title, text=c.text, language=language or "en", urls=(c.url,))
         matches = self.subscriptions.match(doc)
+        if audience is not None:
+            matches = [m for m in matches if m.chat_id in audience]
         if matches:
             opts = self.settings.summary
             summaries = AlertSummaries(
                 c.text, language or "en", story.summary, opts.method, opts.max_words, c.title
             )
-            counts.alerts += queue_alerts(session, story, article, sources, matches, now, summaries)
+            counts.alerts += queue_alerts(session, story, article, byline, matches, now, summaries)
 
     def _too_old(self, c: Candidate, now: datetime) -> bool:
         """An entry from long ago (a feed's backlog on first poll) is news to nobody."""
         max_age = self.settings.poll.alert_max_age
         return c.published is not None and (now - c.published).total_seconds() > max_age
+
+    def _republish(self, story: Story, c: Candidate, language: str | None) -> None:
+        """The first public article of a story only private feeds carried: the story shows
+        its title, link and summary from now on, so what everyone sees is public."""
+        story.title, story.url, story.language = c.title, c.url, language
+        story.summary = self._summarize(c, language)
+        story.published_at = c.published or story.published_at
 
     def _summarize(self, c: Candidate, language: str | None) -> list[str]:
         if not c.text:
@@ -396,12 +385,8 @@ class Pipeline:
         record_failure(self.db, feed_id, error, self.clock.now(), self.settings.poll)
 
 
-def _sources(story: Story, feed: Feed) -> list[str]:
-    names = [a.source for a in story.articles] if story.id is not None else []
-    names.append(feed.display_name)
-    return list(dict.fromkeys(names))
-
-
-def _lang(value: str | None) -> str | None:
-    """Feeds say `en-us`, `de-DE`; we keep the ISO 639-1 part."""
-    return value.split("-")[0].split("_")[0].lower()[:8] if value else None
+def _is_public(session: Session, story: Story) -> bool:
+    """Whether a public feed already carries the story (before this article)."""
+    public = select(Article.id).join(Feed, Feed.id == Article.feed_id)
+    found = public.where(Article.story_id == story.id, Feed.public.is_(True)).limit(1)
+    return session.scalar(found) is not None

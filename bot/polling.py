@@ -1,5 +1,7 @@
 """When each feed is polled: the configured feeds in the table, claims so one worker polls a
-feed at a time, and the bookkeeping after a poll (success, or failure with backoff).
+feed at a time, and the bookkeeping after a poll (success, or failure with backoff). A chat's
+private feed is polled only while a chat follows it; search feeds are claimed by
+`bot.searches`, within their sources' budgets.
 
 The rules come from bots that run for real: a feed that fails waits twice as long each time (up
 to `poll.backoff_max`), is paused after `poll.disable_after` failures in a row, and one success
@@ -11,11 +13,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from bot.fetch import FetchResult
 from bot.settings import FeedConfig, PollSettings
-from bot.store import Database, Feed, upsert_feed
+from bot.store import ChatSource, Database, Feed, upsert_feed
 
 __all__ = ["claim_feeds", "record_failure", "record_success", "sync_feeds"]
 
@@ -39,8 +41,12 @@ def claim_feeds(
     a worker that dies lets it expire."""
     until = now + timedelta(seconds=lease)
     with db.session() as session:
+        followed = exists().where(ChatSource.feed_id == Feed.id)
         query = select(Feed).where(
-            Feed.active.is_(True), or_(Feed.claimed_until.is_(None), Feed.claimed_until < now)
+            Feed.active.is_(True),
+            Feed.search_source.is_(None),
+            or_(Feed.public.is_(True), followed),
+            or_(Feed.claimed_until.is_(None), Feed.claimed_until < now),
         )
         if due_only:
             query = query.where(or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))

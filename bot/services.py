@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.catalog import catalog_feeds
 from bot.clock import Clock, SystemClock
 from bot.deliver import Channel, DeliveryReport, OutboxWorker
 from bot.digest import queue_due_digests, release_held
@@ -26,6 +27,7 @@ from bot.metrics import Metrics
 from bot.outbox import enqueue
 from bot.polling import sync_feeds
 from bot.render import RenderedMessage
+from bot.searches import SearchPoller
 from bot.settings import Settings
 from bot.store import (
     Chat,
@@ -38,7 +40,7 @@ from bot.store import (
     open_database,
 )
 
-__all__ = ["Services", "refresh_gauges", "release_claims"]
+__all__ = ["Services", "refresh_gauges", "release_claims", "report_first_poll"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,16 @@ def refresh_gauges(metrics: Metrics, db: Database) -> None:
     metrics.set_failing_feeds(failing or 0)
 
 
+def report_first_poll(reports: list[PollReport]) -> None:
+    """After the first poll since start: how many feeds were read, and each that failed with
+    its reason (a catalog address that moved, a dead site). Failing feeds are then retried
+    with backoff like any other; none of them stops the service."""
+    failed = [r for r in reports if r.outcome == "failed"]
+    log.info("first poll: %d feeds read, %d failed", len(reports) - len(failed), len(failed))
+    for r in failed:
+        log.warning("feed %s (%s) failed at start: %s", r.feed_id, r.feed, r.error)
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -101,7 +113,9 @@ class Services:
     outbox: OutboxWorker
     metrics: Metrics
     leader: LeaderLock
+    searches: SearchPoller
     last_pass: float = 0.0  # monotonic time of the last job pass that succeeded
+    first_poll_reported: bool = False
 
     @classmethod
     def build(
@@ -131,7 +145,7 @@ class Services:
             user_agent=poll.user_agent,
             transport=transport,
         )
-        sync_feeds(db, settings.feeds, clock.now())
+        sync_feeds(db, settings.feeds + catalog_feeds(settings), clock.now())
         worker = settings.worker_name or f"{socket.gethostname()}:{os.getpid()}"
         pipeline = Pipeline(db, fetcher, settings, clock, worker=worker)
         delivery = settings.delivery
@@ -148,11 +162,25 @@ class Services:
         )
         release_claims(db, worker)
         return cls(
-            settings, clock, db, fetcher, pages, pipeline, outbox, metrics, LeaderLock(db.engine)
+            settings,
+            clock,
+            db,
+            fetcher,
+            pages,
+            pipeline,
+            outbox,
+            metrics,
+            LeaderLock(db.engine),
+            SearchPoller(pipeline, settings.search_sources),
         )
 
     async def poll_due(self) -> list[PollReport]:
+        """The due feeds, then the search feeds within their budgets."""
         reports = await self.pipeline.poll_due()
+        reports += await self.searches.poll_due()
+        if reports and not self.first_poll_reported:
+            self.first_poll_reported = True
+            report_first_poll(reports)
         for r in reports:
             self.metrics.polled(
                 r.outcome,

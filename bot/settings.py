@@ -30,7 +30,9 @@ __all__ = [
     "LimitSettings",
     "PollSettings",
     "ScheduleSettings",
+    "SearchSourceConfig",
     "Settings",
+    "SourceSettings",
     "SummarySettings",
     "TelegramSettings",
     "find_config",
@@ -59,6 +61,41 @@ class FeedConfig(BaseModel):
     url: str
     name: str | None = None
     interval: int = Field(default=900, ge=10, description="seconds between polls")
+
+
+class SearchSourceConfig(BaseModel):
+    """A news-search feed polled once for every distinct active query: `url` is a template
+    where `{query}` becomes the query (URL-encoded) and `{lang}` the source's `language`."""
+
+    name: str = Field(min_length=1, max_length=100)
+    url: str
+    language: str = Field(default="en", pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?$")
+    interval: int = Field(default=900, ge=60, description="seconds between polls of one query")
+    per_minute: int = Field(default=30, ge=1, description="requests a minute, all queries")
+
+    @field_validator("url")
+    @classmethod
+    def _has_query(cls, value: str) -> str:
+        if "{query}" not in value or not value.startswith(("http://", "https://")):
+            raise ValueError("a search source's url is http(s) and holds {query}")
+        return value
+
+
+class SourceSettings(BaseModel):
+    """Chats' own sources and the starter catalog."""
+
+    max_per_chat: int = Field(default=50, ge=1, description="sources one chat may add")
+    catalog: Path = Field(
+        default=PACKAGE_ROOT / "config" / "catalog.toml",
+        description="the starter catalog; a relative path is beside the config file",
+    )
+    catalog_languages: list[str] = Field(
+        default_factory=list, description="poll the catalog's feeds in these languages"
+    )
+    catalog_countries: list[str] = Field(
+        default_factory=list, description="poll the catalog's feeds of these countries"
+    )
+    catalog_interval: int = Field(default=900, ge=10, description="poll interval of those, s")
 
 
 class PollSettings(BaseModel):
@@ -196,6 +233,8 @@ class Settings(BaseSettings):
     role: Literal["all", "ingest", "deliver"] = "all"
     worker_name: str | None = Field(default=None, description="default: host:pid")
     feeds: list[FeedConfig] = Field(default_factory=list)
+    search_sources: list[SearchSourceConfig] = Field(default_factory=list)
+    sources: SourceSettings = Field(default_factory=SourceSettings)
     poll: PollSettings = Field(default_factory=PollSettings)
     summary: SummarySettings = Field(default_factory=SummarySettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
@@ -295,6 +334,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
     for feed in data.get("feeds", []):
         if isinstance(feed, dict) and isinstance(feed.get("url"), str):
             feed["url"] = _resolve_feed_url(feed["url"], base)
+    sources = data.get("sources")
+    if isinstance(sources, dict) and isinstance(sources.get("catalog"), str):
+        catalog = Path(sources["catalog"])
+        sources["catalog"] = catalog if catalog.is_absolute() else base / catalog
     return data
 
 

@@ -59,6 +59,10 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "pipeline",
         (
             "bot.outbox",
+            "bot.audience",
+            "bot.catalog",
+            "bot.entries",
+            "bot.searches",
             "bot.subscribers",
             "bot.alerts",
             "bot.followups",

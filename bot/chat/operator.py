@@ -2,7 +2,8 @@
 
 Operators are the ids listed in the settings (`admins`); the Telegram adapter checks that
 before calling here. Adding a feed reads it first, so a typo or a web page is refused with the
-reason instead of failing at every poll.
+reason instead of failing at every poll. An operator's feed is public; chats' private feeds
+are listed too (marked, with their number of followers); search feeds, one per query, are not.
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from bot.chat.input import number
 from bot.errors import FetchError
 from bot.fetch import Fetcher
 from bot.parse import ParsedFeed, parse_feed
-from bot.store import Article, Chat, Feed, Outbox, OutboxStatus, Story, Subscription, upsert_feed
+from bot.store import (
+    Article,
+    Chat,
+    ChatSource,
+    Feed,
+    Outbox,
+    OutboxStatus,
+    Story,
+    Subscription,
+    upsert_feed,
+)
 
 __all__ = ["FeedView", "Stats", "add_feed", "list_feeds", "probe_feed", "remove_feed", "stats"]
 
@@ -32,6 +43,9 @@ class FeedView:
     failures: int
     last_error: str | None
     entries: int | None = None  # when just read: how many entries the feed has now
+    url: str = ""
+    public: bool = True
+    followers: int = 0  # chats that added it as their own source
 
 
 @dataclass(frozen=True)
@@ -46,28 +60,59 @@ class Stats:
     outbox: dict[str, int]  # by OutboxStatus
 
 
-def _view(feed: Feed, entries: int | None = None) -> FeedView:
+def _view(feed: Feed, entries: int | None = None, followers: int = 0) -> FeedView:
     return FeedView(
-        feed.id, feed.display_name, feed.active, feed.failures, feed.last_error, entries
+        feed.id,
+        feed.display_name,
+        feed.active,
+        feed.failures,
+        feed.last_error,
+        entries,
+        feed.url,
+        feed.public,
+        followers,
     )
 
 
-def list_feeds(session: Session) -> list[FeedView]:
-    return [_view(feed) for feed in session.scalars(select(Feed).order_by(Feed.id))]
+def list_feeds(session: Session, *, public_only: bool = False) -> list[FeedView]:
+    """Every feed but the search feeds, by id, with how many chats follow each."""
+    follows = (
+        select(ChatSource.feed_id, func.count(ChatSource.id).label("n"))
+        .group_by(ChatSource.feed_id)
+        .subquery()
+    )
+    query = (
+        select(Feed, func.coalesce(follows.c.n, 0))
+        .outerjoin(follows, follows.c.feed_id == Feed.id)
+        .where(Feed.search_source.is_(None))
+        .order_by(Feed.id)
+    )
+    if public_only:
+        query = query.where(Feed.public.is_(True))
+    return [_view(feed, followers=n) for feed, n in session.execute(query)]
 
 
-async def probe_feed(fetcher: Fetcher, url: str) -> ParsedFeed:
-    """Read the feed at `url` once. Raises FetchError or FeedParseError with the reason."""
-    result = await fetcher.fetch(url)
+async def probe_feed(
+    fetcher: Fetcher, url: str, *, user: bool = False, allow_private: bool = False
+) -> ParsedFeed:
+    """Read the feed at `url` once. Raises FetchError or FeedParseError with the reason.
+    A `user`'s URL goes through the public-address check (unless `allow_private`)."""
+    if user:
+        result = await fetcher.fetch_public(url, allow_private=allow_private)
+    else:
+        result = await fetcher.fetch(url)
     if not result.ok:
         raise FetchError(result.error or "no answer")
-    return await asyncio.to_thread(parse_feed, result.body or b"", url=result.url)
+    return await asyncio.to_thread(
+        parse_feed, result.body or b"", url=result.url, content_type=result.content_type
+    )
 
 
 def add_feed(session: Session, url: str, feed: ParsedFeed, now: datetime) -> FeedView:
     """Poll `url` for everyone from now on (again, if it was removed or paused after failures:
-    it was just read, so its failures are forgotten and it is due at once)."""
-    row = upsert_feed(session, url, now, default_name=(feed.title or url)[:200])
+    it was just read, so its failures are forgotten and it is due at once). A chat's private
+    feed becomes public."""
+    row = upsert_feed(session, url, now, default_name=(feed.title or url)[:200], public=True)
     row.active = True
     row.failures, row.last_error, row.next_poll_at = 0, None, now
     return _view(row, len(feed.entries))

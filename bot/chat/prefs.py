@@ -10,13 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from bot.chat.input import parse_clock, parse_timezone
 from bot.clock import next_digest_at
 from bot.errors import ChatError
 from bot.settings import Settings
-from bot.store import Chat
+from bot.store import Chat, Subscription
 
 __all__ = [
     "SUMMARY_LENGTHS",
@@ -198,9 +199,11 @@ def apply_setting(session: Session, chat_id: int, field: str, value: str) -> Cha
 
 
 def forget_chat(session: Session, chat_id: int) -> bool:
-    """/stop, confirmed: the chat and everything it set up are deleted."""
+    """/stop, confirmed: the chat and everything it set up are deleted, with the queries it
+    sent to channels."""
     chat = session.get(Chat, chat_id)
     if chat is None:
         return False
+    session.execute(delete(Subscription).where(Subscription.owner_chat_id == chat_id))
     session.delete(chat)
     return True

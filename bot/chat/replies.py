@@ -10,10 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
+from bot.chat.feedlists import ImportReport
 from bot.chat.input import Options
 from bot.chat.operator import FeedView, Stats
 from bot.chat.prefs import SUMMARY_LENGTHS, ChatSettings
 from bot.chat.reports import LinkSummary, Overview, SourceStatus
+from bot.chat.sources import Added, PreviewItem, SourceView
 from bot.chat.subscriptions import BACKFILL_DAYS, Backfill, QueryView, StoryLine, Subscribed
 from bot.render import DigestItem, render_digest
 from bot.store import OutboxStatus
@@ -23,12 +25,15 @@ __all__ = [
     "added_feed",
     "echo",
     "feeds",
+    "imported",
     "intro",
     "link_summary",
     "overview",
     "problem",
     "settings_keyboard",
+    "source_added",
     "source_status",
+    "sources_list",
     "stats",
     "stop_keyboard",
     "subscribed",
@@ -109,13 +114,14 @@ def latest_how(most: int) -> str:
     return f"How many? A number from 1 to {most}, for example <code>/latest 5</code>"
 
 
-def _story_lines(stories: Sequence[StoryLine]) -> list[str]:
+def _story_lines(stories: Sequence[StoryLine | PreviewItem]) -> list[str]:
     lines = []
     for story in stories:
         title = escape(story.title[:200])
         if story.url.startswith(("http://", "https://")):
             title = f'<a href="{escape(story.url, quote=True)}">{title}</a>'
-        lines.append(f"• {title} <i>({story.created_at:%d %b %H:%M} UTC)</i>")
+        when = story.created_at if isinstance(story, StoryLine) else story.published
+        lines.append(f"• {title}" + (f" <i>({when:%d %b %H:%M} UTC)</i>" if when else ""))
     return lines
 
 
@@ -129,6 +135,8 @@ def subscribed(result: Subscribed) -> str:
     lines = [f"{head}: {escape(result.query.describe())}{_options(result.options)}"]
     if result.thread_id is not None:
         lines.append("Alerts for it come to this topic.")
+    if result.destination is not None:
+        lines.append(f"Its alerts and digest go to <b>{escape(result.destination)}</b>.")
     recent = result.backfill
     if recent is not None and recent.newest:
         lines += [
@@ -178,6 +186,10 @@ def overview(view: Overview, now: datetime) -> str:
             extra.append(f"topic {q.thread_id}")
         if q.muted_until and q.muted_until > now:
             extra.append(f"🔕 muted until {q.muted_until:%Y-%m-%d %H:%M} UTC")
+        if q.destination is not None:
+            extra.append(f"→ {escape(q.destination)}")
+        if q.paused is not None:
+            extra.append(f"⏸ paused: {escape(q.paused[:200])}")
         details = f" ({', '.join(extra)})" if extra else ""
         lines.append(f"{q.number}. <code>{escape(q.query)}</code>{details}")
     chat = view.settings
@@ -299,3 +311,85 @@ def stats(s: Stats) -> str:
 
 def unknown_command(command: str) -> str:
     return f"I don't know {echo(command)}. /help lists what I can do."
+
+
+# --- a chat's own sources ---------------------------------------------------------------------
+
+ADDSOURCE_HOW = (
+    "Give a site's or a feed's address: <code>/addsource example.com</code>. "
+    "Or send me an .opml file exported from your feed reader."
+)
+REMOVESOURCE_HOW = "Which source? <code>/removesource 2</code> (numbers from /sources)"
+NO_SOURCES = "This chat has no sources of its own. Add one with /addsource example.com."
+EXPORT_CAPTION = "This chat's sources, as OPML: any feed reader imports it."
+OPML_HOW = "Send an .opml file (your feed reader's export) to add its feeds as sources."
+OPML_TOO_BIG = "⚠️ That file is too large for an OPML list (2 MB at most)."
+NO_FEED = "⚠️ No feed added: {value}"  # with done(NO_FEED, reason)
+
+
+def source_added(added: Added) -> str:
+    source = added.source
+    head = "✅ Added to this chat's sources" if added.created else "This chat already has"
+    lines = [f"{head}: <b>{escape(source.name[:200])}</b>", f"<code>{escape(source.url)}</code>"]
+    if added.newest:
+        lines += ["", "Its newest items:", *_story_lines(added.newest)]
+    if added.created:
+        lines += ["", "Its stories match this chat's queries, and no one else's. /sources"]
+    return "\n".join(lines)
+
+
+def undo_keyboard(feed_id: int) -> Keyboard:
+    return ((("↩️ Undo", f"unsrc:{feed_id}"),),)
+
+
+def sources_list(views: Sequence[SourceView], most: int) -> list[str]:
+    """/sources, in as many messages as Telegram's limit needs."""
+    if not views:
+        return [NO_SOURCES]
+    lines = [f"<b>This chat's sources</b> ({len(views)} of {most})"]
+    for v in views:
+        state = "✅" if not v.failures else f"⚠️ failing ({escape((v.last_error or '')[:60])})"
+        url = escape(v.url if len(v.url) <= 200 else v.url[:199] + "…")
+        lines.append(f"{v.number}. {escape(v.name[:100])} {state}\n   <code>{url}</code>")
+    return _chunks([*lines, "", "Remove one: /removesource N · all as a file: /export"])
+
+
+def _chunks(lines: Sequence[str], limit: int = 4000) -> list[str]:
+    messages: list[str] = []
+    for line in lines:
+        if messages and len(messages[-1]) + 1 + len(line) <= limit:
+            messages[-1] += "\n" + line
+        else:
+            messages.append(line)
+    return messages
+
+
+def removed_source(view: SourceView | None, key: str) -> str:
+    if view is None:
+        return f"No source {echo(key)} here. /sources lists them with their numbers."
+    return f"Removed {escape(view.name[:200])} from this chat's sources."
+
+
+def imported(report: ImportReport, shown: int = 15) -> str:
+    """The OPML report; each list cut at `shown` rows so it stays one message."""
+    added = [escape(name[:80]) for _, name in report.added]
+    failed = [f"{escape(url[:80])}: {escape(why[:120])}" for url, why in report.failed]
+    lines = [
+        f"📥 OPML: {len(added)} added, {len(report.already)} already there, {len(failed)} failed."
+    ]
+    for title, rows in (("Added", added), ("Failed", failed)):
+        if rows:
+            lines += ["", f"<b>{title}</b>", *(f"• {row}" for row in rows[:shown])]
+            lines += [f"… and {len(rows) - shown} more"] if len(rows) > shown else []
+    return "\n".join(lines)
+
+
+# --- channels as destinations -----------------------------------------------------------------
+
+# The templates take the channel's name or @name with done(TEMPLATE, name).
+CHANNEL_FROM_PRIVATE = "Send alerts to a channel from your private chat with me."
+NOT_A_CHANNEL = "⚠️ That is not a channel. --to takes a channel's @name or id."
+MAKE_ME_ADMIN = "Make me an administrator there who may post messages, then try again."
+CHANNEL_NOT_FOUND = "⚠️ I can't find the channel {value}. " + MAKE_ME_ADMIN
+BOT_CANNOT_POST = "⚠️ I can't post to <b>{value}</b>. " + MAKE_ME_ADMIN
+NOT_CHANNEL_ADMIN = "⚠️ Only an administrator of <b>{value}</b> can send alerts there."

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import summarizer
+from bot.audience import feed_visible_to, read_bylines, story_visible_to
 from bot.chat import prefs
 from bot.chat.prefs import Caller, ChatSettings, open_chat, settings_of
 from bot.chat.subscriptions import QueryView, list_queries
@@ -80,7 +81,7 @@ def apply_setting(session: Session, chat_id: int, field: str, value: str) -> Ove
 
 def source_status(session: Session, chat_id: int, now: datetime) -> list[SourceStatus]:
     """Each source of this chat's alerts of the last days: last fetch, health, and the median
-    delay from publication to the alert being sent."""
+    delay from publication to the alert being sent (another chat's private feed never shows)."""
     since = now - timedelta(days=STATUS_DAYS)
     rows = session.execute(
         select(Feed, Article.published_at, Outbox.sent_at)
@@ -92,7 +93,7 @@ def source_status(session: Session, chat_id: int, now: datetime) -> list[SourceS
             & (Outbox.chat_id == Alert.chat_id)
             & (Outbox.kind == OutboxKind.ALERT),
         )
-        .where(Alert.chat_id == chat_id, Alert.created_at >= since)
+        .where(Alert.chat_id == chat_id, Alert.created_at >= since, feed_visible_to(chat_id))
     ).all()
     delays: dict[int, list[float]] = {}
     feeds: dict[int, Feed] = {}
@@ -114,16 +115,21 @@ def source_status(session: Session, chat_id: int, now: datetime) -> list[SourceS
     return statuses
 
 
-def latest(session: Session, count: int) -> list[DigestItem]:
-    """The newest stories, summarized, with the outlets that carry each."""
+def latest(session: Session, count: int, chat_id: int | None = None) -> list[DigestItem]:
+    """The newest stories the chat may see, summarized, with the outlets that carry each (of
+    those it may see). `chat_id` None: public stories only."""
     stories = session.scalars(
-        select(Story).order_by(Story.created_at.desc(), Story.id.desc()).limit(count)
+        select(Story)
+        .where(story_visible_to(chat_id))
+        .order_by(Story.created_at.desc(), Story.id.desc())
+        .limit(count)
     ).all()
-    items = []
-    for story in stories:
-        sources = list(dict.fromkeys(a.source for a in story.articles))
-        items.append(DigestItem(story.title, story.url, story.summary, sources))
-    return items
+    viewer = [chat_id] if chat_id is not None else []
+    bylines = read_bylines(session, [story.id for story in stories], viewer)
+    return [
+        DigestItem(story.title, story.url, story.summary, bylines[story.id].for_chat(chat_id or 0))
+        for story in stories
+    ]
 
 
 def digest_now(session: Session, caller: Caller, now: datetime, settings: Settings) -> int:

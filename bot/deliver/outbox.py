@@ -31,6 +31,7 @@ from bot.deliver.channel import (
     SendOutcome,
     Sent,
 )
+from bot.deliver.destinations import pause_destination
 from bot.metrics import Metrics
 from bot.outbox import enqueue
 from bot.render import RenderedMessage
@@ -282,6 +283,7 @@ class OutboxWorker:
             _close_topic(session, row, outcome.reason, now)
         elif isinstance(outcome, ChatGone):
             _deactivate(session, row.chat_id, outcome.reason)
+            pause_destination(session, row.chat_id, outcome.reason, now)
             if self.metrics is not None:
                 self.metrics.chat_gone()
         elif isinstance(outcome, Migrated):

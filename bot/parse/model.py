@@ -29,7 +29,8 @@ TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid
 class FeedEntry:
     """One item, whatever the format. `summary_html` / `content_html` are the publisher's HTML
     (untrusted: turn it into text or sanitize it before showing it); `external_url` is the page
-    a link-blog item points to (JSON Feed), when it has one."""
+    a link-blog item points to (JSON Feed), when it has one; `source` is the outlet an
+    aggregator's item comes from (RSS `<source>`, Atom `<source><title>`), when it says."""
 
     guid: str
     url: str
@@ -39,6 +40,7 @@ class FeedEntry:
     published: datetime | None
     author: str | None = None
     external_url: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)

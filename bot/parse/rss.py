@@ -61,7 +61,15 @@ def _entry(raw: Any, base_url: str | None) -> FeedEntry | None:
         content_html=content,
         published=_date(raw),
         author=(raw.get("author") or None),
+        source=_source(raw),
     )
+
+
+def _source(raw: Any) -> str | None:
+    """The outlet an aggregator's item comes from: RSS `<source>` or Atom `<source><title>`."""
+    source = dict.get(raw, "source")  # plain lookup: FeedParserDict's aliasing warns
+    title = source.get("title") if isinstance(source, dict) else None
+    return plain_title(title)[:200] or None if isinstance(title, str) else None
 
 
 def _positive_int(value: object) -> int | None:

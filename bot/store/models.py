@@ -25,6 +25,7 @@ from sqlalchemy import (
     false,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -33,6 +34,7 @@ __all__ = [
     "Article",
     "Base",
     "Chat",
+    "ChatSource",
     "Feed",
     "Outbox",
     "OutboxKind",
@@ -68,6 +70,15 @@ class Base(DeclarativeBase):
 
 
 class Feed(Base):
+    """A feed polled once however many chats read it.
+
+    Public feeds are the operators' (configured, `/addfeed`, the catalog, search sources): their
+    stories may reach any chat. A private feed was added by chats (`/addsource`, OPML): its
+    stories reach only the chats that follow it (`ChatSource`), and it is polled only while one
+    does. A search feed is one search source's results for one query (`search_source`,
+    `search_query`), polled within that source's budget.
+    """
+
     __tablename__ = "feeds"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -87,6 +98,9 @@ class Feed(Base):
     # dies releases it by letting it expire).
     claimed_by: Mapped[str | None] = mapped_column(String(128))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    search_source: Mapped[str | None] = mapped_column(String(100), index=True)
+    search_query: Mapped[str | None] = mapped_column(String(512))
 
     @property
     def display_name(self) -> str:
@@ -164,6 +178,22 @@ class Chat(Base):
     )
 
 
+class ChatSource(Base):
+    """A feed a chat added as its own (`/addsource`, OPML): the chat follows it."""
+
+    __tablename__ = "chat_sources"
+    __table_args__ = (UniqueConstraint("chat_id", "feed_id", name="uq_chat_source_chat_feed"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
+    )
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    feed: Mapped[Feed] = relationship()
+
+
 class Subscription(Base):
     """A chat's keyword query, stored as the user typed it (parsed again when loaded)."""
 
@@ -190,6 +220,14 @@ class Subscription(Base):
     # In a forum supergroup: the topic this query's alerts go to.
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     last_weekly_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A query whose alerts go to a channel (`chat_id`) belongs to the private chat that set it
+    # up there: that chat lists it, changes it, and is told when the channel is lost. No foreign
+    # key: SQLite cannot add one to a table in place, and copying the table would drop the
+    # change triggers and null `alerts.subscription_id`; forgetting a chat deletes its owned
+    # queries in code (`bot.chat.prefs.forget_chat`).
+    owner_chat_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # Why the query stopped until its owner acts (the bot lost its rights in the channel).
+    paused_reason: Mapped[str | None] = mapped_column(Text)
 
     chat: Mapped[Chat] = relationship(back_populates="subscriptions")
 

@@ -30,6 +30,7 @@ from bot.telegram.operator import OPERATOR_COMMANDS
 from bot.telegram.ordering import ChatOrderedUpdates
 from bot.telegram.pacing import PacedRateLimiter, Pacer, Pacing
 from bot.telegram.send import TelegramChannel
+from bot.telegram.sources import SOURCE_COMMANDS, on_document
 
 __all__ = ["build_application", "run_telegram", "serve"]
 
@@ -108,10 +109,11 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    for name, handler in (COMMANDS | OPERATOR_COMMANDS).items():
+    for name, handler in (COMMANDS | SOURCE_COMMANDS | OPERATOR_COMMANDS).items():
         app.add_handler(CommandHandler(name, handler))
     for button in BUTTONS:
         app.add_handler(button)
+    app.add_handler(MessageHandler(filters.Document.ALL, on_document))
     app.add_handler(MessageHandler(filters.COMMAND, on_unknown))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, on_text))
     app.add_error_handler(on_error)

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from telegram import CallbackQuery, Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.chat import prefs, replies, reports, subscriptions
+from bot.chat import prefs, replies, reports, sources, subscriptions
 from bot.telegram.context import NewsContext
 from bot.telegram.handlers import may_change
 
@@ -93,6 +93,16 @@ async def _forget(
         await context.edit(query, replies.KEPT_CHAT)
 
 
+async def _undo_source(
+    query: CallbackQuery, found: re.Match[str], chat_id: int, context: NewsContext
+) -> None:
+    feed_id = int(found[1])
+    removed = await context.db(lambda s: sources.undo_source(s, chat_id, feed_id))
+    await query.answer("Removed." if removed else "That source is already gone.")
+    if removed:
+        await context.edit(query, replies.removed_source(removed, str(feed_id)))
+
+
 async def _unknown(update: Update, context: NewsContext) -> None:
     query = update.callback_query
     assert query is not None
@@ -105,5 +115,6 @@ BUTTONS: list[CallbackQueryHandler[NewsContext, None]] = [
     _button(r"msrc:(\d{1,9}):(1d|7d)", _mute_source),
     _button(r"set:(mode|len|digest):(\w{1,10})", _setting),
     _button(r"stop:(yes|no)", _forget),
+    _button(r"unsrc:(\d{1,9})", _undo_source),
     CallbackQueryHandler(_unknown),
 ]

@@ -85,6 +85,23 @@ class NewsContext(CallbackContext[ExtBot[Priority], dict[Any, Any], dict[Any, An
         except TelegramError as exc:
             await self._later(exc, chat_id, text, keyboard)
 
+    async def document(self, update: Update, data: bytes, filename: str, caption: str) -> None:
+        """Answer with a file (in the message's forum topic), paced like every send. A file
+        Telegram will not take now is not queued: the user asks again."""
+        message = update.effective_message
+        assert message is not None
+        await message.reply_document(
+            document=data, filename=filename, caption=caption, parse_mode=ParseMode.HTML
+        )
+
+    async def download(self, file_id: str, most: int) -> bytes | None:
+        """A file a user sent, or None when it is larger than `most` bytes."""
+        file = await self.bot.get_file(file_id)
+        if file.file_size is not None and file.file_size > most:
+            return None
+        data = bytes(await file.download_as_bytearray())
+        return data if len(data) <= most else None
+
     async def edit(self, query: CallbackQuery, text: str, keyboard: Keyboard = ()) -> None:
         """Change the message a button belongs to."""
         message = query.message

@@ -15,8 +15,10 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.chat import prefs, replies, reports, subscriptions
+from bot.chat.channels import split_destination
 from bot.chat.input import number
 from bot.errors import ExtractionError, FetchError, InputError
+from bot.telegram.channels import subscribe_to_channel
 from bot.telegram.context import NewsContext, argument, caller
 from bot.telegram.help import help_text
 
@@ -30,10 +32,13 @@ Handler = Callable[[Update, NewsContext], Coroutine[Any, Any, None]]
 
 
 async def may_change(update: Update, context: NewsContext) -> bool:
-    """In groups only administrators change subscriptions and settings; in private, the user."""
+    """In groups only administrators change subscriptions and settings; in private, the user.
+    In a channel nobody does (its queries are changed from their owner's private chat)."""
     chat, user, message = update.effective_chat, update.effective_user, update.effective_message
     if chat is None or chat.type == ChatType.PRIVATE:
         return True
+    if chat.type == ChatType.CHANNEL:
+        return False
     if message is not None and message.sender_chat is not None:
         return message.sender_chat.id == chat.id  # an anonymous administrator of this group
     if user is None:
@@ -75,6 +80,14 @@ async def cmd_subscribe(update: Update, context: NewsContext) -> None:
     if not text:
         await context.reply(update, replies.SUBSCRIBE_HOW)
         return
+    try:
+        text, target = split_destination(text)
+    except InputError as exc:
+        await context.reply(update, replies.problem(str(exc)))
+        return
+    if target is not None:
+        await subscribe_to_channel(update, context, text, target)
+        return
     if await refuse_non_admin(update, context):
         return
     services, who = context.services, caller(update)
@@ -94,11 +107,11 @@ async def cmd_test(update: Update, context: NewsContext) -> None:
     if not text:
         await context.reply(update, replies.TEST_HOW)
         return
-    services = context.services
+    services, chat_id = context.services, caller(update).chat_id
     now = services.clock.now()
     try:
         result = await context.db(
-            lambda s: subscriptions.try_query(text, s, now, services.settings)
+            lambda s: subscriptions.try_query(text, s, now, services.settings, chat_id)
         )
     except InputError as exc:
         await context.reply(update, replies.problem(str(exc)))
@@ -162,7 +175,8 @@ async def cmd_latest(update: Update, context: NewsContext) -> None:
     if wanted is None or not 1 <= wanted <= most:
         await context.reply(update, replies.latest_how(most))
         return
-    items = await context.db(lambda s: reports.latest(s, wanted))
+    chat_id = caller(update).chat_id
+    items = await context.db(lambda s: reports.latest(s, wanted, chat_id))
     if not items:
         await context.reply(update, replies.NO_STORIES)
         return

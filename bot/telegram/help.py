@@ -19,7 +19,7 @@ MENU: tuple[Command, ...] = (
     Command("start", "what this bot does", "/start"),
     Command(
         "subscribe",
-        "get alerts for a keyword query (options: --min-sources N, --daily, --weekly)",
+        "get alerts for a keyword query (--min-sources N, --daily, --weekly, --to @channel)",
         "/subscribe ceasefire OR truce -sports --min-sources 2",
     ),
     Command("alert", "same as /subscribe", '/alert "peace plan"'),
@@ -36,6 +36,10 @@ MENU: tuple[Command, ...] = (
     Command("quiet", "hold alerts during your quiet hours", "/quiet 22:00-07:00"),
     Command("settings", "alert mode, summary length, digest on/off", "/settings"),
     Command("status", "where your alerts come from and how fast", "/status"),
+    Command("addsource", "add a site or feed as this chat's own source", "/addsource example.com"),
+    Command("sources", "this chat's own sources", "/sources"),
+    Command("removesource", "remove one of this chat's sources", "/removesource 2"),
+    Command("export", "this chat's sources as an OPML file", "/export"),
     Command("stop", "forget this chat and its queries", "/stop"),
     Command("help", "this list", "/help"),
 )
@@ -55,6 +59,13 @@ QUERY_HELP = (
 )
 
 
+SOURCES_HELP = (
+    "Your own sources: /addsource takes a site's or a feed's address, or send me an .opml "
+    "file; their stories reach only this chat. Alerts to a channel you administer: "
+    "<code>/subscribe ceasefire --to @mychannel</code> (I must be an administrator there)."
+)
+
+
 def help_text(operator: bool = False) -> str:
     lines = ["<b>What I can do</b>", ""]
     for cmd in MENU:
@@ -67,5 +78,5 @@ def help_text(operator: bool = False) -> str:
             lines.append(
                 f"/{cmd.name} — {escape(cmd.description)}\n   <code>{escape(cmd.example)}</code>"
             )
-    lines += ["", QUERY_HELP]
+    lines += ["", QUERY_HELP, "", SOURCES_HELP]
     return "\n".join(lines)

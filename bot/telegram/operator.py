@@ -25,7 +25,8 @@ async def refuse_non_operator(update: Update, context: NewsContext) -> bool:
 async def cmd_feeds(update: Update, context: NewsContext) -> None:
     if await refuse_non_operator(update, context):
         return
-    await context.reply(update, replies.feeds(await context.db(operator.list_feeds)))
+    public = await context.db(lambda s: operator.list_feeds(s, public_only=True))
+    await context.reply(update, replies.feeds(public))
 
 
 async def cmd_addfeed(update: Update, context: NewsContext) -> None:

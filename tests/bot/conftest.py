@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,16 @@ async def bot_harness(
     shutil.copyfile(migrated_sqlite, database)  # migrations checked, not repeated per test
     async with running_bot(tmp_path, feed_server, database_url=f"sqlite:///{database}") as harness:
         yield harness
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """The CLI's `main` configures logging for the process, as an entry point should; put it
+    back afterwards."""
+    names = ("", "httpx", "apscheduler")
+    levels = {name: logging.getLogger(name).level for name in names}
+    handlers = list(logging.getLogger().handlers)
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    logging.getLogger().handlers[:] = handlers

@@ -71,3 +71,35 @@ def test_bundled_config_lists_the_sample_feeds() -> None:
     settings = load_settings(repo / "config" / "newsbot.toml")
     assert len(settings.feeds) >= 3
     assert all(Path(feed.url).is_file() for feed in settings.feeds)
+
+
+def test_search_sources_and_the_catalog_are_read_from_the_file(tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        "[sources]\nmax_per_chat = 10\ncatalog = 'more/catalog.toml'\n"
+        "catalog_languages = ['en']\n\n"
+        "[[search_sources]]\nname = 'News search'\n"
+        "url = 'https://search.example/rss?q={query}&hl={lang}'\ninterval = 600\n",
+    )
+    settings = load_settings(config)
+    assert settings.sources.max_per_chat == 10
+    assert settings.sources.catalog == tmp_path / "more" / "catalog.toml"  # beside the file
+    [source] = settings.search_sources
+    assert (source.name, source.interval, source.per_minute, source.language) == (
+        "News search",
+        600,
+        30,
+        "en",
+    )
+
+
+def test_a_search_source_without_a_query_placeholder_is_refused(tmp_path: Path) -> None:
+    config = write(tmp_path, "[[search_sources]]\nname = 'S'\nurl = 'https://s.example/rss'\n")
+    with pytest.raises(ConfigError, match=r"holds \{query\}"):
+        load_settings(config)
+
+
+def test_search_sources_are_off_by_default(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ""))
+    assert settings.search_sources == []
+    assert settings.sources.catalog_languages == settings.sources.catalog_countries == []

@@ -9,7 +9,12 @@ Telegram's behaviour is reproduced where our code depends on it: ``parse_mode=HT
 tdlib's rules and error wording, the 4096-character limit on the *visible* text, flood control
 (429 with ``retry_after``), blocked and kicked chats (403), group migration (400 with
 ``migrate_to_chat_id``), closed forum topics, replies to unknown messages, and long polling that
-honours ``offset``, ``timeout`` and ``allowed_updates``.
+honours ``offset``, ``timeout`` and ``allowed_updates``. Channels made with ``add_channel`` have
+their administrators' rights: ``getChatMember`` answers as Telegram does (creator, administrator
+with ``can_post_messages``, or 400 "member list is inaccessible" while the bot is no
+administrator there), and posting needs the right. Documents: users send files
+(``push_document``), the bot reads them with ``getFile`` and the file download URL, and sends
+its own with ``sendDocument``.
 
 One deliberate difference: Telegram keeps a bare ``&`` (or an unknown ``&name;``) literally,
 although its documentation requires ``&amp;``. The fake refuses it by default
@@ -39,7 +44,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import telegram
 from telegram.ext import BaseRateLimiter, ExtBot
@@ -395,6 +400,9 @@ class _Chat:
     closed_topics: set[int] = field(default_factory=set)
     gone: str | None = None  # the 403 description once the bot was blocked or kicked
     migrated_to: int | None = None
+    # A channel made with add_channel: its creator and administrators as getChatMember shows
+    # them (the bot among them while it is an administrator); None for every other chat.
+    rights: dict[int, JSON] | None = None
     messages: dict[int, JSON] = field(default_factory=dict)
     last_message_id: int = 0
 
@@ -546,7 +554,7 @@ def _parse_body(content_type: str, body: bytes) -> dict[str, Any]:
             payload = part.get_payload(decode=True) or b""
             filename = part.get_filename()
             if filename:
-                fields[str(name)] = {"filename": filename, "size": len(payload)}
+                fields[str(name)] = {"filename": filename, "size": len(payload), "content": payload}
             else:
                 fields[str(name)] = payload.decode("utf-8", "replace")
         return fields
@@ -570,9 +578,9 @@ class FakeBotApi:
     Use as a context manager (or ``start()``/``stop()``), point a ``telegram.Bot`` at
     ``base_url`` with ``token``, add chats, push updates, provoke refusals, then inspect what the
     bot sent. Methods: getMe, getUpdates, setWebhook, deleteWebhook, getWebhookInfo,
-    setMyCommands, getMyCommands, deleteMyCommands, sendMessage, editMessageText,
-    answerCallbackQuery, getChat, getChatMember, getChatAdministrators, sendChatAction, close,
-    logOut; any other method answers 404 like Telegram.
+    setMyCommands, getMyCommands, deleteMyCommands, sendMessage, sendDocument, editMessageText,
+    answerCallbackQuery, getChat, getChatMember, getChatAdministrators, getFile, sendChatAction,
+    close, logOut, and file downloads; any other method answers 404 like Telegram.
     """
 
     def __init__(self, token: str = _DEFAULT_TOKEN, *, strict_ampersand: bool = True) -> None:
@@ -597,6 +605,8 @@ class FakeBotApi:
         self._edits: list[JSON] = []
         self._calls: list[JSON] = []
         self._answered: list[JSON] = []
+        self._documents: list[JSON] = []  # accepted sendDocument calls
+        self._files: dict[str, tuple[str, bytes, JSON]] = {}  # file_id -> (path, bytes, Document)
         self._stopping = False
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -706,6 +716,42 @@ class FakeBotApi:
             chat.members.update(chat.admins)
             self._chats[chat_id] = chat
             return chat.as_json()
+
+    def add_channel(
+        self,
+        chat_id: int,
+        title: str,
+        *,
+        owner: int,
+        username: str | None = None,
+        admins: Iterable[int] = (),
+        bot_can_post: bool | None = True,
+    ) -> JSON:
+        """A channel created by `owner`, with other administrators `admins`. The bot is an
+        administrator allowed to post (`bot_can_post=True`), one without that right (False),
+        or not in the channel at all (None). Returns the chat as Telegram shows it."""
+        chat = self.add_chat(chat_id, "channel", title=title, username=username)
+        with self._cond:
+            channel = self._chat(chat_id)
+            user = self._remember_user(owner, None, None)
+            channel.rights = {owner: {"status": "creator", "user": user, "is_anonymous": False}}
+            for admin in admins:
+                channel.rights[admin] = _channel_admin(self._remember_user(admin, None, None))
+            channel.members.update(channel.rights)
+        self.set_bot_rights(chat_id, bot_can_post)
+        return chat
+
+    def set_bot_rights(self, chat_id: int, can_post: bool | None) -> None:
+        """Promote the bot in a channel made with `add_channel` (`can_post` True or False), or
+        remove it (None): posting then answers 400 "need administrator rights in the channel
+        chat", or 403 "bot is not a member of the channel chat"."""
+        with self._cond:
+            channel = self._chat(chat_id)
+            if channel.rights is None:
+                raise ValueError(f"chat {chat_id} was not made with add_channel()")
+            channel.rights.pop(BOT_ID, None)
+            if can_post is not None:
+                channel.rights[BOT_ID] = _channel_admin(_BOT_USER, can_post=can_post)
 
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: sends answer 403 from now on."""
@@ -821,6 +867,48 @@ class FakeBotApi:
             chat.messages[message["message_id"]] = message
             return self._queue_update("message", message)
 
+    def push_document(
+        self,
+        chat_id: int,
+        user_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        mime_type: str | None = None,
+        caption: str | None = None,
+    ) -> JSON:
+        """A user sends a file; the bot can read it with getFile and the download URL.
+        Returns the Update the bot will receive."""
+        with self._cond:
+            if chat_id not in self._chats and chat_id > 0:
+                self.add_chat(chat_id, "private")
+            chat = self._chat(chat_id)
+            user = self._remember_user(user_id, None, None)
+            chat.members.add(user_id)
+            number = len(self._files) + 1
+            file_id = f"BQACAgIAAxkBAAI{number:06d}"
+            document: JSON = {
+                "file_id": file_id,
+                "file_unique_id": f"AgAD{number:06d}",
+                "file_name": file_name,
+                "file_size": len(content),
+            }
+            if mime_type:
+                document["mime_type"] = mime_type
+            suffix = file_name.rsplit(".", 1)[-1] if "." in file_name else "bin"
+            self._files[file_id] = (f"documents/file_{number}.{suffix}", content, document)
+            message: JSON = {
+                "message_id": chat.next_message_id(),
+                "from": user,
+                "chat": chat.as_json(),
+                "date": int(time.time()),
+                "document": document,
+            }
+            if caption:
+                message["caption"] = caption
+            chat.messages[message["message_id"]] = message
+            return self._queue_update("message", message)
+
     def push_callback(self, chat_id: int, user_id: int, data: str, message_id: int) -> JSON:
         """A user presses an inline button with `data` under message `message_id`."""
         with self._cond:
@@ -886,6 +974,22 @@ class FakeBotApi:
             return copy.deepcopy(
                 [c for c in self._calls if wanted is None or c["method"].lower() == wanted]
             )
+
+    def documents(self, chat_id: int | None = None) -> list[JSON]:
+        """Files accepted by sendDocument, in order: ``filename``, ``content`` (bytes),
+        ``caption`` as sent and ``visible_caption`` parsed."""
+        with self._cond:
+            return copy.deepcopy(_for_chat(self._documents, chat_id))
+
+    def wait_for_documents(
+        self, count: int, chat_id: int | None = None, timeout: float = 5.0
+    ) -> list[JSON]:
+        """Block until `count` files were accepted (for `chat_id`, or in all); TimeoutError if
+        not."""
+        found = self._wait_until(lambda: _for_chat(self._documents, chat_id), count, timeout)
+        if len(found) < count:
+            raise TimeoutError(f"expected {count} documents within {timeout}s, got {len(found)}")
+        return found
 
     def answered_callbacks(self) -> list[JSON]:
         """answerCallbackQuery calls that were accepted, with their parameters."""
@@ -979,6 +1083,19 @@ class FakeBotApi:
                 return error.code, error.body()
             call["status"] = 200
         return 200, {"ok": True, "result": result}
+
+    def _download(self, path: str) -> tuple[int, bytes, str]:
+        """A file download (``/file/bot<token>/<file_path>``): the bytes a user sent."""
+        prefix = f"/file/bot{self.token}/"
+        path = unquote(urlsplit(path).path)
+        if not path.startswith(prefix):
+            return 401, b'{"ok":false,"error_code":401,"description":"Unauthorized"}', "json"
+        wanted = path.removeprefix(prefix)
+        with self._cond:
+            for file_path, content, _ in self._files.values():
+                if file_path == wanted:
+                    return 200, content, "application/octet-stream"
+        return 404, b'{"ok":false,"error_code":404,"description":"Not Found"}', "json"
 
     def _dispatch(self, method: str, params: JSON) -> Any:
         left, status = self._outage
@@ -1241,8 +1358,79 @@ class FakeBotApi:
         scope = params.get("scope") or {"type": "default"}
         return json.dumps([scope, params.get("language_code") or ""], sort_keys=True)
 
+    def _check_rights(self, chat: _Chat) -> None:
+        """Posting to a channel made with add_channel takes the bot's right to post there."""
+        if chat.rights is None:
+            return
+        me = chat.rights.get(BOT_ID)
+        if me is None:
+            raise _ApiError(403, "Forbidden: bot is not a member of the channel chat")
+        if not me.get("can_post_messages"):
+            raise _bad_request("need administrator rights in the channel chat")
+
+    def _m_senddocument(self, params: JSON) -> JSON:
+        chat = self._resolve_chat(params, sending=True)
+        self._check_rights(chat)
+        self._check_flood(chat)
+        sent = params.get("document")
+        if not isinstance(sent, dict) or "content" not in sent:
+            raise _bad_request("wrong file identifier/HTTP URL specified")
+        content: bytes = sent["content"]
+        if not content:
+            raise _bad_request("file must be non-empty")
+        caption = params.get("caption")
+        visible, entities = "", list[JSON]()
+        if caption:
+            visible, entities = self._visible(
+                {"text": caption, "parse_mode": params.get("parse_mode")}
+            )
+            if len(visible) > 1024:
+                raise _bad_request("message caption is too long")
+        message = self._new_message(chat, visible, entities)
+        del message["text"]
+        message.pop("entities", None)
+        message["document"] = {
+            "file_id": f"BQACAgIAAxkDAAI{len(self._documents) + 1:06d}",
+            "file_unique_id": f"AgADsent{len(self._documents) + 1:06d}",
+            "file_name": str(params.get("filename") or sent.get("filename") or "document"),
+            "file_size": len(content),
+        }
+        if caption:
+            message["caption"] = visible
+            if entities:
+                message["caption_entities"] = entities
+        chat.messages[message["message_id"]] = message
+        if self._limits is not None:
+            self._limits.record(chat.id)
+        self._documents.append(
+            {
+                "chat_id": chat.id,
+                "message_id": message["message_id"],
+                "filename": message["document"]["file_name"],
+                "content": content,
+                "caption": caption,
+                "visible_caption": visible,
+                "message_thread_id": params.get("message_thread_id"),
+            }
+        )
+        self._cond.notify_all()
+        return copy.deepcopy(message)
+
+    def _m_getfile(self, params: JSON) -> JSON:
+        found = self._files.get(str(params.get("file_id", "")))
+        if found is None:
+            raise _bad_request("invalid file_id")
+        path, content, document = found
+        return {
+            "file_id": document["file_id"],
+            "file_unique_id": document["file_unique_id"],
+            "file_size": len(content),
+            "file_path": path,
+        }
+
     def _m_sendmessage(self, params: JSON) -> JSON:
         chat = self._resolve_chat(params, sending=True)
+        self._check_rights(chat)
         self._check_flood(chat)
         visible, entities = self._visible(params)
         thread_id = params.get("message_thread_id")
@@ -1369,6 +1557,8 @@ class FakeBotApi:
         user_id = params.get("user_id")
         if not isinstance(user_id, int):
             raise _bad_request("invalid user_id specified")
+        if chat.rights is not None:
+            return self._channel_member(chat, chat.rights, user_id)
         if user_id == BOT_ID:
             user = _BOT_USER
         else:
@@ -1380,6 +1570,16 @@ class FakeBotApi:
         if user_id in chat.members or user_id == BOT_ID:
             return {"status": "member", "user": user}
         return {"status": "left", "user": user}
+
+    def _channel_member(self, chat: _Chat, rights: dict[int, JSON], user_id: int) -> JSON:
+        """A channel tells its administrators only to an administrator bot."""
+        if BOT_ID not in rights:
+            raise _bad_request("member list is inaccessible")
+        if user_id in rights:
+            return copy.deepcopy(rights[user_id])
+        user = self._users.get(user_id) or _user_json(user_id, f"User{user_id}", None, is_bot=False)
+        status = "member" if user_id in chat.members else "left"
+        return {"status": status, "user": user}
 
     def _m_getchatadministrators(self, params: JSON) -> list[JSON]:
         chat = self._resolve_chat(params, sending=False)
@@ -1465,6 +1665,14 @@ def _checked_markup(markup: Any) -> JSON | None:
             if not kinds:
                 raise _bad_request("text buttons are unallowed in the inline keyboard")
     return markup
+
+
+def _channel_admin(user: JSON, *, can_post: bool = True) -> JSON:
+    """An administrator of a channel as getChatMember shows one: posting and editing posts are
+    rights of their own there, and pinning is a group's right."""
+    admin = _administrator(user)
+    del admin["can_pin_messages"]
+    return {**admin, "can_post_messages": can_post, "can_edit_messages": can_post}
 
 
 def _administrator(user: JSON) -> JSON:
@@ -1563,9 +1771,25 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         _LOG.debug(format, *args)
 
+    def _serve_file(self) -> None:
+        status, data, kind = self.server.fake._download(self.path)
+        try:
+            self.send_response(status)
+            self.send_header(
+                "Content-Type", "application/json" if kind == "json" else "application/octet-stream"
+            )
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
+
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if self.path.startswith("/file/"):
+            self._serve_file()
+            return
         try:
             status, answer = self.server.fake._answer(
                 self.path, self.headers.get("Content-Type", ""), body

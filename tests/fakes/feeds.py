@@ -167,12 +167,14 @@ def make_feed(
     title: str = "Test outlet",
     link: str = "https://outlet.example/",
 ) -> bytes:
-    """An RSS 2.0 document. Entry keys: title, link, guid, description, content, published."""
+    """An RSS 2.0 document. Entry keys: title, link, guid, description, content, published,
+    source (the outlet an aggregator credits, as RSS `<source>`)."""
     items = []
     for e in entries:
         published = e.get("published") or datetime.now(UTC)
         assert isinstance(published, datetime)
         content = e.get("content")
+        source = e.get("source")
         items.append(
             "<item>"
             f"<title>{escape(str(e.get('title', '')))}</title>"
@@ -181,6 +183,7 @@ def make_feed(
             f"<pubDate>{format_datetime(published)}</pubDate>"
             f"<description>{escape(str(e.get('description', '')))}</description>"
             + (f"<content:encoded>{escape(str(content))}</content:encoded>" if content else "")
+            + (f'<source url="{escape(link)}">{escape(str(source))}</source>' if source else "")
             + "</item>"
         )
     return (

@@ -57,6 +57,26 @@ class Harness:
         self.fake.push_message(chat_id, user if user is not None else abs(chat_id), text)
         return (await self.wait_sent(chat_id, before + replies))[before:]
 
+    async def send_file(
+        self,
+        chat_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        user: int | None = None,
+        mime_type: str | None = None,
+        replies: int = 1,
+    ) -> list[dict[str, Any]]:
+        """A user sends a file; returns the bot's next `replies` messages to that chat."""
+        before = len(self.fake.sent(chat_id))
+        sender = user if user is not None else abs(chat_id)
+        self.fake.push_document(chat_id, sender, file_name, content, mime_type=mime_type)
+        return (await self.wait_sent(chat_id, before + replies))[before:]
+
+    async def wait_documents(self, chat_id: int, total: int) -> list[dict[str, Any]]:
+        """All files the bot sent to the chat once there are `total`."""
+        return await asyncio.to_thread(self.fake.wait_for_documents, total, chat_id, WAIT)
+
     async def wait_sent(self, chat_id: int | None, total: int) -> list[dict[str, Any]]:
         """All messages to the chat once there are `total` (waits without blocking the loop)."""
         return await asyncio.to_thread(self.fake.wait_for_sent, total, chat_id, WAIT)

@@ -421,3 +421,78 @@ def test_a_bare_ampersand_passes_when_not_strict() -> None:
 def test_a_span_must_be_a_spoiler() -> None:
     with pytest.raises(EntityParseError, match='must have class "tg-spoiler"'):
         parse_html('<span class="red">x</span>')
+
+
+# ---- channels and their rights ----------------------------------------------------------------
+
+CHANNEL = -1009
+
+
+async def test_a_channel_tells_its_creator_and_administrators_to_an_administrator_bot(
+    fake: FakeBotApi, bot: telegram.Bot
+) -> None:
+    fake.add_channel(CHANNEL, "Wire", owner=ALICE, username="wire", admins=(7,))
+    creator = await bot.get_chat_member("@wire", ALICE)
+    admin = await bot.get_chat_member(CHANNEL, 7)
+    me = await bot.get_chat_member(CHANNEL, BOT_ID)
+    reader = await bot.get_chat_member(CHANNEL, 8)
+    assert isinstance(creator, telegram.ChatMemberOwner)
+    assert isinstance(admin, telegram.ChatMemberAdministrator) and admin.can_post_messages
+    assert isinstance(me, telegram.ChatMemberAdministrator) and me.can_post_messages
+    assert reader.status == "left"
+    assert (await bot.get_chat("@wire")).type == "channel"
+
+
+async def test_a_channel_hides_its_members_from_a_bot_that_is_no_administrator(
+    fake: FakeBotApi, bot: telegram.Bot
+) -> None:
+    fake.add_channel(CHANNEL, "Wire", owner=ALICE, bot_can_post=None)
+    with pytest.raises(BadRequest, match="Member list is inaccessible"):
+        await bot.get_chat_member(CHANNEL, ALICE)
+
+
+async def test_posting_to_a_channel_takes_the_right_to_post(
+    fake: FakeBotApi, bot: telegram.Bot
+) -> None:
+    fake.add_channel(CHANNEL, "Wire", owner=ALICE)
+    await bot.send_message(CHANNEL, "first")
+    fake.set_bot_rights(CHANNEL, can_post=False)
+    with pytest.raises(BadRequest, match="Need administrator rights in the channel chat"):
+        await bot.send_message(CHANNEL, "second")
+    fake.set_bot_rights(CHANNEL, None)
+    with pytest.raises(Forbidden, match="bot is not a member of the channel chat"):
+        await bot.send_message(CHANNEL, "third")
+    assert [m["text"] for m in fake.sent(CHANNEL)] == ["first"]
+
+
+def test_rights_are_only_for_channels_made_with_add_channel(fake: FakeBotApi) -> None:
+    with pytest.raises(ValueError, match="add_channel"):
+        fake.set_bot_rights(NEWSROOM, can_post=True)
+
+
+# ---- files ------------------------------------------------------------------------------------
+
+
+async def test_a_file_a_user_sends_is_read_with_get_file_and_its_download_url(
+    fake: FakeBotApi, bot: telegram.Bot
+) -> None:
+    update = fake.push_document(ALICE, ALICE, "feeds.opml", b"<opml/>", mime_type="text/x-opml")
+    document = update["message"]["document"]
+    assert (document["file_name"], document["file_size"]) == ("feeds.opml", 7)
+    file = await bot.get_file(document["file_id"])
+    assert file.file_path is not None and file.file_path.endswith(".opml")
+    assert bytes(await file.download_as_bytearray()) == b"<opml/>"
+    with pytest.raises(BadRequest, match="Invalid file_id"):
+        await bot.get_file("nope")
+
+
+async def test_send_document_keeps_the_file_and_its_caption(
+    fake: FakeBotApi, bot: telegram.Bot
+) -> None:
+    sent = await bot.send_document(
+        ALICE, document=b"<opml/>", filename="out.opml", caption="<b>yours</b>", parse_mode="HTML"
+    )
+    assert sent.document is not None and sent.document.file_name == "out.opml"
+    [record] = fake.documents(ALICE)
+    assert (record["content"], record["visible_caption"]) == (b"<opml/>", "yours")
+    assert fake.sent(ALICE) == []  # documents are not text messages

@@ -1,0 +1,25 @@
+"""RSS and Atom: an aggregator's entries say which outlet each comes from."""
+
+from __future__ import annotations
+
+from bot.parse import parse_feed
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Search results</title>
+<item><title>Truce holds - Reuters</title><link>https://r.example/1</link>
+<source url="https://www.reuters.com">Reuters</source></item>
+<item><title>No source</title><link>https://r.example/2</link></item>
+</channel></rss>"""
+
+ATOM = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Planet</title>
+<entry><title>Relayed</title><id>urn:1</id><link href="https://p.example/1"/>
+<source><id>urn:lm</id><title>Le <b>Monde</b></title></source><author><name>Jane</name></author>
+</entry></feed>"""
+
+
+def test_an_rss_items_source_element_names_its_outlet() -> None:
+    assert [e.source for e in parse_feed(RSS).entries] == ["Reuters", None]
+
+
+def test_an_atom_entrys_source_title_names_its_outlet() -> None:
+    [entry] = parse_feed(ATOM).entries
+    assert (entry.source, entry.author) == ("Le Monde", "Jane")

@@ -1,0 +1,35 @@
+"""Entries made ready for storing: a search feed's entry is credited to its own outlet."""
+
+from __future__ import annotations
+
+from bot.entries import EntryReader, Origin, feed_language
+from bot.fetch import Fetcher
+from bot.parse import FeedEntry
+from bot.settings import PollSettings, Settings
+from tests.fakes import NOW
+
+NO_PAGES = Settings(poll=PollSettings(fetch_pages=False))
+
+
+def entry(source: str | None, author: str | None) -> FeedEntry:
+    return FeedEntry(
+        "g", "https://x.example/1", "Title", "<p>Text.</p>", "", NOW, author, None, source
+    )
+
+
+async def test_a_search_feeds_entry_names_its_outlet_then_its_author() -> None:
+    reader = EntryReader(Fetcher(), NO_PAGES)
+    search = Origin(search=True)
+    assert (await reader.prepare(entry("Reuters", "Jane"), "en", search)).outlet == "Reuters"
+    assert (await reader.prepare(entry(None, "Le Monde"), "en", search)).outlet == "Le Monde"
+    assert (await reader.prepare(entry(None, None), "en", search)).outlet is None
+    assert (await reader.prepare(entry("Reuters", "Jane"), "en", Origin())).outlet is None
+    await reader.fetcher.aclose()
+
+
+def test_a_feeds_language_keeps_its_iso_639_1_part() -> None:
+    assert (feed_language("en-US"), feed_language("de_DE"), feed_language(None)) == (
+        "en",
+        "de",
+        None,
+    )
