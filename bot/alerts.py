@@ -97,12 +97,13 @@ class SubscriptionIndex:
     def match(self, doc: Document) -> list[ChatMatch]:
         """Every matching subscription; `queue_alerts` picks one per chat among the unmuted."""
         found: list[ChatMatch] = []
-        for m in sorted(self._index.match(doc), key=lambda m: cast(int, m.key)):
-            owner = self._owners.get(cast(int, m.key))
-            if owner is None:
-                continue
+        for m in self._index.match(doc):  # one per distinct query, with all its subscriptions
             where = tuple(sorted(set(m.where)))
-            found.append(ChatMatch(owner[0], cast(int, m.key), owner[1], tuple(m.terms), where))
+            for key in m.keys:
+                owner = self._owners.get(cast(int, key))
+                if owner is not None:
+                    found.append(ChatMatch(owner[0], cast(int, key), owner[1], m.terms, where))
+        found.sort(key=lambda match: match.subscription_id)
         return found
 
     def __len__(self) -> int:

@@ -13,14 +13,17 @@ are Lead-k and sumy's summarizers, for comparison (``benchmarks/summarize.py``).
 """
 
 from ._errors import SummarizerError
-from ._languages import detect_language
+from ._languages import Language, detect_language, get_language, resolve_language
 from ._methods import METHODS
 from ._summarize import split_sentences, summarize
 
 __all__ = [
     "METHODS",
+    "Language",
     "SummarizerError",
     "detect_language",
+    "get_language",
+    "resolve_language",
     "split_sentences",
     "summarize",
 ]

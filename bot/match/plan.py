@@ -1,0 +1,314 @@
+"""Compiling a query into a plan for one language: its anchor, its remaining tests, its report.
+
+Every valid query has an *anchor*: a few keys such that any matching story contains at least one
+of them. A key is a stem or two adjacent stems; the compiler prefers long words and word pairs over
+stop words (``"prime minister"`` is anchored on the pair, ``a b`` on the longer word, ``a OR b``
+on one key per side, ``site:`` alone on the host). The index looks a story's stems, pairs and
+hosts up in its anchor tables and evaluates only the plans found there.
+
+A plan then settles most of a query with set tests at C speed: the stems every required word or
+phrase needs (``need``, less those the anchor already proves) and the single words it excludes
+(``avoid``). Only what remains (phrases' word order, ``OR`` inside ``AND``, grouped exclusions,
+``site:`` and ``intitle:``) runs as one closure. A part the anchor alone proves (the word a
+one-word query is anchored on, a two-word phrase anchored on its own pair, ``a OR b`` reached
+through ``a`` or ``b``) is not tested again.
+
+A plan is small on purpose: a bot holds one per distinct query and language, hundreds of
+thousands of them. Its anchor is not stored: it is a function of the query, computed again
+when the plan is removed.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Hashable
+from itertools import pairwise
+from typing import Any
+
+from bot.language import stop_words
+from bot.match.direct import stem_groups
+from bot.match.query import AllOf, AnyOf, Node, Not, Query, Site, Term, positive_terms
+from bot.match.story import StemGroups, Story, Where
+from bot.match.text import Stemmer
+
+__all__ = ["Anchor", "Compiler", "Entry", "Key", "Plan", "TermInfo"]
+
+Check = Callable[[Story], bool]
+Key = str | tuple[str, str]  # a stem, or two stems that follow each other
+Anchor = tuple[frozenset[Key], frozenset[str]]  # (keys, hosts): a matching story has one of them
+_NONE: frozenset[Any] = frozenset()
+
+
+class Entry:
+    """One distinct query and the keys subscribed to it, in the order they subscribed.
+
+    ``keys`` is a list while it is short and a dict (keys -> None) beyond, so that a popular
+    query ("bitcoin") drops a subscriber in constant time and a rare one costs a small list.
+    """
+
+    __slots__ = ("keys", "query")
+    _LIST_LIMIT = 32
+
+    def __init__(self, query: Query) -> None:
+        self.query = query
+        self.keys: list[Hashable] | dict[Hashable, None] = []
+
+    def add(self, key: Hashable) -> None:
+        keys = self.keys
+        if isinstance(keys, dict):
+            keys[key] = None
+        elif len(keys) < self._LIST_LIMIT:
+            keys.append(key)
+        else:
+            self.keys = dict.fromkeys(keys)
+            self.keys[key] = None
+
+    def discard(self, key: Hashable) -> None:
+        keys = self.keys
+        if isinstance(keys, dict):
+            del keys[key]
+        else:
+            keys.remove(key)
+
+
+class TermInfo:
+    """A term stemmed for one language, shared by every plan that uses the term."""
+
+    __slots__ = ("groups", "in_title", "pair", "stem", "text")
+
+    def __init__(self, term: Term, groups: StemGroups) -> None:
+        self.text = term.text
+        self.groups = groups
+        self.in_title = term.in_title
+        #: the stem of a single word (the usual term): where it is, is a set look-up
+        self.stem: str | None = None
+        #: the stems of a two-word phrase: one look-up in the word pairs
+        self.pair: tuple[str, str] | None = None
+        if len(groups) == 1 and len(groups[0]) == 1 and len(groups[0][0]) == 1:
+            self.stem = groups[0][0][0]
+        elif all(len(group) == 1 for group in groups):
+            words = [stem for group in groups for stem in group[0]]
+            if len(words) == 2:
+                self.pair = (words[0], words[1])
+
+    def locate(self, story: Story) -> Where | None:
+        """Where the term is in the story: "title", "text" or None (see ``Story.locate``)."""
+        stem = self.stem
+        if stem is not None:
+            if stem in story.title.stems:
+                return "title"
+            return "text" if not self.in_title and stem in story.every else None
+        pair = self.pair
+        if pair is not None:
+            if pair in story.title.pairs:
+                return "title"
+            return "text" if not self.in_title and pair in story.text.pairs else None
+        return story.locate(self.groups, self.in_title)
+
+    def holds(self, story: Story) -> bool:
+        return self.locate(story) is not None
+
+
+class Plan:
+    """A query compiled for one language: the tests left after its anchor, and its terms.
+
+    A story reaching the plan through its anchor matches when it has every stem of ``need``,
+    none of ``avoid``, and passes ``check``. ``terms`` are the distinct positive terms, for
+    reporting which were found and where.
+    """
+
+    __slots__ = ("avoid", "check", "entry", "need", "terms")
+
+    def __init__(
+        self,
+        entry: Entry,
+        need: tuple[str, ...],
+        avoid: tuple[str, ...],
+        check: Check | None,
+        terms: tuple[TermInfo, ...],
+    ) -> None:
+        self.entry = entry
+        self.need = need
+        self.avoid = avoid
+        self.check = check
+        self.terms = terms
+
+    def found(self, story: Story) -> tuple[tuple[str, ...], tuple[Where, ...]]:
+        """The positive terms present in the story and where each is (as ``matches`` says)."""
+        found: dict[str, Where] = {}
+        for info in self.terms:
+            if info.text not in found and (where := info.locate(story)) is not None:
+                found[info.text] = where
+        return tuple(found), tuple(found.values())
+
+
+def _keys_of(words: tuple[str, ...]) -> list[Key]:
+    """The possible anchor keys of a word sequence: each word and each adjacent pair."""
+    return [*words, *pairwise(words)]
+
+
+class Compiler:
+    """Turns queries into plans for one language, stemming each term once."""
+
+    def __init__(self, stemmer: Stemmer) -> None:
+        self.stemmer = stemmer
+        #: stems of the language's stop words, which make poor anchors: every story has them
+        self.stop = frozenset(
+            stemmer(word) for word in (stop_words(stemmer.language) if stemmer.language else ())
+        )
+        # one TermInfo per term while some query holds the term (the index pools terms)
+        self._infos: weakref.WeakKeyDictionary[Term, TermInfo] = weakref.WeakKeyDictionary()
+
+    def info(self, term: Term) -> TermInfo:
+        info = self._infos.get(term)
+        if info is None:
+            info = self._infos[term] = TermInfo(term, stem_groups(term.groups, self.stemmer))
+        return info
+
+    def compile(self, entry: Entry) -> tuple[Plan, Anchor]:
+        """The plan of an entry's query and the anchor to file it under.
+
+        Raises ``ValueError`` for a query that could match without any word to look for (only
+        a hand-built ``Query`` can be like that: :func:`~bot.match.parse_query` refuses them).
+        """
+        root = entry.query.root
+        parts = root.children if isinstance(root, AllOf) else (root,)
+        anchors = [self.anchor(part) for part in parts]
+        usable = [i for i, anchor in enumerate(anchors) if anchor is not None]
+        if not usable:
+            raise ValueError(f"query {entry.query.source!r} can match without any word to look for")
+        best = min(usable, key=lambda i: self.cost(anchors[i]))  # type: ignore[arg-type]
+        anchor = anchors[best]
+        assert anchor is not None
+        need: list[str] = []
+        avoid: list[str] = []
+        checks: list[Check] = []
+        for i, part in enumerate(parts):
+            if isinstance(part, Term):
+                info = self.info(part)
+                need += [stem for group in info.groups if len(group) == 1 for stem in group[0]]
+                if info.stem is not None and not part.in_title:
+                    continue  # need settles it
+            elif isinstance(part, Not) and (word := self._excluded_word(part)) is not None:
+                avoid.append(word)
+                continue
+            if not (i == best and self.implied(part, anchor)):
+                checks.append(self.check(part))
+        keys, hosts = anchor
+        proven: set[str] = set()
+        if len(keys) == 1 and not hosts:
+            key = next(iter(keys))
+            proven = {key} if isinstance(key, str) else set(key)
+        plan = Plan(
+            entry,
+            need=tuple(dict.fromkeys(stem for stem in need if stem not in proven)),
+            avoid=tuple(dict.fromkeys(avoid)),
+            check=_all(checks),
+            terms=tuple(dict.fromkeys(self.info(term) for term in positive_terms(root))),
+        )
+        return plan, anchor
+
+    def anchor_of(self, query: Query) -> Anchor:
+        """The anchor ``compile`` files the query's plan under (recomputed, not stored)."""
+        anchor = self.anchor(query.root)
+        if anchor is None:
+            raise ValueError(f"query {query.source!r} can match without any word to look for")
+        return anchor
+
+    def _excluded_word(self, node: Not) -> str | None:
+        """The stem of ``-word`` (a single word anywhere), which a set test settles."""
+        child = node.child
+        if isinstance(child, Term) and not child.in_title:
+            return self.info(child).stem
+        return None
+
+    def implied(self, node: Node, anchor: Anchor) -> bool:
+        """Whether a story reaching the plan through ``anchor`` (the node's own) has ``node``."""
+        keys, hosts = anchor
+        if isinstance(node, Term):
+            info = self.info(node)
+            key = info.stem if info.stem is not None else info.pair
+            return not node.in_title and key is not None and not hosts and keys == {key}
+        if isinstance(node, Site):
+            return not keys and hosts == {node.host}
+        if isinstance(node, AnyOf):
+            return all(
+                (own := self.anchor(child)) is not None and self.implied(child, own)
+                for child in node.children
+            )
+        return False
+
+    def check(self, node: Node) -> Check:
+        """A closure evaluating ``node`` with its words already stemmed."""
+        if isinstance(node, Term):
+            info = self.info(node)
+            stem = info.stem
+            if stem is not None:
+                if node.in_title:
+                    return lambda story: stem in story.title.stems
+                return lambda story: stem in story.every
+            return info.holds
+        if isinstance(node, Site):
+            host = node.host
+            return lambda story: story.from_site(host)
+        if isinstance(node, Not):
+            inner = self.check(node.child)
+            return lambda story: not inner(story)
+        checks = tuple(self.check(child) for child in node.children)
+        if isinstance(node, AllOf):
+            return lambda story: all(check(story) for check in checks)
+        return lambda story: any(check(story) for check in checks)
+
+    def score(self, key: Key) -> int:
+        """How rare an anchor key probably is: 0 for a stop word, else its length in letters.
+
+        A long word is usually a rare one, and two adjacent words are rarer than either (even
+        two stop words: "and think" is much rarer than "and").
+        """
+        if isinstance(key, str):
+            return 0 if key in self.stop else len(key)
+        first, second = key
+        return 1 if first in self.stop and second in self.stop else len(first) + len(second)
+
+    def cost(self, anchor: Anchor) -> tuple[int, int, int, int]:
+        """Lower is better: words before hosts, no stop words, few alternatives, rare keys."""
+        keys, hosts = anchor
+        scores = [self.score(key) for key in keys]
+        return (len(hosts), scores.count(0), len(keys), -min(scores, default=0))
+
+    def anchor(self, node: Node) -> Anchor | None:
+        """Keys or hosts of which every story matching ``node`` has one; None if there are none."""
+        if isinstance(node, Term):
+            groups = self.info(node).groups
+            if len(groups) == 1 and len(groups[0]) == 1 and len(groups[0][0]) == 1:
+                return frozenset(groups[0][0]), _NONE  # a plain word: the usual case
+            options: list[Anchor] = [
+                (frozenset([max(_keys_of(v), key=self.score) for v in group]), _NONE)
+                for group in groups
+            ]
+            options += [
+                (frozenset([(before[0][-1], after[0][0])]), _NONE)
+                for before, after in pairwise(groups)
+                if len(before) == 1 and len(after) == 1
+            ]
+            return min(options, key=self.cost)
+        if isinstance(node, Site):
+            return _NONE, frozenset({node.host})
+        if isinstance(node, Not):
+            return None
+        anchors = [self.anchor(child) for child in node.children]
+        usable = [a for a in anchors if a is not None]
+        if isinstance(node, AllOf):
+            return min(usable, key=self.cost) if usable else None
+        if len(usable) < len(anchors):
+            return None
+        return _NONE.union(*(a[0] for a in usable)), _NONE.union(*(a[1] for a in usable))
+
+
+def _all(checks: list[Check]) -> Check | None:
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+    every_check = tuple(checks)
+    return lambda story: all(check(story) for check in every_check)
