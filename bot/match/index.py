@@ -21,12 +21,10 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections import Counter
 from collections.abc import Hashable, Iterable
-from itertools import pairwise
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from bot.match.plan import Anchor, Compiler, Entry, Key, Plan
+from bot.match.plan import FIXED, ONE, SHARED, TESTED, WORDS, Compiler, Entry, Plan, TermInfo
 from bot.match.query import AllOf, AnyOf, Node, Not, Query, Site, Term, needs_positive
 from bot.match.story import Document, Story, Where
 from bot.match.text import Stemmer, stemmer_for
@@ -53,121 +51,129 @@ class QueryMatch(NamedTuple):
 
 _IN_TITLE: tuple[Where, ...] = ("title",)
 _IN_TEXT: tuple[Where, ...] = ("text",)
+_new_match = tuple.__new__  # QueryMatch without namedtuple's Python-level __new__: hot path
 
 
-class _Buckets:
-    """Plans filed by anchor: stems and word pairs in ``by_key``, site hosts in ``by_host``."""
+def _present(
+    terms: tuple[TermInfo, ...], every: set[str], title: set[str]
+) -> tuple[tuple[str, ...], tuple[Where, ...]]:
+    """The plain words of ``terms`` in a story, and where each is."""
+    present = [info for info in terms if info.stem in every]
+    return tuple([i.text for i in present]), tuple(
+        ["title" if i.stem in title else "text" for i in present]
+    )
 
-    __slots__ = ("by_host", "by_key", "pair_firsts")
 
-    def __init__(self) -> None:
-        self.by_key: dict[Key, Bucket] = {}
-        self.by_host: dict[str, Bucket] = {}
-        #: first words of the word-pair keys: a story looks up only the pairs starting so
-        self.pair_firsts: Counter[str] = Counter()
-
-    def add(self, anchor: Anchor, plan: Plan) -> None:
-        keys, hosts = anchor
-        for key in keys:
-            bucket = self.by_key.get(key)
-            if bucket is None:
-                bucket = self.by_key[key] = {}
-                if isinstance(key, tuple):
-                    self.pair_firsts[key[0]] += 1
-            bucket[plan.entry] = plan
-        for host in hosts:
-            self.by_host.setdefault(host, {})[plan.entry] = plan
-
-    def remove(self, anchor: Anchor, entry: Entry) -> None:
-        keys, hosts = anchor
-        for key in keys:
-            bucket = self.by_key[key]
-            del bucket[entry]
-            if not bucket:
-                del self.by_key[key]
-                if isinstance(key, tuple):
-                    self.pair_firsts[key[0]] -= 1
-                    if not self.pair_firsts[key[0]]:
-                        del self.pair_firsts[key[0]]
-        for host in hosts:
-            bucket = self.by_host[host]
-            del bucket[entry]
-            if not bucket:
-                del self.by_host[host]
-
-    def of(self, story: Story) -> list[Bucket]:
-        """The buckets of the story's stems, word pairs and hosts (each bucket once)."""
-        get = self.by_key.get
-        buckets = [b for stem in story.every if (b := get(stem)) is not None]
-        if self.pair_firsts:
-            firsts = self.pair_firsts
-            hits: dict[int, Bucket] = {}  # a pair may occur many times: each bucket once
-            for field in (story.title, story.text):
-                for pair in pairwise(field.sequence):
-                    if pair[0] in firsts and (b := get(pair)) is not None:
-                        hits[id(b)] = b
-                if field.compounds:
-                    for pair in field.compound_pairs():
-                        if pair[0] in firsts and (b := get(pair)) is not None:
-                            hits[id(b)] = b
-            buckets += hits.values()
-        if self.by_host and story.hosts:
-            buckets += [b for host in story.host_suffixes() if (b := self.by_host.get(host))]
-        return buckets
+def _place(info: TermInfo, story: Story) -> Where:
+    """Where a word or two-word phrase known to be in the story is."""
+    if info.stem is not None:
+        return "title" if info.stem in story.title.stems else "text"
+    return "title" if info.pair in story.title.pairs else "text"
 
 
 class _Table:
     """Every distinct query compiled for one language, filed by anchor.
 
-    Plans with a single anchor key are met at most once per story; plans with several (``a OR
-    b``) are kept apart, so that only they pay for being met twice.
+    Stems, word pairs and hosts are kept apart: a story's own stems, pairs and site suffixes
+    meet them by set intersection, at C speed, rather than by a look-up per word.
     """
 
     def __init__(self, stemmer: Stemmer) -> None:
         self.compiler = Compiler(stemmer)
-        self.single = _Buckets()
-        self.multi = _Buckets()
-
-    def _buckets(self, anchor: Anchor) -> _Buckets:
-        keys, hosts = anchor
-        return self.single if len(keys) + len(hosts) == 1 else self.multi
+        self.by_stem: dict[str, Bucket] = {}
+        self.by_pair: dict[tuple[str, str], Bucket] = {}
+        self.by_host: dict[str, Bucket] = {}
 
     def add(self, entry: Entry) -> None:
-        plan, anchor = self.compiler.compile(entry)
-        self._buckets(anchor).add(anchor, plan)
+        plan, (keys, hosts) = self.compiler.compile(entry)
+        for key in keys:
+            table: dict[Any, Bucket] = self.by_stem if isinstance(key, str) else self.by_pair
+            table.setdefault(key, {})[entry] = plan
+        for host in hosts:
+            self.by_host.setdefault(host, {})[entry] = plan
 
     def remove(self, entry: Entry) -> None:
-        anchor = self.compiler.anchor_of(entry.query)
-        self._buckets(anchor).remove(anchor, entry)
+        keys, hosts = self.compiler.anchor_of(entry.query)
+        filed: list[tuple[dict[Any, Bucket], Any]] = [
+            (self.by_stem if isinstance(key, str) else self.by_pair, key) for key in keys
+        ]
+        for table, key in [*filed, *((self.by_host, host) for host in hosts)]:
+            bucket = table[key]
+            del bucket[entry]
+            if not bucket:
+                del table[key]
+
+    def buckets(self, story: Story) -> list[Bucket]:
+        """The buckets of the story's stems, word pairs and hosts (each bucket once)."""
+        by_stem, by_pair, by_host = self.by_stem, self.by_pair, self.by_host
+        found = [by_stem[stem] for stem in by_stem.keys() & story.every]
+        if by_pair:
+            pairs = by_pair.keys() & story.title.pairs
+            pairs |= by_pair.keys() & story.text.pairs
+            found += [by_pair[pair] for pair in pairs]
+        if by_host and story.hosts:
+            found += [by_host[host] for host in by_host.keys() & story.host_suffixes()]
+        return found
+
+    def plan_of(self, entry: Entry) -> Plan:
+        """The entry's plan, found in one of the buckets it is filed in."""
+        keys, hosts = self.compiler.anchor_of(entry.query)
+        for key in keys:
+            table: dict[Any, Bucket] = self.by_stem if isinstance(key, str) else self.by_pair
+            return table[key][entry]
+        return self.by_host[next(iter(hosts))][entry]
 
     def match(self, story: Story) -> list[QueryMatch]:
+        """Every plan the story matches, reported; the loop every story runs, kept tight."""
         every, title = story.every, story.title.stems
         found: list[QueryMatch] = []
-        seen: set[int] = set()
+        append = found.append
+        seen: set[Plan] = set()
+        tested, shared, one, words, fixed = TESTED, SHARED, ONE, WORDS, FIXED  # locals: faster
         texts: tuple[str, ...]
-        for buckets in (self.single, self.multi):
-            once = buckets is self.single
-            for bucket in buckets.of(story):
-                for plan in bucket.values():
-                    if plan.need and not every.issuperset(plan.need):
+        where: tuple[Where, ...]
+        for bucket in self.buckets(story):
+            for plan in bucket.values():
+                flags = plan.flags
+                if flags & tested:
+                    need = plan.need
+                    if need and not (
+                        need in every if need.__class__ is str else every.issuperset(need)
+                    ):
                         continue
-                    if plan.avoid and not every.isdisjoint(plan.avoid):
+                    avoid = plan.avoid
+                    if avoid and (
+                        avoid in every if avoid.__class__ is str else not every.isdisjoint(avoid)
+                    ):
                         continue
                     if plan.check is not None and not plan.check(story):
                         continue
-                    if not once:
-                        if id(plan) in seen:
-                            continue
-                        seen.add(id(plan))
-                    entry, terms = plan.entry, plan.terms
-                    stem = terms[0].stem if len(terms) == 1 else None
-                    if stem is not None and stem in title:  # one word: the usual query
-                        texts, where = (terms[0].text,), _IN_TITLE
-                    elif stem is not None and not terms[0].in_title and stem in every:
-                        texts, where = (terms[0].text,), _IN_TEXT
+                if flags & shared:
+                    if plan in seen:
+                        continue
+                    seen.add(plan)
+                if flags & one:  # one word, present: the usual query
+                    texts, where = plan.texts, _IN_TITLE if plan.word in title else _IN_TEXT
+                elif flags & words:  # a OR b: mostly one of them is there
+                    hit = None
+                    for info in plan.terms:
+                        if info.stem in every:
+                            if hit is not None:
+                                texts, where = _present(plan.terms, every, title)
+                                break
+                            hit = info
                     else:
-                        texts, where = plan.found(story)
-                    found.append(QueryMatch(tuple(entry.keys), entry.query.source, texts, where))
+                        if hit is None:  # matched through a site: alone
+                            texts, where = (), ()
+                        else:
+                            texts = hit.texts
+                            where = _IN_TITLE if hit.stem in title else _IN_TEXT
+                elif flags & fixed:  # words and pairs, all there
+                    texts = tuple([info.text for info in plan.terms])
+                    where = tuple([_place(info, story) for info in plan.terms])
+                else:
+                    texts, where = plan.found(story)
+                append(_new_match(QueryMatch, (tuple(plan.keys), plan.source, texts, where)))
         return found
 
 
@@ -229,7 +235,9 @@ class MatchIndex:
             for table in self._tables.values():
                 table.add(entry)  # needs_positive() above guarantees the query an anchor
             self._entries[entry.query] = entry
-        entry.add(key)
+        if entry.add(key):  # a popular query's keys moved to a dict: its plans follow
+            for table in self._tables.values():
+                table.plan_of(entry).keys = entry.keys
         self._entry_of[key] = entry
 
     def remove(self, key: Hashable) -> None:

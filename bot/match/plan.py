@@ -31,7 +31,20 @@ from bot.match.query import AllOf, AnyOf, Node, Not, Query, Site, Term, positive
 from bot.match.story import StemGroups, Story, Where
 from bot.match.text import Stemmer
 
-__all__ = ["Anchor", "Compiler", "Entry", "Key", "Plan", "TermInfo"]
+__all__ = [
+    "FIXED",
+    "ONE",
+    "SHARED",
+    "TESTED",
+    "WORDS",
+    "Anchor",
+    "Compiler",
+    "Entry",
+    "Key",
+    "Plan",
+    "Stems",
+    "TermInfo",
+]
 
 Check = Callable[[Story], bool]
 Key = str | tuple[str, str]  # a stem, or two stems that follow each other
@@ -53,7 +66,8 @@ class Entry:
         self.query = query
         self.keys: list[Hashable] | dict[Hashable, None] = []
 
-    def add(self, key: Hashable) -> None:
+    def add(self, key: Hashable) -> bool:
+        """Add a subscriber; True when ``keys`` became another object (plans point at it)."""
         keys = self.keys
         if isinstance(keys, dict):
             keys[key] = None
@@ -62,6 +76,8 @@ class Entry:
         else:
             self.keys = dict.fromkeys(keys)
             self.keys[key] = None
+            return True
+        return False
 
     def discard(self, key: Hashable) -> None:
         keys = self.keys
@@ -74,10 +90,12 @@ class Entry:
 class TermInfo:
     """A term stemmed for one language, shared by every plan that uses the term."""
 
-    __slots__ = ("groups", "in_title", "pair", "stem", "text")
+    __slots__ = ("groups", "in_title", "pair", "stem", "text", "texts")
 
     def __init__(self, term: Term, groups: StemGroups) -> None:
         self.text = term.text
+        #: the text alone, as a match of just this term reports it (made once, not per match)
+        self.texts = (term.text,)
         self.groups = groups
         self.in_title = term.in_title
         #: the stem of a single word (the usual term): where it is, is a set look-up
@@ -109,29 +127,67 @@ class TermInfo:
         return self.locate(story) is not None
 
 
+#: ``Plan.flags``: ``need``, ``avoid`` or ``check`` is left to test after the anchor
+TESTED = 1
+#: the query reports one plain word that every match contains (``word``, ``texts``)
+ONE = 2
+#: every positive term is a word or two-word phrase the query requires: a match has them all,
+#: and where each is, is one set look-up
+FIXED = 4
+#: every positive term is a plain word (``a OR b``): which are there is one set look-up each
+WORDS = 8
+#: several anchors lead to the plan, so a story may reach it twice
+SHARED = 16
+
+#: Stems a plan tests: one stem as itself, several as a tuple (most plans test one or none).
+Stems = str | tuple[str, ...]
+
+
 class Plan:
-    """A query compiled for one language: the tests left after its anchor, and its terms.
+    """A query compiled for one language: the tests left after its anchor, and its report.
 
     A story reaching the plan through its anchor matches when it has every stem of ``need``,
     none of ``avoid``, and passes ``check``. ``terms`` are the distinct positive terms, for
-    reporting which were found and where.
+    reporting which were found and where; a query reporting one plain word (the usual) keeps
+    its stem in ``word`` and its text in ``texts`` instead. ``flags`` (``TESTED``, ``ONE``,
+    ``FIXED``, ``WORDS``, ``SHARED``) let the index take the short ways through the usual
+    queries. What a match reports (``keys``, the subscribers, and ``source``, the query's text)
+    is held here too: reporting a match, touching as few objects as it can, is most of the
+    time a story takes.
     """
 
-    __slots__ = ("avoid", "check", "entry", "need", "terms")
+    __slots__ = ("avoid", "check", "flags", "keys", "need", "source", "terms", "texts", "word")
 
     def __init__(
         self,
         entry: Entry,
-        need: tuple[str, ...],
-        avoid: tuple[str, ...],
+        need: Stems,
+        avoid: Stems,
         check: Check | None,
         terms: tuple[TermInfo, ...],
+        flags: int,
     ) -> None:
-        self.entry = entry
+        self.keys = entry.keys
+        self.source = entry.query.source
         self.need = need
         self.avoid = avoid
         self.check = check
+        self.flags = flags | (TESTED if need or avoid or check else 0)
         self.terms = terms
+        self.word: str | None = None
+        self.texts: tuple[str, ...] = ()
+        if flags & FIXED and len(terms) == 1 and terms[0].stem is not None:
+            self.flags |= ONE
+            self.word, self.texts, self.terms = terms[0].stem, terms[0].texts, ()
+
+    def holds(self, story: Story) -> bool:
+        """Whether a story that reached the plan through its anchor matches it."""
+        need, avoid, every = self.need, self.avoid, story.every
+        if need and not (need in every if isinstance(need, str) else every.issuperset(need)):
+            return False
+        if avoid and (avoid in every if isinstance(avoid, str) else not every.isdisjoint(avoid)):
+            return False
+        return self.check is None or self.check(story)
 
     def found(self, story: Story) -> tuple[tuple[str, ...], tuple[Where, ...]]:
         """The positive terms present in the story and where each is (as ``matches`` says)."""
@@ -140,6 +196,11 @@ class Plan:
             if info.text not in found and (where := info.locate(story)) is not None:
                 found[info.text] = where
         return tuple(found), tuple(found.values())
+
+
+def _stems(stems: list[str]) -> Stems:
+    distinct = tuple(dict.fromkeys(stems))
+    return distinct[0] if len(distinct) == 1 else distinct
 
 
 def _keys_of(words: tuple[str, ...]) -> list[Key]:
@@ -199,12 +260,15 @@ class Compiler:
         if len(keys) == 1 and not hosts:
             key = next(iter(keys))
             proven = {key} if isinstance(key, str) else set(key)
+        terms = tuple(dict.fromkeys(self.info(term) for term in positive_terms(root)))
+        required = {self.info(part) for part in parts if isinstance(part, Term)}
         plan = Plan(
             entry,
-            need=tuple(dict.fromkeys(stem for stem in need if stem not in proven)),
-            avoid=tuple(dict.fromkeys(avoid)),
+            need=_stems([stem for stem in need if stem not in proven]),
+            avoid=_stems(avoid),
             check=_all(checks),
-            terms=tuple(dict.fromkeys(self.info(term) for term in positive_terms(root))),
+            terms=terms,
+            flags=_report_flags(terms, required) | (SHARED if len(keys) + len(hosts) > 1 else 0),
         )
         return plan, anchor
 
@@ -303,6 +367,15 @@ class Compiler:
         if len(usable) < len(anchors):
             return None
         return _NONE.union(*(a[0] for a in usable)), _NONE.union(*(a[1] for a in usable))
+
+
+def _report_flags(terms: tuple[TermInfo, ...], required: set[TermInfo]) -> int:
+    """``FIXED`` or ``WORDS`` when the terms allow reporting them the short way, else 0."""
+    if len({info.text for info in terms}) < len(terms) or any(i.in_title for i in terms):
+        return 0  # the same text twice, or intitle: the general way sorts them out
+    if required == set(terms) and all(i.stem is not None or i.pair is not None for i in terms):
+        return FIXED
+    return WORDS if all(info.stem is not None for info in terms) else 0
 
 
 def _all(checks: list[Check]) -> Check | None:

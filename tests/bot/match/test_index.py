@@ -158,19 +158,16 @@ def test_a_query_without_a_word_to_look_for_is_refused_and_changes_nothing(
 def snapshot(index: MatchIndex) -> dict[str, object]:
     """Everything the index holds, by content: keys, distinct queries, and per language every
     anchor with the queries filed under it (a leak would show as a leftover anchor or query)."""
-    tables = {}
-    for language, table in index._tables.items():
-        tables[language] = {
-            name: {
-                kind: {
-                    anchor: sorted(entry.query.source for entry in bucket)
-                    for anchor, bucket in getattr(buckets, kind).items()
-                }
-                for kind in ("by_key", "by_host")
+    tables = {
+        language: {
+            kind: {
+                anchor: sorted(entry.query.source for entry in bucket)
+                for anchor, bucket in getattr(table, kind).items()
             }
-            | {"pair_firsts": dict(buckets.pair_firsts)}
-            for name, buckets in (("single", table.single), ("multi", table.multi))
+            for kind in ("by_stem", "by_pair", "by_host")
         }
+        for language, table in index._tables.items()
+    }
     return {
         "keys": {key: entry.query.source for key, entry in index._entry_of.items()},
         "subscribers": {e.query.source: list(e.keys) for e in index._entries.values()},
@@ -212,3 +209,41 @@ def test_add_and_remove_leave_the_index_as_if_built_from_what_remains(
     assert snapshot(index) == snapshot(rebuilt)
     for doc in (article, german):
         assert per_key(index.match(doc)) == per_key(rebuilt.match(doc))
+
+
+def test_a_query_matched_through_its_site_alone_reports_no_terms() -> None:
+    index = MatchIndex()
+    index.add("bbc", parse_query("site:bbc.co.uk OR ceasefire"))
+    bbc = story("Nothing of the kind.", urls=("https://www.bbc.co.uk/news/1",))
+    assert index.match(bbc) == [QueryMatch(("bbc",), "site:bbc.co.uk OR ceasefire", (), ())]
+
+
+story_text = st.lists(word, max_size=12).map(" ".join)
+stories = st.builds(
+    story,
+    story_text,
+    title=story_text,
+    urls=st.sampled_from([(), ("https://www.euronews.com/x",), ("https://news.bbc.co.uk/y",)]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(query_text, min_size=1, max_size=12), docs=st.lists(stories, max_size=4))
+def test_index_agrees_with_direct_evaluation_on_made_up_stories(
+    texts: list[str], docs: list[Document]
+) -> None:
+    """Short stories of the queries' own words, so that every way of matching comes up."""
+    queries = []
+    for text in texts:
+        try:
+            queries.append(parse_query(text))
+        except QueryError:
+            continue
+    assume(queries)
+    index = MatchIndex()
+    for key, query in enumerate(queries):
+        index.add(key, query)
+    for doc in docs:
+        direct = [matches(q, doc) for q in queries]
+        expected = [Match(key, m.terms, m.where) for key, m in enumerate(direct) if m is not None]
+        assert per_key(index.match(doc)) == expected
