@@ -2,9 +2,9 @@
 
 Looping over every subscription per story would make the cost grow with the number of users.
 Instead each distinct query is compiled into a :class:`~bot.match.plan.Plan` filed under its
-anchor keys (:mod:`bot.match.plan`); a story looks up only its own stems, word pairs and hosts,
-and evaluates the few plans found there. The cost per story thus depends on the story and on how
-many queries it concerns, not on how many are subscribed.
+anchor keys (:mod:`bot.match.plan`); a story meets only the plans filed under its own stems, word
+pairs and hosts. The cost per story thus depends on the story and on how many queries it
+concerns, not on how many are subscribed.
 
 Many chats subscribe to the same words, so subscribers of one query share one entry and one plan
 per language, and queries share their terms (a pool keeps one object per distinct term). A match
@@ -22,18 +22,19 @@ from __future__ import annotations
 import logging
 import weakref
 from collections.abc import Hashable, Iterable
+from operator import attrgetter
 from typing import Any, NamedTuple
 
-from bot.match.plan import FIXED, ONE, SHARED, TESTED, WORDS, Compiler, Entry, Plan, TermInfo
-from bot.match.query import AllOf, AnyOf, Node, Not, Query, Site, Term, needs_positive
+from bot.match.check import run
+from bot.match.plan import FIXED, ONE, SHARED, TESTED, WORDS, Compiler, Entry, Plan
+from bot.match.query import AllOf, AnyOf, Node, Not, Query, needs_positive
 from bot.match.story import Document, Story, Where
+from bot.match.terms import TermInfo
 from bot.match.text import Stemmer, stemmer_for
 
 __all__ = ["MatchIndex", "QueryMatch"]
 
 logger = logging.getLogger(__name__)
-
-Bucket = dict[Entry, Plan]
 
 
 class QueryMatch(NamedTuple):
@@ -52,6 +53,7 @@ class QueryMatch(NamedTuple):
 _IN_TITLE: tuple[Where, ...] = ("title",)
 _IN_TEXT: tuple[Where, ...] = ("text",)
 _new_match = tuple.__new__  # QueryMatch without namedtuple's Python-level __new__: hot path
+_entry_of = attrgetter("entry")
 
 
 def _present(
@@ -59,9 +61,8 @@ def _present(
 ) -> tuple[tuple[str, ...], tuple[Where, ...]]:
     """The plain words of ``terms`` in a story, and where each is."""
     present = [info for info in terms if info.stem in every]
-    return tuple([i.text for i in present]), tuple(
-        ["title" if i.stem in title else "text" for i in present]
-    )
+    where: list[Where] = ["title" if info.stem in title else "text" for info in present]
+    return tuple([info.text for info in present]), tuple(where)
 
 
 def _place(info: TermInfo, story: Story) -> Where:
@@ -75,35 +76,37 @@ class _Table:
     """Every distinct query compiled for one language, filed by anchor.
 
     Stems, word pairs and hosts are kept apart: a story's own stems, pairs and site suffixes
-    meet them by set intersection, at C speed, rather than by a look-up per word.
+    meet them by set intersection, at C speed, rather than by a look-up per word. A bucket is a
+    list of plans (8 bytes a plan); removing one searches its bucket at C speed.
     """
 
     def __init__(self, stemmer: Stemmer) -> None:
         self.compiler = Compiler(stemmer)
-        self.by_stem: dict[str, Bucket] = {}
-        self.by_pair: dict[tuple[str, str], Bucket] = {}
-        self.by_host: dict[str, Bucket] = {}
+        self.by_stem: dict[str, list[Plan]] = {}
+        self.by_pair: dict[tuple[str, str], list[Plan]] = {}
+        self.by_host: dict[str, list[Plan]] = {}
+
+    def _filed(self, keys: Iterable[Any], hosts: Iterable[str]) -> list[tuple[dict[Any, Any], Any]]:
+        """(table, key) for each anchor key and host."""
+        filed: list[tuple[dict[Any, Any], Any]] = [
+            (self.by_stem if isinstance(key, str) else self.by_pair, key) for key in keys
+        ]
+        return filed + [(self.by_host, host) for host in hosts]
 
     def add(self, entry: Entry) -> None:
         plan, (keys, hosts) = self.compiler.compile(entry)
-        for key in keys:
-            table: dict[Any, Bucket] = self.by_stem if isinstance(key, str) else self.by_pair
-            table.setdefault(key, {})[entry] = plan
-        for host in hosts:
-            self.by_host.setdefault(host, {})[entry] = plan
+        for table, key in self._filed(keys, hosts):
+            table.setdefault(key, []).append(plan)
 
     def remove(self, entry: Entry) -> None:
-        keys, hosts = self.compiler.anchor_of(entry.query)
-        filed: list[tuple[dict[Any, Bucket], Any]] = [
-            (self.by_stem if isinstance(key, str) else self.by_pair, key) for key in keys
-        ]
-        for table, key in [*filed, *((self.by_host, host) for host in hosts)]:
-            bucket = table[key]
-            del bucket[entry]
+        keys, hosts = self.compiler.anchor_of(entry)
+        for table, key in self._filed(keys, hosts):
+            bucket: list[Plan] = table[key]
+            del bucket[list(map(_entry_of, bucket)).index(entry)]
             if not bucket:
                 del table[key]
 
-    def buckets(self, story: Story) -> list[Bucket]:
+    def buckets(self, story: Story) -> list[list[Plan]]:
         """The buckets of the story's stems, word pairs and hosts (each bucket once)."""
         by_stem, by_pair, by_host = self.by_stem, self.by_pair, self.by_host
         found = [by_stem[stem] for stem in by_stem.keys() & story.every]
@@ -115,14 +118,6 @@ class _Table:
             found += [by_host[host] for host in by_host.keys() & story.host_suffixes()]
         return found
 
-    def plan_of(self, entry: Entry) -> Plan:
-        """The entry's plan, found in one of the buckets it is filed in."""
-        keys, hosts = self.compiler.anchor_of(entry.query)
-        for key in keys:
-            table: dict[Any, Bucket] = self.by_stem if isinstance(key, str) else self.by_pair
-            return table[key][entry]
-        return self.by_host[next(iter(hosts))][entry]
-
     def match(self, story: Story) -> list[QueryMatch]:
         """Every plan the story matches, reported; the loop every story runs, kept tight."""
         every, title = story.every, story.title.stems
@@ -133,7 +128,7 @@ class _Table:
         texts: tuple[str, ...]
         where: tuple[Where, ...]
         for bucket in self.buckets(story):
-            for plan in bucket.values():
+            for plan in bucket:
                 flags = plan.flags
                 if flags & tested:
                     need = plan.need
@@ -146,7 +141,7 @@ class _Table:
                         avoid in every if avoid.__class__ is str else not every.isdisjoint(avoid)
                     ):
                         continue
-                    if plan.check is not None and not plan.check(story):
+                    if plan.check is not None and not run(plan.check, story):
                         continue
                 if flags & shared:
                     if plan in seen:
@@ -173,32 +168,32 @@ class _Table:
                     where = tuple([_place(info, story) for info in plan.terms])
                 else:
                     texts, where = plan.found(story)
-                append(_new_match(QueryMatch, (tuple(plan.keys), plan.source, texts, where)))
+                entry = plan.entry
+                keys = entry.keys
+                if keys.__class__ is not tuple:
+                    keys = tuple(keys)
+                append(_new_match(QueryMatch, (keys, entry.source, texts, where)))
         return found
 
 
 class _Pool:
-    """One object per distinct term or site while some query holds it.
+    """One object per distinct term, site or exclusion while some query holds it.
 
     ``parse_query`` builds fresh nodes for every subscription; a hundred thousand subscriptions
     repeat the same few thousand words, so the index keeps queries built from shared nodes.
     """
 
     def __init__(self) -> None:
-        self._nodes: weakref.WeakValueDictionary[Term | Site, Term | Site] = (
-            weakref.WeakValueDictionary()
-        )
+        self._nodes: weakref.WeakValueDictionary[Node, Any] = weakref.WeakValueDictionary()
 
-    def query(self, query: Query) -> Query:
-        return Query(query.source, self._node(query.root))
-
-    def _node(self, node: Node) -> Node:
-        if isinstance(node, Term | Site):
-            return self._nodes.setdefault(node, node)
+    def node(self, node: Node) -> Node:
+        if isinstance(node, AllOf | AnyOf):
+            children = tuple(self.node(child) for child in node.children)
+            return AllOf(children) if isinstance(node, AllOf) else AnyOf(children)
         if isinstance(node, Not):
-            return Not(self._node(node.child))
-        children = tuple(self._node(child) for child in node.children)
-        return AllOf(children) if isinstance(node, AllOf) else AnyOf(children)
+            node = Not(self.node(node.child))
+        pooled: Node = self._nodes.setdefault(node, node)
+        return pooled
 
 
 class MatchIndex:
@@ -213,7 +208,7 @@ class MatchIndex:
 
         Tables for other languages are built from all queries when their first story arrives.
         """
-        self._entries: dict[Query, Entry] = {}
+        self._entries: dict[str, Entry] = {}  # by the query's text
         self._entry_of: dict[Hashable, Entry] = {}
         self._pool = _Pool()
         self._tables: dict[str, _Table] = {}
@@ -223,21 +218,23 @@ class MatchIndex:
     def add(self, key: Hashable, query: Query) -> None:
         """Subscribe ``query`` under ``key`` (replacing the key's previous query, if any).
 
-        Raises ``ValueError`` for a query that could match a story without any of its words
-        (only a hand-built ``Query`` can be like that: :func:`parse_query` refuses them).
+        Raises ``ValueError`` for a query that could match a story without any of its words,
+        and for a query that differs from a subscribed one of the same text (only a hand-built
+        ``Query`` can be either: :func:`parse_query` refuses the one and never makes the other).
         """
         if not needs_positive(query.root):
             raise ValueError(f"query {query.source!r} has nothing positive to look for")
+        entry = self._entries.get(query.source)
+        if entry is not None and entry.root != query.root:
+            raise ValueError(f"query {query.source!r} is subscribed with another meaning")
         self.remove(key)
-        entry = self._entries.get(query)
+        entry = self._entries.get(query.source)  # the removal may have dropped it
         if entry is None:
-            entry = Entry(self._pool.query(query))
+            entry = Entry(query.source, self._pool.node(query.root))
             for table in self._tables.values():
                 table.add(entry)  # needs_positive() above guarantees the query an anchor
-            self._entries[entry.query] = entry
-        if entry.add(key):  # a popular query's keys moved to a dict: its plans follow
-            for table in self._tables.values():
-                table.plan_of(entry).keys = entry.keys
+            self._entries[query.source] = entry
+        entry.add(key)
         self._entry_of[key] = entry
 
     def remove(self, key: Hashable) -> None:
@@ -247,7 +244,7 @@ class MatchIndex:
             return
         entry.discard(key)
         if not entry.keys:
-            del self._entries[entry.query]
+            del self._entries[entry.source]
             for table in self._tables.values():
                 table.remove(entry)
 

@@ -9,26 +9,28 @@ hosts up in its anchor tables and evaluates only the plans found there.
 A plan then settles most of a query with set tests at C speed: the stems every required word or
 phrase needs (``need``, less those the anchor already proves) and the single words it excludes
 (``avoid``). Only what remains (phrases' word order, ``OR`` inside ``AND``, grouped exclusions,
-``site:`` and ``intitle:``) runs as one closure. A part the anchor alone proves (the word a
-one-word query is anchored on, a two-word phrase anchored on its own pair, ``a OR b`` reached
-through ``a`` or ``b``) is not tested again.
+``site:`` and ``intitle:``) runs as a small program (:mod:`bot.match.check`). A part the anchor
+alone proves (the word a one-word query is anchored on, a two-word phrase anchored on its own
+pair, ``a OR b`` reached through ``a`` or ``b``) is not tested again.
 
 A plan is small on purpose: a bot holds one per distinct query and language, hundreds of
 thousands of them. Its anchor is not stored: it is a function of the query, computed again
-when the plan is removed.
+when the plan is removed. Subscribers of one query share one :class:`Entry`.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from itertools import pairwise
 from typing import Any
 
 from bot.language import stop_words
+from bot.match.check import Program, every, program
 from bot.match.direct import stem_groups
-from bot.match.query import AllOf, AnyOf, Node, Not, Query, Site, Term, positive_terms
-from bot.match.story import StemGroups, Story, Where
+from bot.match.query import AllOf, AnyOf, Node, Not, Site, Term, positive_terms
+from bot.match.story import Story, Where
+from bot.match.terms import TermInfo
 from bot.match.text import Stemmer
 
 __all__ = [
@@ -43,88 +45,45 @@ __all__ = [
     "Key",
     "Plan",
     "Stems",
-    "TermInfo",
 ]
 
-Check = Callable[[Story], bool]
 Key = str | tuple[str, str]  # a stem, or two stems that follow each other
 Anchor = tuple[frozenset[Key], frozenset[str]]  # (keys, hosts): a matching story has one of them
 _NONE: frozenset[Any] = frozenset()
 
 
 class Entry:
-    """One distinct query and the keys subscribed to it, in the order they subscribed.
+    """One distinct query (its text and syntax tree) and the keys subscribed to it, in order.
 
-    ``keys`` is a list while it is short and a dict (keys -> None) beyond, so that a popular
-    query ("bitcoin") drops a subscriber in constant time and a rare one costs a small list.
+    ``keys`` is a tuple while it is short (what a match reports, without a copy) and a dict
+    (key -> None) beyond, so that a popular query ("bitcoin") drops a subscriber in constant
+    time while a rare one costs a few bytes.
     """
 
-    __slots__ = ("keys", "query")
-    _LIST_LIMIT = 32
+    __slots__ = ("keys", "root", "source")
+    _TUPLE_LIMIT = 32
 
-    def __init__(self, query: Query) -> None:
-        self.query = query
-        self.keys: list[Hashable] | dict[Hashable, None] = []
+    def __init__(self, source: str, root: Node) -> None:
+        self.source = source
+        self.root = root
+        self.keys: tuple[Hashable, ...] | dict[Hashable, None] = ()
 
-    def add(self, key: Hashable) -> bool:
-        """Add a subscriber; True when ``keys`` became another object (plans point at it)."""
+    def add(self, key: Hashable) -> None:
         keys = self.keys
         if isinstance(keys, dict):
             keys[key] = None
-        elif len(keys) < self._LIST_LIMIT:
-            keys.append(key)
+        elif len(keys) < self._TUPLE_LIMIT:
+            self.keys = (*keys, key)
         else:
-            self.keys = dict.fromkeys(keys)
-            self.keys[key] = None
-            return True
-        return False
+            self.keys = dict.fromkeys((*keys, key))
 
     def discard(self, key: Hashable) -> None:
         keys = self.keys
         if isinstance(keys, dict):
             del keys[key]
         else:
-            keys.remove(key)
-
-
-class TermInfo:
-    """A term stemmed for one language, shared by every plan that uses the term."""
-
-    __slots__ = ("groups", "in_title", "pair", "stem", "text", "texts")
-
-    def __init__(self, term: Term, groups: StemGroups) -> None:
-        self.text = term.text
-        #: the text alone, as a match of just this term reports it (made once, not per match)
-        self.texts = (term.text,)
-        self.groups = groups
-        self.in_title = term.in_title
-        #: the stem of a single word (the usual term): where it is, is a set look-up
-        self.stem: str | None = None
-        #: the stems of a two-word phrase: one look-up in the word pairs
-        self.pair: tuple[str, str] | None = None
-        if len(groups) == 1 and len(groups[0]) == 1 and len(groups[0][0]) == 1:
-            self.stem = groups[0][0][0]
-        elif all(len(group) == 1 for group in groups):
-            words = [stem for group in groups for stem in group[0]]
-            if len(words) == 2:
-                self.pair = (words[0], words[1])
-
-    def locate(self, story: Story) -> Where | None:
-        """Where the term is in the story: "title", "text" or None (see ``Story.locate``)."""
-        stem = self.stem
-        if stem is not None:
-            if stem in story.title.stems:
-                return "title"
-            return "text" if not self.in_title and stem in story.every else None
-        pair = self.pair
-        if pair is not None:
-            if pair in story.title.pairs:
-                return "title"
-            return "text" if not self.in_title and pair in story.text.pairs else None
-        return story.locate(self.groups, self.in_title)
-
-    def holds(self, story: Story) -> bool:
-        return self.locate(story) is not None
+            i = keys.index(key)
+            self.keys = keys[:i] + keys[i + 1 :]
 
 
 #: ``Plan.flags``: ``need``, ``avoid`` or ``check`` is left to test after the anchor
@@ -151,24 +110,21 @@ class Plan:
     reporting which were found and where; a query reporting one plain word (the usual) keeps
     its stem in ``word`` and its text in ``texts`` instead. ``flags`` (``TESTED``, ``ONE``,
     ``FIXED``, ``WORDS``, ``SHARED``) let the index take the short ways through the usual
-    queries. What a match reports (``keys``, the subscribers, and ``source``, the query's text)
-    is held here too: reporting a match, touching as few objects as it can, is most of the
-    time a story takes.
+    queries: reporting matches is most of the time a story takes.
     """
 
-    __slots__ = ("avoid", "check", "flags", "keys", "need", "source", "terms", "texts", "word")
+    __slots__ = ("avoid", "check", "entry", "flags", "need", "terms", "texts", "word")
 
     def __init__(
         self,
         entry: Entry,
         need: Stems,
         avoid: Stems,
-        check: Check | None,
+        check: Program | None,
         terms: tuple[TermInfo, ...],
         flags: int,
     ) -> None:
-        self.keys = entry.keys
-        self.source = entry.query.source
+        self.entry = entry
         self.need = need
         self.avoid = avoid
         self.check = check
@@ -179,15 +135,6 @@ class Plan:
         if flags & FIXED and len(terms) == 1 and terms[0].stem is not None:
             self.flags |= ONE
             self.word, self.texts, self.terms = terms[0].stem, terms[0].texts, ()
-
-    def holds(self, story: Story) -> bool:
-        """Whether a story that reached the plan through its anchor matches it."""
-        need, avoid, every = self.need, self.avoid, story.every
-        if need and not (need in every if isinstance(need, str) else every.issuperset(need)):
-            return False
-        if avoid and (avoid in every if isinstance(avoid, str) else not every.isdisjoint(avoid)):
-            return False
-        return self.check is None or self.check(story)
 
     def found(self, story: Story) -> tuple[tuple[str, ...], tuple[Where, ...]]:
         """The positive terms present in the story and where each is (as ``matches`` says)."""
@@ -227,23 +174,19 @@ class Compiler:
         return info
 
     def compile(self, entry: Entry) -> tuple[Plan, Anchor]:
-        """The plan of an entry's query and the anchor to file it under.
-
-        Raises ``ValueError`` for a query that could match without any word to look for (only
-        a hand-built ``Query`` can be like that: :func:`~bot.match.parse_query` refuses them).
-        """
-        root = entry.query.root
+        """The plan of an entry's query and the anchor to file it under."""
+        root = entry.root
         parts = root.children if isinstance(root, AllOf) else (root,)
         anchors = [self.anchor(part) for part in parts]
         usable = [i for i, anchor in enumerate(anchors) if anchor is not None]
         if not usable:
-            raise ValueError(f"query {entry.query.source!r} can match without any word to look for")
+            raise ValueError(f"query {entry.source!r} can match without any word to look for")
         best = min(usable, key=lambda i: self.cost(anchors[i]))  # type: ignore[arg-type]
         anchor = anchors[best]
         assert anchor is not None
         need: list[str] = []
         avoid: list[str] = []
-        checks: list[Check] = []
+        checks: list[Program] = []
         for i, part in enumerate(parts):
             if isinstance(part, Term):
                 info = self.info(part)
@@ -254,7 +197,7 @@ class Compiler:
                 avoid.append(word)
                 continue
             if not (i == best and self.implied(part, anchor)):
-                checks.append(self.check(part))
+                checks.append(program(part, self.info))
         keys, hosts = anchor
         proven: set[str] = set()
         if len(keys) == 1 and not hosts:
@@ -266,17 +209,17 @@ class Compiler:
             entry,
             need=_stems([stem for stem in need if stem not in proven]),
             avoid=_stems(avoid),
-            check=_all(checks),
+            check=every(tuple(checks)) if checks else None,
             terms=terms,
             flags=_report_flags(terms, required) | (SHARED if len(keys) + len(hosts) > 1 else 0),
         )
         return plan, anchor
 
-    def anchor_of(self, query: Query) -> Anchor:
-        """The anchor ``compile`` files the query's plan under (recomputed, not stored)."""
-        anchor = self.anchor(query.root)
+    def anchor_of(self, entry: Entry) -> Anchor:
+        """The anchor ``compile`` filed the entry's plan under (recomputed, not stored)."""
+        anchor = self.anchor(entry.root)
         if anchor is None:
-            raise ValueError(f"query {query.source!r} can match without any word to look for")
+            raise ValueError(f"query {entry.source!r} can match without any word to look for")
         return anchor
 
     def _excluded_word(self, node: Not) -> str | None:
@@ -301,27 +244,6 @@ class Compiler:
                 for child in node.children
             )
         return False
-
-    def check(self, node: Node) -> Check:
-        """A closure evaluating ``node`` with its words already stemmed."""
-        if isinstance(node, Term):
-            info = self.info(node)
-            stem = info.stem
-            if stem is not None:
-                if node.in_title:
-                    return lambda story: stem in story.title.stems
-                return lambda story: stem in story.every
-            return info.holds
-        if isinstance(node, Site):
-            host = node.host
-            return lambda story: story.from_site(host)
-        if isinstance(node, Not):
-            inner = self.check(node.child)
-            return lambda story: not inner(story)
-        checks = tuple(self.check(child) for child in node.children)
-        if isinstance(node, AllOf):
-            return lambda story: all(check(story) for check in checks)
-        return lambda story: any(check(story) for check in checks)
 
     def score(self, key: Key) -> int:
         """How rare an anchor key probably is: 0 for a stop word, else its length in letters.
@@ -376,12 +298,3 @@ def _report_flags(terms: tuple[TermInfo, ...], required: set[TermInfo]) -> int:
     if required == set(terms) and all(i.stem is not None or i.pair is not None for i in terms):
         return FIXED
     return WORDS if all(info.stem is not None for info in terms) else 0
-
-
-def _all(checks: list[Check]) -> Check | None:
-    if not checks:
-        return None
-    if len(checks) == 1:
-        return checks[0]
-    every_check = tuple(checks)
-    return lambda story: all(check(story) for check in every_check)

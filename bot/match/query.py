@@ -70,7 +70,7 @@ class Site:
     host: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Not:
     """The story must not match ``child``."""
 

@@ -161,7 +161,7 @@ def snapshot(index: MatchIndex) -> dict[str, object]:
     tables = {
         language: {
             kind: {
-                anchor: sorted(entry.query.source for entry in bucket)
+                anchor: sorted(plan.entry.source for plan in bucket)
                 for anchor, bucket in getattr(table, kind).items()
             }
             for kind in ("by_stem", "by_pair", "by_host")
@@ -169,8 +169,8 @@ def snapshot(index: MatchIndex) -> dict[str, object]:
         for language, table in index._tables.items()
     }
     return {
-        "keys": {key: entry.query.source for key, entry in index._entry_of.items()},
-        "subscribers": {e.query.source: list(e.keys) for e in index._entries.values()},
+        "keys": {key: entry.source for key, entry in index._entry_of.items()},
+        "subscribers": {source: list(e.keys) for source, e in index._entries.items()},
         "tables": tables,
     }
 

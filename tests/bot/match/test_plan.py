@@ -10,7 +10,8 @@ from bot.match.text import stemmer_for
 
 
 def compiled(text: str) -> tuple[Plan, frozenset[object]]:
-    plan, (keys, hosts) = Compiler(stemmer_for("en")).compile(Entry(parse_query(text)))
+    query = parse_query(text)
+    plan, (keys, hosts) = Compiler(stemmer_for("en")).compile(Entry(query.source, query.root))
     return plan, keys | hosts
 
 
@@ -66,4 +67,5 @@ def test_the_anchor_is_computed_again_the_same() -> None:
     compiler = Compiler(stemmer_for("en"))
     for text in ["ceasefire", 'a (b OR c) -d "peace plan"', "x OR site:cnn.com", "cease-fire"]:
         query = parse_query(text)
-        assert compiler.compile(Entry(query))[1] == compiler.anchor_of(query)
+        entry = Entry(query.source, query.root)
+        assert compiler.compile(entry)[1] == compiler.anchor_of(entry)
