@@ -46,18 +46,18 @@ class Field:
         sequence: list[str] = looked_up  # type: ignore[assignment]  # when no None is in it
         compounds: list[tuple[str, int, int]] = []
         if None in looked_up:
-            sequence = []
-            for word, known in zip(words, looked_up, strict=True):
-                if known is not None:
-                    sequence.append(known)
-                    continue
-                parts = split_compound(word)
+            sequence, start = [], 0
+            while (i := _next_none(looked_up, start)) >= 0:
+                sequence += looked_up[start:i]  # type: ignore[arg-type]  # known stems
+                parts = split_compound(words[i])
                 if len(parts) == 1:
-                    sequence.append(stemmer(word))
-                    continue
-                first = len(sequence)
-                sequence.extend([stemmer(part) for part in parts])
-                compounds.append((stemmer("".join(parts)), first, len(sequence) - 1))
+                    sequence.append(stemmer(words[i]))
+                else:
+                    first = len(sequence)
+                    sequence.extend([stemmer(part) for part in parts])
+                    compounds.append((stemmer("".join(parts)), first, len(sequence) - 1))
+                start = i + 1
+            sequence += looked_up[start:]  # type: ignore[arg-type]
         self.sequence = sequence
         self.compounds = compounds
         self.stems = set(sequence)
@@ -135,6 +135,14 @@ class Field:
         if needed == 1 and all(len(group) == 1 for group in groups):
             return True
         return bool(find_phrase(groups, self.positions))
+
+
+def _next_none(items: list[str | None], start: int) -> int:
+    """Index of the next ``None`` from ``start`` (a C-speed search), or -1."""
+    try:
+        return items.index(None, start)
+    except ValueError:
+        return -1
 
 
 def find_phrase(groups: StemGroups, positions: dict[str, list[tuple[int, int]]]) -> dict[int, int]:

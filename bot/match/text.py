@@ -128,15 +128,20 @@ class Stemmer:
         return stem
 
 
-_STEMMERS: dict[str, Stemmer] = {}
+_STEMMERS: dict[str, Stemmer] = {}  # by the code stem_language() gives
+_BY_TAG: dict[str, Stemmer] = {}  # by the language as stories give it: one look-up a story
 
 
 def stemmer_for(language: str) -> Stemmer:
     """The shared, memoizing stemmer for a language code (English when the code is empty)."""
-    code = stem_language(language)
-    found = _STEMMERS.get(code)
+    found = _BY_TAG.get(language)
     if found is None:
-        found = _STEMMERS[code] = Stemmer(code)
+        code = stem_language(language)
+        found = _STEMMERS.get(code)
+        if found is None:
+            found = _STEMMERS[code] = Stemmer(code)
+        if len(_BY_TAG) < 1_000:  # tags are few; a flood of odd ones is not remembered
+            _BY_TAG[language] = found
     return found
 
 
