@@ -6,9 +6,11 @@ matches a story against every subscribed query at once, reporting each distinct 
 matched as a :class:`QueryMatch` with all its subscribers' keys; ``highlight_spans`` finds the
 matched terms in a text to emphasize them.
 
-Inside: ``text`` (words to stems), ``lexer`` and ``query`` (the query language), ``story``
-(a story read for matching), ``direct`` (one query on one story), ``plan`` (a query compiled
-for the index), ``index`` (the anchor tables), ``highlight``.
+Inside, by concept: ``text`` (words to stems), ``lexer`` and ``query`` (the query language),
+``story`` (a story read once for matching), ``direct`` (one query on one story), ``terms`` (a
+term stemmed for a language), ``plan`` (a query compiled for the index: anchor, set tests),
+``check`` (what is left to test, as small programs), ``index`` (the anchor tables),
+``highlight`` (where the terms are in a text).
 """
 
 from bot.match.direct import Match, matches

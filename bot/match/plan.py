@@ -177,29 +177,10 @@ class Compiler:
         """The plan of an entry's query and the anchor to file it under."""
         root = entry.root
         parts = root.children if isinstance(root, AllOf) else (root,)
-        anchors = [self.anchor(part) for part in parts]
-        usable = [i for i, anchor in enumerate(anchors) if anchor is not None]
-        if not usable:
-            raise ValueError(f"query {entry.source!r} can match without any word to look for")
-        best = min(usable, key=lambda i: self.cost(anchors[i]))  # type: ignore[arg-type]
-        anchor = anchors[best]
-        assert anchor is not None
-        need: list[str] = []
-        avoid: list[str] = []
-        checks: list[Program] = []
-        for i, part in enumerate(parts):
-            if isinstance(part, Term):
-                info = self.info(part)
-                need += [stem for group in info.groups if len(group) == 1 for stem in group[0]]
-                if info.stem is not None and not part.in_title:
-                    continue  # need settles it
-            elif isinstance(part, Not) and (word := self._excluded_word(part)) is not None:
-                avoid.append(word)
-                continue
-            if not (i == best and self.implied(part, anchor)):
-                checks.append(program(part, self.info))
+        best, anchor = self._best_anchor(entry.source, parts)
+        need, avoid, checks = self._tests(parts, best, anchor)
         keys, hosts = anchor
-        proven: set[str] = set()
+        proven: set[str] = set()  # what reaching the plan through its only key already shows
         if len(keys) == 1 and not hosts:
             key = next(iter(keys))
             proven = {key} if isinstance(key, str) else set(key)
@@ -214,6 +195,35 @@ class Compiler:
             flags=_report_flags(terms, required) | (SHARED if len(keys) + len(hosts) > 1 else 0),
         )
         return plan, anchor
+
+    def _best_anchor(self, source: str, parts: tuple[Node, ...]) -> tuple[int, Anchor]:
+        """Which of the query's parts anchors it, and how (the cheapest anchor of any part)."""
+        anchors = [self.anchor(part) for part in parts]
+        usable = [(self.cost(anchor), i, anchor) for i, anchor in enumerate(anchors) if anchor]
+        if not usable:
+            raise ValueError(f"query {source!r} can match without any word to look for")
+        _, best, anchor = min(usable, key=lambda option: option[:2])
+        return best, anchor
+
+    def _tests(
+        self, parts: tuple[Node, ...], best: int, anchor: Anchor
+    ) -> tuple[list[str], list[str], list[Program]]:
+        """What the parts leave to test: stems needed, single words avoided, programs."""
+        need: list[str] = []
+        avoid: list[str] = []
+        checks: list[Program] = []
+        for i, part in enumerate(parts):
+            if isinstance(part, Term):
+                info = self.info(part)
+                need += [stem for group in info.groups if len(group) == 1 for stem in group[0]]
+                if info.stem is not None and not part.in_title:
+                    continue  # need settles it
+            elif isinstance(part, Not) and (word := self._excluded_word(part)) is not None:
+                avoid.append(word)
+                continue
+            if not (i == best and self.implied(part, anchor)):
+                checks.append(program(part, self.info))
+        return need, avoid, checks
 
     def anchor_of(self, entry: Entry) -> Anchor:
         """The anchor ``compile`` filed the entry's plan under (recomputed, not stored)."""
