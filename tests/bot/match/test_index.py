@@ -161,7 +161,7 @@ def snapshot(index: MatchIndex) -> dict[str, object]:
     tables = {
         language: {
             kind: {
-                anchor: sorted(plan.entry.source for plan in bucket)
+                anchor: sorted(entry.source for entry in bucket)
                 for anchor, bucket in getattr(table, kind).items()
             }
             for kind in ("by_stem", "by_pair", "by_host")
