@@ -147,7 +147,7 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
         print(f"newsbot summarize: {args.source}: {_reason(exc)}", file=sys.stderr)
         return 2
     title, text = page.title, page.text
-    language = args.language or page.language or summarizer.detect_language(text)
+    language = args.language or page.language
     sentences = summarizer.summarize(
         text,
         sentences=args.sentences or settings.summary.sentences,

@@ -17,11 +17,12 @@ from datetime import datetime
 from bot.errors import ExtractionError
 from bot.extract import clean_text, html_to_text
 from bot.fetch import Fetcher, FetchResult
+from bot.language import decide
 from bot.pages import read_page
 from bot.parse import FeedEntry, canonical_url
 from bot.settings import Settings
 
-__all__ = ["Candidate", "EntryReader", "Origin", "feed_language"]
+__all__ = ["Candidate", "EntryReader", "Origin"]
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,9 @@ class Candidate:
     title: str
     text: str
     url: str
-    language: str | None
+    language: str
     published: datetime | None
     outlet: str | None = None  # who reported it, when not the feed itself (a search feed)
-
-
-def feed_language(value: str | None) -> str | None:
-    """Feeds say `en-us`, `de-DE`; we keep the ISO 639-1 part."""
-    return value.split("-")[0].split("_")[0].lower()[:8] if value else None
 
 
 class EntryReader:
@@ -93,7 +89,7 @@ class EntryReader:
     ) -> Candidate:
         html = entry.content_html or entry.summary_html
         text = clean_text(html_to_text(html)) if html else ""
-        title, url, language = entry.title, entry.url, feed_language(feed_lang)
+        title, url, page_language = entry.title, entry.url, None
         poll = self.settings.poll
         teaser = len(text.split()) < poll.teaser_words
         if teaser and poll.fetch_pages and url.startswith(("http://", "https://")):
@@ -108,12 +104,13 @@ class EntryReader:
                 else:
                     if len(article.text.split()) > len(text.split()):
                         text = article.text
-                        language = article.language or language
+                        page_language = article.language
                     title = title or (article.title or "")
                     url = canonical_url(article.url) if article.url else url
             else:
                 log.info("page %s: %s; keeping the feed's teaser", url, page.error)
         outlet = (entry.source or entry.author) if origin.search else None
+        language = page_language or decide(text or title, declared=feed_lang)
         return Candidate(
             entry, title or url or "(untitled)", text, url, language, entry.published, outlet
         )

@@ -283,7 +283,7 @@ class Pipeline:
     ) -> None:
         """Store one article in its story; alert the chats it matches (among `audience`, the
         followers of a private feed; everyone when None)."""
-        language = c.language or (summarizer.detect_language(c.text) if c.text else None)
+        language = c.language
         fp = fingerprint(c.text) if c.text else None
         story_id = None
         if c.url:

@@ -44,7 +44,7 @@ class SubscriptionIndex:
 
     def __init__(self) -> None:
         self._index = MatchIndex()
-        self._owners: dict[int, tuple[int, str]] = {}
+        self._owners: dict[int, int] = {}  # subscription -> chat (the index keeps the text)
         self._seen: int | None = None  # the last change applied; None: never built
 
     def refresh(self, session: Session) -> None:
@@ -104,17 +104,19 @@ class SubscriptionIndex:
         except QueryError as exc:  # stored before a rule tightened: skip, keep the row
             log.warning("subscription %s of chat %s no longer parses: %s", sub_id, chat_id, exc)
             return
-        self._owners[sub_id] = (chat_id, text)
+        self._owners[sub_id] = chat_id
 
     def match(self, doc: Document) -> list[ChatMatch]:
-        """Every matching subscription; `queue_alerts` picks one per chat among the unmuted."""
+        """Every matching subscription, oldest first; `queue_alerts` picks one per chat among
+        the unmuted. The index answers once per distinct query, for all who hold it."""
         found: list[ChatMatch] = []
-        for m in sorted(self._index.match(doc), key=lambda m: cast(int, m.key)):
-            owner = self._owners.get(cast(int, m.key))
-            if owner is None:
-                continue
+        for m in self._index.match(doc):
             where = tuple(sorted(set(m.where)))
-            found.append(ChatMatch(owner[0], cast(int, m.key), owner[1], tuple(m.terms), where))
+            for key in m.keys:
+                chat_id = self._owners.get(cast(int, key))
+                if chat_id is not None:
+                    found.append(ChatMatch(chat_id, cast(int, key), m.query, m.terms, where))
+        found.sort(key=lambda c: c.subscription_id)
         return found
 
     def __len__(self) -> int:

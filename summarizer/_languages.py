@@ -7,6 +7,10 @@ per-language collaborators sumy's summarizers take: a stemmer and a stop-word li
 Stemming is most of a summarizer's running time (sumy stems every word of every sentence, and
 Snowball is pure Python), while news vocabulary repeats heavily, so each language gets a
 memoized ``term`` function: word as written -> lower-cased stem, or ``None`` for a stop word.
+
+``Language``, ``get_language`` and ``resolve_language`` are public: a caller that stems or
+filters words the way the summarizer does (a keyword matcher, say) gets the same objects, so
+there is one table of languages and one memoized stemmer per language in a process.
 """
 
 from __future__ import annotations

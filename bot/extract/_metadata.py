@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
-import py3langid
 from lxml import html as lxml_html
+
+from bot.language import decide
 
 __all__ = ["canonical_url", "declared_language", "language", "meta_tags", "published", "title"]
 
 #: Language detection reads this much text: enough for py3langid to be stable, and cheap.
-LANGUAGE_SAMPLE_CHARS = 300
 
 
 def _first(values: Iterator[str] | Sequence[str]) -> str | None:
@@ -132,14 +132,7 @@ def declared_language(tree: lxml_html.HtmlElement) -> str | None:
     return declared
 
 
-def language(text: str, declared: str | None = None) -> str | None:
-    """The page's language: py3langid on the text; the declared one only when there is too
-    little text. The one place a page's language is decided (HTML and plain text alike).
-
-    The text wins because templates often declare "en" on pages written in another language.
-    """
-    sample = text[:LANGUAGE_SAMPLE_CHARS]
-    if len(sample) >= 40:
-        return str(py3langid.classify(sample)[0])
-    code = (declared or "").strip().lower()
-    return code[:2] if len(code) >= 2 and code[:2].isalpha() else None
+def language(text: str, declared: str | None = None) -> str:
+    """The page's language, decided as everywhere in the bot (`bot.language.decide`): the
+    text, once long enough; before that the page's declared `lang`."""
+    return decide(text, declared)

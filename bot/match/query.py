@@ -15,16 +15,19 @@ Everything that is rejected raises :class:`QueryError` with a message meant for 
 what was wrong and an example of a query that works.
 
 Words are stored folded (case and accents) but not stemmed: the stemmer depends on the language of
-each story, so stems are taken when a query meets a story (see :mod:`bot.match.index`).
+each story, so stems are taken when a query meets a story (see :mod:`bot.match.plan`). The
+nodes are slotted and a term or site can be shared between queries (the index pools them):
+a hundred thousand subscriptions repeat the same few thousand words.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import TypeAlias
 
 from bot.errors import QueryError
+from bot.match.lexer import EXAMPLE, Lexeme, lex
 from bot.match.text import word_groups
 
 __all__ = [
@@ -43,9 +46,10 @@ MAX_DEPTH = 8
 """How deeply parentheses may nest: more is never needed and only risks deep recursion."""
 
 Groups: TypeAlias = tuple[tuple[tuple[str, ...], ...], ...]
+_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Term:
     """A word or a quoted phrase, folded into groups of alternatives (see ``word_groups``).
 
@@ -59,28 +63,28 @@ class Term:
     in_title: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Site:
     """The story has a source URL on ``host`` (IDNA, lower case) or on one of its subdomains."""
 
     host: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Not:
     """The story must not match ``child``."""
 
     child: Node
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AllOf:
     """Every child must match (the implicit AND between terms)."""
 
     children: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnyOf:
     """At least one child must match (``OR``)."""
 
@@ -90,7 +94,7 @@ class AnyOf:
 Node: TypeAlias = Term | Site | Not | AllOf | AnyOf
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Query:
     """A parsed, valid query: the user's ``source`` text and its syntax tree ``root``.
 
@@ -142,120 +146,18 @@ def _describe(node: Node, *, top: bool = False) -> str:
     return "all of: " + " · ".join(wanted + ([f"not: {', '.join(excluded)}"] if excluded else []))
 
 
-# --- lexing -------------------------------------------------------------------------------------
-
-_QUOTES = '"“”„‟«»＂'
-_DASHES = "-−–—"  # a minus typed as hyphen, minus sign, or the en/em dash phones substitute
-_STOP = set(_QUOTES) | {"(", ")"}
-_EXAMPLE = 'ceasefire "peace plan" -olympics'
-_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
-_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
-
-Kind = Literal["word", "phrase", "(", ")", "or", "not", "intitle", "site"]
-
-
-@dataclass(frozen=True)
-class _Lexeme:
-    kind: Kind
-    text: str = ""
-    phrase: bool = False
-
-
-def _read_phrase(text: str, i: int) -> tuple[str, int]:
-    """The phrase starting at the quote at ``i`` and the index after its closing quote."""
-    for j in range(i + 1, len(text)):
-        if text[j] in _QUOTES:
-            return text[i + 1 : j], j + 1
-    raise QueryError(
-        f"A quotation mark is not closed. Put a phrase between two quotes, e.g.: {_EXAMPLE}"
-    )
-
-
-def _site_host(raw: str) -> str:
-    """The host of ``site:`` as stored: lower case, IDNA, no scheme, path or port."""
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", raw.strip().lower())
-    host = re.split(r"[/?#:]", host, maxsplit=1)[0].strip(".")
-    host = host.removeprefix("*.")
-    error = QueryError(
-        f"“site:{raw}” is not a web address. Write the site's domain, "
-        "e.g.: ceasefire site:bbc.co.uk"
-    )
-    try:
-        host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise error from None
-    labels = host.split(".")
-    if not host or len(host) > 253 or not all(len(x) <= 63 and _LABEL.fullmatch(x) for x in labels):
-        raise error
-    return host
-
-
-def _lex(text: str) -> list[_Lexeme]:
-    out: list[_Lexeme] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c.isspace():
-            i += 1
-        elif c in "()":
-            out.append(_Lexeme(c))  # type: ignore[arg-type]
-            i += 1
-        elif c in _QUOTES:
-            phrase, i = _read_phrase(text, i)
-            out.append(_Lexeme("phrase", phrase, phrase=True))
-        elif c in _DASHES:
-            while i < n and text[i] in _DASHES:
-                i += 1
-            if i < n and not text[i].isspace():
-                out.append(_Lexeme("not"))
-        elif c == "|":
-            out.append(_Lexeme("or"))
-            i += 1
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in _STOP:
-                j += 1
-            chunk, i = text[i:j], j
-            lower = chunk.lower()
-            if chunk == "OR":
-                out.append(_Lexeme("or"))
-            elif chunk == "AND":
-                continue  # AND is what juxtaposition already means
-            elif lower.startswith("intitle:"):
-                rest = chunk[len("intitle:") :]
-                if not rest and i < n and text[i] in _QUOTES:
-                    rest, i = _read_phrase(text, i)
-                    out.append(_Lexeme("intitle", rest, phrase=True))
-                elif rest:
-                    out.append(_Lexeme("intitle", rest))
-                else:
-                    raise QueryError(
-                        'intitle: needs a word or a "quoted phrase" right after it, '
-                        "e.g.: intitle:ceasefire ukraine"
-                    )
-            elif lower.startswith("site:"):
-                if not chunk[len("site:") :]:
-                    raise QueryError(
-                        "site: needs a domain right after it, e.g.: ceasefire site:bbc.co.uk"
-                    )
-                out.append(_Lexeme("site", _site_host(chunk[len("site:") :])))
-            else:
-                out.append(_Lexeme("word", chunk))
-    return out
-
-
 # --- parsing ------------------------------------------------------------------------------------
 
 
 class _Parser:
     """Recursive descent: all := any+ ; any := unary (OR unary)* ; unary := -? atom."""
 
-    def __init__(self, lexemes: list[_Lexeme]) -> None:
+    def __init__(self, lexemes: list[Lexeme]) -> None:
         self.lexemes = lexemes
         self.i = 0
         self.terms = 0
 
-    def peek(self) -> _Lexeme | None:
+    def peek(self) -> Lexeme | None:
         return self.lexemes[self.i] if self.i < len(self.lexemes) else None
 
     def parse_all(self, depth: int) -> Node | None:
@@ -314,7 +216,7 @@ class _Parser:
         groups = word_groups(lexeme.text)
         if not groups:
             if lexeme.phrase:
-                raise QueryError(f"The quotes contain no words, e.g.: {_EXAMPLE}")
+                raise QueryError(f"The quotes contain no words, e.g.: {EXAMPLE}")
             return None  # punctuation or symbols on their own: nothing to look for
         self.terms += 1
         text = lexeme.text.strip() if lexeme.phrase else _EDGE_PUNCT.sub("", lexeme.text)
@@ -365,13 +267,13 @@ def parse_query(text: str, *, max_length: int = 200, max_terms: int = 20) -> Que
     """
     source = text.strip()
     if not source:
-        raise QueryError(f"The query is empty. Send the words to watch for, e.g.: {_EXAMPLE}")
+        raise QueryError(f"The query is empty. Send the words to watch for, e.g.: {EXAMPLE}")
     if len(source) > max_length:
         raise QueryError(
             f"The query is too long ({len(source)} characters, at most {max_length}). "
             f'Keep the key words, e.g.: ceasefire "peace plan"'
         )
-    parser = _Parser(_lex(source))
+    parser = _Parser(lex(source))
     root = parser.parse_all(0)
     if parser.peek() is not None:
         raise QueryError(
@@ -380,10 +282,10 @@ def parse_query(text: str, *, max_length: int = 200, max_terms: int = 20) -> Que
     if parser.terms > max_terms:
         raise QueryError(
             f"The query has too many terms ({parser.terms}, at most {max_terms}). "
-            f"Keep the most telling ones, e.g.: {_EXAMPLE}"
+            f"Keep the most telling ones, e.g.: {EXAMPLE}"
         )
     if root is None:
-        raise QueryError(f"The query has no words to look for, e.g.: {_EXAMPLE}")
+        raise QueryError(f"The query has no words to look for, e.g.: {EXAMPLE}")
     if not needs_positive(root):
         if not positive_terms(root) and not _has_site(root):
             raise QueryError(

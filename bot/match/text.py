@@ -9,7 +9,8 @@ same three steps, which is what makes matching predictable:
    *compound* whose parts are also words of their own.
 2. **Fold**: Unicode case folding, then accent folding for Latin, Greek and Cyrillic letters
    (``Kyïv`` -> ``kyiv``), plus the few letters that do not decompose (``ø``, ``ł``, ``æ`` ...).
-3. **Stem** with the Snowball stemmer of the story's language (``ceasefires`` -> ``ceasefir``).
+3. **Stem** with the stemmer of the story's language (``ceasefires`` -> ``ceasefir``), where
+   matching stems it (:mod:`bot.language` says which languages and why).
 
 Folding runs *before* stemming so that two spellings that fold alike are guaranteed to stem alike:
 a user typing ``kyiv`` must find ``Kyïv`` whatever the stemmer does with the diaeresis.
@@ -26,14 +27,13 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from nltk.stem.snowball import SnowballStemmer
+from bot.language import stem_language, stemmer
 
 __all__ = [
     "TOKEN_RE",
     "Stemmer",
     "Token",
     "fold",
-    "language_name",
     "split_compound",
     "stemmer_for",
     "tokenize",
@@ -95,42 +95,22 @@ def fold(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept))
 
 
-_SNOWBALL = {
-    "ar": "arabic",
-    "da": "danish",
-    "de": "german",
-    "en": "english",
-    "es": "spanish",
-    "fi": "finnish",
-    "fr": "french",
-    "hu": "hungarian",
-    "it": "italian",
-    "nb": "norwegian",
-    "nl": "dutch",
-    "nn": "norwegian",
-    "no": "norwegian",
-    "pt": "portuguese",
-    "ro": "romanian",
-    "ru": "russian",
-    "sv": "swedish",
-}
 _CACHE_LIMIT = 500_000
 
 
 class Stemmer:
     """Folds and stems words of one language, remembering every answer.
 
-    Languages Snowball does not know are folded but not stemmed: a wrong stemmer would merge
-    unrelated words, while no stemmer only misses some inflections.
+    ``language`` is a code from :func:`bot.language.stem_language`: the stem function is the
+    summarizer's memoized stemmer of that language (:func:`bot.language.stemmer`); ``""`` folds
+    words without stemming them (languages matching does not stem).
     """
 
     __slots__ = ("_stem", "language", "memo")
 
     def __init__(self, language: str) -> None:
         self.language = language
-        self._stem: Callable[[str], str] | None = (
-            SnowballStemmer(language).stem if language in SnowballStemmer.languages else None
-        )
+        self._stem: Callable[[str], str] | None = stemmer(language) if language else None
         #: word as written -> stem; hot loops may read it directly before calling the stemmer
         self.memo: dict[str, str] = {}
 
@@ -148,24 +128,21 @@ class Stemmer:
         return stem
 
 
-def language_name(language: str) -> str:
-    """The Snowball language of a language code (``en``, ``de-AT``, ``german``), or ``""``."""
-    code = language.strip().lower().replace("_", "-").split("-")[0]
-    if code in _SNOWBALL:
-        return _SNOWBALL[code]
-    return code if code in SnowballStemmer.languages and code != "porter" else ""
-
-
-_STEMMERS: dict[str, Stemmer] = {}
+_STEMMERS: dict[str, Stemmer] = {}  # by the code stem_language() gives
+_BY_TAG: dict[str, Stemmer] = {}  # by the language as stories give it: one look-up a story
 
 
 def stemmer_for(language: str) -> Stemmer:
     """The shared, memoizing stemmer for a language code (English when the code is empty)."""
-    name = language_name(language or "en")
-    stemmer = _STEMMERS.get(name)
-    if stemmer is None:
-        stemmer = _STEMMERS[name] = Stemmer(name)
-    return stemmer
+    found = _BY_TAG.get(language)
+    if found is None:
+        code = stem_language(language)
+        found = _STEMMERS.get(code)
+        if found is None:
+            found = _STEMMERS[code] = Stemmer(code)
+        if len(_BY_TAG) < 1_000:  # tags are few; a flood of odd ones is not remembered
+            _BY_TAG[language] = found
+    return found
 
 
 @dataclass(frozen=True, slots=True)

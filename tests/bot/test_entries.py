@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.entries import EntryReader, Origin, feed_language
+from bot.entries import EntryReader, Origin
 from bot.fetch import Fetcher
 from bot.parse import FeedEntry
 from bot.settings import PollSettings, Settings
@@ -27,9 +27,11 @@ async def test_a_search_feeds_entry_names_its_outlet_then_its_author() -> None:
     await reader.fetcher.aclose()
 
 
-def test_a_feeds_language_keeps_its_iso_639_1_part() -> None:
-    assert (feed_language("en-US"), feed_language("de_DE"), feed_language(None)) == (
-        "en",
-        "de",
-        None,
-    )
+async def test_a_short_entry_keeps_its_feeds_language_and_a_long_one_is_read() -> None:
+    """The feed's tag (`de-DE`) stands for a teaser too short to tell; a full text decides."""
+    reader = EntryReader(Fetcher(), NO_PAGES)
+    short = FeedEntry("g", "https://x.example/1", "Titel", "<p>Kurz.</p>", "", NOW)
+    english = "<p>" + "The council approved the budget on Friday after a long debate. " * 3 + "</p>"
+    long = FeedEntry("h", "https://x.example/2", "Budget", english, "", NOW)
+    assert (await reader.prepare(short, "de-DE")).language == "de"
+    assert (await reader.prepare(long, "de-DE")).language == "en"

@@ -105,3 +105,12 @@ def test_a_blank_language_is_detected_like_none(monkeypatch):
     )
     summarize(GERMAN, 2, "")
     assert used == ["de"]
+
+
+def test_languages_are_public_for_callers_that_stem_and_filter_alike():
+    import summarizer
+
+    german = summarizer.get_language(summarizer.resolve_language("German"))
+    assert isinstance(german, summarizer.Language)
+    assert german is get_language("de")  # one object per language, whoever asks
+    assert german.stem_word("Verhandlungen") == german.stem_word("verhandlungen")

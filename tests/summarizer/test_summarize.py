@@ -120,11 +120,14 @@ def test_public_api_is_these_names_only():
     import summarizer
 
     assert sorted(summarizer.__all__) == [
+        "Language",
         "METHODS",
         "Ranking",
         "SummarizerError",
         "detect_language",
+        "get_language",
         "rank",
+        "resolve_language",
         "split_sentences",
         "summarize",
     ]

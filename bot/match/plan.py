@@ -1,0 +1,310 @@
+"""Compiling a query into a plan for one language: its anchor, its remaining tests, its report.
+
+Every valid query has an *anchor*: a few keys such that any matching story contains at least one
+of them. A key is a stem or two adjacent stems; the compiler prefers long words and word pairs over
+stop words (``"prime minister"`` is anchored on the pair, ``a b`` on the longer word, ``a OR b``
+on one key per side, ``site:`` alone on the host). The index looks a story's stems, pairs and
+hosts up in its anchor tables and evaluates only the plans found there.
+
+A plan then settles most of a query with set tests at C speed: the stems every required word or
+phrase needs (``need``, less those the anchor already proves) and the single words it excludes
+(``avoid``). Only what remains (phrases' word order, ``OR`` inside ``AND``, grouped exclusions,
+``site:`` and ``intitle:``) runs as a small program (:mod:`bot.match.check`). A part the anchor
+alone proves (the word a one-word query is anchored on, a two-word phrase anchored on its own
+pair, ``a OR b`` reached through ``a`` or ``b``) is not tested again.
+
+A plan is small on purpose: a bot holds one per distinct query and language, hundreds of
+thousands of them. Its anchor is not stored: it is a function of the query, computed again
+when the plan is removed. Subscribers of one query share one :class:`Entry`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Hashable
+from itertools import pairwise
+from typing import Any
+
+from bot.language import stop_words
+from bot.match.check import Program, every, program
+from bot.match.direct import stem_groups
+from bot.match.query import AllOf, AnyOf, Node, Not, Site, Term, positive_terms
+from bot.match.story import Story, Where
+from bot.match.terms import TermInfo
+from bot.match.text import Stemmer
+
+__all__ = [
+    "FIXED",
+    "ONE",
+    "SHARED",
+    "TESTED",
+    "WORDS",
+    "Anchor",
+    "Compiler",
+    "Entry",
+    "Key",
+    "Plan",
+    "Stems",
+]
+
+Key = str | tuple[str, str]  # a stem, or two stems that follow each other
+Anchor = tuple[frozenset[Key], frozenset[str]]  # (keys, hosts): a matching story has one of them
+_NONE: frozenset[Any] = frozenset()
+
+
+class Entry:
+    """One distinct query (its text and syntax tree) and the keys subscribed to it, in order.
+
+    ``keys`` is a tuple while it is short (what a match reports, without a copy) and a dict
+    (key -> None) beyond, so that a popular query ("bitcoin") drops a subscriber in constant
+    time while a rare one costs a few bytes.
+    """
+
+    __slots__ = ("keys", "root", "source")
+    _TUPLE_LIMIT = 32
+
+    def __init__(self, source: str, root: Node) -> None:
+        self.source = source
+        self.root = root
+        self.keys: tuple[Hashable, ...] | dict[Hashable, None] = ()
+
+    def add(self, key: Hashable) -> None:
+        keys = self.keys
+        if isinstance(keys, dict):
+            keys[key] = None
+        elif len(keys) < self._TUPLE_LIMIT:
+            self.keys = (*keys, key)
+        else:
+            self.keys = dict.fromkeys((*keys, key))
+
+    def discard(self, key: Hashable) -> None:
+        keys = self.keys
+        if isinstance(keys, dict):
+            del keys[key]
+        else:
+            i = keys.index(key)
+            self.keys = keys[:i] + keys[i + 1 :]
+
+
+#: ``Plan.flags``: ``need``, ``avoid`` or ``check`` is left to test after the anchor
+TESTED = 1
+#: the query reports one plain word that every match contains (``word``, ``texts``)
+ONE = 2
+#: every positive term is a word or two-word phrase the query requires: a match has them all,
+#: and where each is, is one set look-up
+FIXED = 4
+#: every positive term is a plain word (``a OR b``): which are there is one set look-up each
+WORDS = 8
+#: several anchors lead to the plan, so a story may reach it twice
+SHARED = 16
+
+#: Stems a plan tests: one stem as itself, several as a tuple (most plans test one or none).
+Stems = str | tuple[str, ...]
+
+
+class Plan:
+    """A query compiled for one language: the tests left after its anchor, and its report.
+
+    A story reaching the plan through its anchor matches when it has every stem of ``need``,
+    none of ``avoid``, and passes ``check``. ``terms`` are the distinct positive terms, for
+    reporting which were found and where; a query reporting one plain word (the usual) keeps
+    its stem in ``word`` and its text in ``texts`` instead. ``flags`` (``TESTED``, ``ONE``,
+    ``FIXED``, ``WORDS``, ``SHARED``) let the index take the short ways through the usual
+    queries: reporting matches is most of the time a story takes.
+    """
+
+    __slots__ = ("avoid", "check", "entry", "flags", "need", "terms", "texts", "word")
+
+    def __init__(
+        self,
+        entry: Entry,
+        need: Stems,
+        avoid: Stems,
+        check: Program | None,
+        terms: tuple[TermInfo, ...],
+        flags: int,
+    ) -> None:
+        self.entry = entry
+        self.need = need
+        self.avoid = avoid
+        self.check = check
+        self.flags = flags | (TESTED if need or avoid or check else 0)
+        self.terms = terms
+        self.word: str | None = None
+        self.texts: tuple[str, ...] = ()
+        if flags & FIXED and len(terms) == 1 and terms[0].stem is not None:
+            self.flags |= ONE
+            self.word, self.texts, self.terms = terms[0].stem, terms[0].texts, ()
+
+    def found(self, story: Story) -> tuple[tuple[str, ...], tuple[Where, ...]]:
+        """The positive terms present in the story and where each is (as ``matches`` says)."""
+        found: dict[str, Where] = {}
+        for info in self.terms:
+            if info.text not in found and (where := info.locate(story)) is not None:
+                found[info.text] = where
+        return tuple(found), tuple(found.values())
+
+
+def _stems(stems: list[str]) -> Stems:
+    distinct = tuple(dict.fromkeys(stems))
+    return distinct[0] if len(distinct) == 1 else distinct
+
+
+def _keys_of(words: tuple[str, ...]) -> list[Key]:
+    """The possible anchor keys of a word sequence: each word and each adjacent pair."""
+    return [*words, *pairwise(words)]
+
+
+class Compiler:
+    """Turns queries into plans for one language, stemming each term once."""
+
+    def __init__(self, stemmer: Stemmer) -> None:
+        self.stemmer = stemmer
+        #: stems of the language's stop words, which make poor anchors: every story has them
+        self.stop = frozenset(
+            stemmer(word) for word in (stop_words(stemmer.language) if stemmer.language else ())
+        )
+        # one TermInfo per term while some query holds the term (the index pools terms)
+        self._infos: weakref.WeakKeyDictionary[Term, TermInfo] = weakref.WeakKeyDictionary()
+
+    def info(self, term: Term) -> TermInfo:
+        info = self._infos.get(term)
+        if info is None:
+            info = self._infos[term] = TermInfo(term, stem_groups(term.groups, self.stemmer))
+        return info
+
+    def compile(self, entry: Entry) -> tuple[Plan, Anchor]:
+        """The plan of an entry's query and the anchor to file it under."""
+        root = entry.root
+        parts = root.children if isinstance(root, AllOf) else (root,)
+        best, anchor = self._best_anchor(entry.source, parts)
+        need, avoid, checks = self._tests(parts, best, anchor)
+        keys, hosts = anchor
+        proven: set[str] = set()  # what reaching the plan through its only key already shows
+        if len(keys) == 1 and not hosts:
+            key = next(iter(keys))
+            proven = {key} if isinstance(key, str) else set(key)
+        terms = tuple(dict.fromkeys(self.info(term) for term in positive_terms(root)))
+        required = {self.info(part) for part in parts if isinstance(part, Term)}
+        plan = Plan(
+            entry,
+            need=_stems([stem for stem in need if stem not in proven]),
+            avoid=_stems(avoid),
+            check=every(tuple(checks)) if checks else None,
+            terms=terms,
+            flags=_report_flags(terms, required) | (SHARED if len(keys) + len(hosts) > 1 else 0),
+        )
+        return plan, anchor
+
+    def _best_anchor(self, source: str, parts: tuple[Node, ...]) -> tuple[int, Anchor]:
+        """Which of the query's parts anchors it, and how (the cheapest anchor of any part)."""
+        anchors = [self.anchor(part) for part in parts]
+        usable = [(self.cost(anchor), i, anchor) for i, anchor in enumerate(anchors) if anchor]
+        if not usable:
+            raise ValueError(f"query {source!r} can match without any word to look for")
+        _, best, anchor = min(usable, key=lambda option: option[:2])
+        return best, anchor
+
+    def _tests(
+        self, parts: tuple[Node, ...], best: int, anchor: Anchor
+    ) -> tuple[list[str], list[str], list[Program]]:
+        """What the parts leave to test: stems needed, single words avoided, programs."""
+        need: list[str] = []
+        avoid: list[str] = []
+        checks: list[Program] = []
+        for i, part in enumerate(parts):
+            if isinstance(part, Term):
+                info = self.info(part)
+                need += [stem for group in info.groups if len(group) == 1 for stem in group[0]]
+                if info.stem is not None and not part.in_title:
+                    continue  # need settles it
+            elif isinstance(part, Not) and (word := self._excluded_word(part)) is not None:
+                avoid.append(word)
+                continue
+            if not (i == best and self.implied(part, anchor)):
+                checks.append(program(part, self.info))
+        return need, avoid, checks
+
+    def anchor_of(self, entry: Entry) -> Anchor:
+        """The anchor ``compile`` filed the entry's plan under (recomputed, not stored)."""
+        anchor = self.anchor(entry.root)
+        if anchor is None:
+            raise ValueError(f"query {entry.source!r} can match without any word to look for")
+        return anchor
+
+    def _excluded_word(self, node: Not) -> str | None:
+        """The stem of ``-word`` (a single word anywhere), which a set test settles."""
+        child = node.child
+        if isinstance(child, Term) and not child.in_title:
+            return self.info(child).stem
+        return None
+
+    def implied(self, node: Node, anchor: Anchor) -> bool:
+        """Whether a story reaching the plan through ``anchor`` (the node's own) has ``node``."""
+        keys, hosts = anchor
+        if isinstance(node, Term):
+            info = self.info(node)
+            key = info.stem if info.stem is not None else info.pair
+            return not node.in_title and key is not None and not hosts and keys == {key}
+        if isinstance(node, Site):
+            return not keys and hosts == {node.host}
+        if isinstance(node, AnyOf):
+            return all(
+                (own := self.anchor(child)) is not None and self.implied(child, own)
+                for child in node.children
+            )
+        return False
+
+    def score(self, key: Key) -> int:
+        """How rare an anchor key probably is: 0 for a stop word, else its length in letters.
+
+        A long word is usually a rare one, and two adjacent words are rarer than either (even
+        two stop words: "and think" is much rarer than "and").
+        """
+        if isinstance(key, str):
+            return 0 if key in self.stop else len(key)
+        first, second = key
+        return 1 if first in self.stop and second in self.stop else len(first) + len(second)
+
+    def cost(self, anchor: Anchor) -> tuple[int, int, int, int]:
+        """Lower is better: words before hosts, no stop words, few alternatives, rare keys."""
+        keys, hosts = anchor
+        scores = [self.score(key) for key in keys]
+        return (len(hosts), scores.count(0), len(keys), -min(scores, default=0))
+
+    def anchor(self, node: Node) -> Anchor | None:
+        """Keys or hosts of which every story matching ``node`` has one; None if there are none."""
+        if isinstance(node, Term):
+            groups = self.info(node).groups
+            if len(groups) == 1 and len(groups[0]) == 1 and len(groups[0][0]) == 1:
+                return frozenset(groups[0][0]), _NONE  # a plain word: the usual case
+            options: list[Anchor] = [
+                (frozenset([max(_keys_of(v), key=self.score) for v in group]), _NONE)
+                for group in groups
+            ]
+            options += [
+                (frozenset([(before[0][-1], after[0][0])]), _NONE)
+                for before, after in pairwise(groups)
+                if len(before) == 1 and len(after) == 1
+            ]
+            return min(options, key=self.cost)
+        if isinstance(node, Site):
+            return _NONE, frozenset({node.host})
+        if isinstance(node, Not):
+            return None
+        anchors = [self.anchor(child) for child in node.children]
+        usable = [a for a in anchors if a is not None]
+        if isinstance(node, AllOf):
+            return min(usable, key=self.cost) if usable else None
+        if len(usable) < len(anchors):
+            return None
+        return _NONE.union(*(a[0] for a in usable)), _NONE.union(*(a[1] for a in usable))
+
+
+def _report_flags(terms: tuple[TermInfo, ...], required: set[TermInfo]) -> int:
+    """``FIXED`` or ``WORDS`` when the terms allow reporting them the short way, else 0."""
+    if len({info.text for info in terms}) < len(terms) or any(i.in_title for i in terms):
+        return 0  # the same text twice, or intitle: the general way sorts them out
+    if required == set(terms) and all(i.stem is not None or i.pair is not None for i in terms):
+        return FIXED
+    return WORDS if all(info.stem is not None for info in terms) else 0
