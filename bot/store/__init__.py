@@ -16,6 +16,7 @@ from bot.store.models import (
     Story,
     Subscription,
     SubscriptionChange,
+    WebSubSubscription,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "Story",
     "Subscription",
     "SubscriptionChange",
+    "WebSubSubscription",
     "migrate",
     "open_database",
     "upsert_feed",

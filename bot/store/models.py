@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -43,6 +44,7 @@ __all__ = [
     "Story",
     "Subscription",
     "SubscriptionChange",
+    "WebSubSubscription",
 ]
 
 
@@ -101,10 +103,44 @@ class Feed(Base):
     public: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     search_source: Mapped[str | None] = mapped_column(String(100), index=True)
     search_query: Mapped[str | None] = mapped_column(String(512))
+    # Adaptive polling: the interval chosen last (None: `interval`), the recent median gap
+    # between new entries (s), and the publisher's own hint (`ttl` / `sy:updatePeriod`, s).
+    current_interval: Mapped[int | None] = mapped_column(Integer)
+    median_gap: Mapped[float | None] = mapped_column(Float)
+    publisher_hint: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def display_name(self) -> str:
         return self.name or self.url
+
+
+class WebSubSubscription(Base):
+    """A feed's subscription at its WebSub hub (W3C WebSub): one per feed that has a hub.
+
+    `token` names the callback path (unguessable, so the path alone identifies the feed and
+    nobody can guess another feed's); `secret` is the `hub.secret` that signs pushed content.
+    `state`: "requested" (waiting for the hub's verification of intent), "active" (verified,
+    `lease_until` set), "failed" (the hub refused or stopped confirming: the feed is polled
+    normally), "unsubscribed".
+    """
+
+    __tablename__ = "websub_subscriptions"
+    __table_args__ = (UniqueConstraint("token", name="uq_websub_token"),)
+
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True
+    )
+    hub_url: Mapped[str] = mapped_column(String(2048))
+    topic_url: Mapped[str] = mapped_column(String(2048))
+    token: Mapped[str] = mapped_column(String(64))
+    secret: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Story(Base):
