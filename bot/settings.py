@@ -111,6 +111,16 @@ class PollSettings(BaseModel):
     host_interval: float = Field(
         default=1.0, ge=0, description="seconds between the starts of two requests to one host"
     )
+    min_interval: int = Field(default=60, ge=1, description="shortest wait between two polls, s")
+    max_interval: int = Field(
+        default=4 * 3600, ge=1, description="longest wait between two polls of a healthy feed, s"
+    )
+    gap_fraction: float = Field(
+        default=0.125, gt=0, le=1, description="poll at this fraction of a feed's median gap"
+    )
+    pushed_interval: int = Field(
+        default=3600, ge=1, description="safety poll of a feed a WebSub hub pushes, s"
+    )
     alert_max_age: int = Field(
         default=48 * 3600, description="entries published longer ago than this (s) raise no alert"
     )
