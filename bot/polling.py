@@ -103,8 +103,8 @@ def record_success(
 ) -> None:
     """A poll that worked (new entries or a 304): failures forgotten, validators kept, and the
     next poll set by the schedule. `parsed` is the feed read (None for a 304), `published` the
-    times of the entries it found new, `newest` the newest entry's time before them (looked up
-    when not given; give it when the new entries are already stored)."""
+    times of the entries it found new and `newest` the newest entry's time before them (read
+    before storing them); without `parsed`, the newest stored entry is looked up."""
     poll = poll or PollSettings()
     feed.claimed_by = feed.claimed_until = None
     feed.failures = 0
@@ -116,7 +116,7 @@ def record_success(
         result.last_modified or feed.last_modified if result.not_modified else result.last_modified
     )
     session = object_session(feed)
-    if newest is None and session is not None and feed.id is not None:
+    if parsed is None and session is not None and feed.id is not None:
         newest = newest_entry_at(session, feed.id)
     pushed = session is not None and feed.id is not None and is_pushed(session, feed.id)
     rhythm = FeedRhythm(feed.interval, feed.median_gap, feed.publisher_hint, newest, pushed)
