@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -127,6 +127,12 @@ class PollSettings(BaseModel):
     story_window: int = Field(
         default=3 * 86400, description="how far back (s) a new article may join an older story"
     )
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> PollSettings:
+        if self.min_interval > self.max_interval:
+            raise ValueError("poll.min_interval must not exceed poll.max_interval")
+        return self
 
 
 class SummarySettings(BaseModel):
