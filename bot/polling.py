@@ -119,7 +119,8 @@ def record_success(
     if parsed is None and session is not None and feed.id is not None:
         newest = newest_entry_at(session, feed.id)
     pushed = session is not None and feed.id is not None and is_pushed(session, feed.id)
-    rhythm = FeedRhythm(feed.interval, feed.median_gap, feed.publisher_hint, newest, pushed)
+    floor = feed.interval if feed.search_source is not None else 0  # a query's own budget
+    rhythm = FeedRhythm(feed.interval, feed.median_gap, feed.publisher_hint, newest, pushed, floor)
     seen = PollSeen(
         now,
         read=parsed is not None,

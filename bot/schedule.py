@@ -62,13 +62,15 @@ class FeedRhythm:
     """What is known of a feed before a poll: its configured `interval` (the start, and the
     fallback while nothing is learned), the running `median_gap` between new entries (s), the
     publisher's `hint` (`ttl` / `sy:updatePeriod`, s), the newest entry's time (publication,
-    else first seen), and whether a WebSub hub pushes it."""
+    else first seen), whether a WebSub hub pushes it, and `floor`, a minimum the operator set
+    (a search source's `interval`: each query at most that often, whatever it finds)."""
 
     interval: int
     median_gap: float | None = None
     hint: int | None = None
     newest_entry_at: datetime | None = None
     pushed: bool = False
+    floor: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ def next_poll(rhythm: FeedRhythm, seen: PollSeen, poll: PollSettings) -> NextPol
     for floor, why in ((hint, "ttl"), (seen.max_age, "max-age")):
         if floor is not None and min(floor, poll.max_interval) > interval:
             interval, reason = min(floor, poll.max_interval), why
+    if rhythm.floor > interval:
+        interval, reason = rhythm.floor, "floor"
     if rhythm.pushed and poll.pushed_interval > interval:
         interval, reason = poll.pushed_interval, "pushed"
     if seen.retry_after is not None and seen.retry_after > interval:

@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from bot.clock import FrozenClock
 from bot.deliver import ConsoleChannel
 from bot.fetch import FetchResult
+from bot.parse import ParsedFeed
 from bot.polling import claim_feeds, record_failure, record_success, sync_feeds
 from bot.schedule import MEDIAN_STEP
 from bot.services import Services
@@ -259,6 +260,25 @@ def test_one_success_brings_a_failing_feed_back_to_its_interval(db: Database) ->
     row = succeed(db, feed, FetchResult(URL, status=200, body=b"<rss/>"))
     assert (row.failures, row.next_poll_at) == (0, NOW + timedelta(seconds=60))
     assert fail(db, feed) == [60]
+
+
+def test_a_search_feed_waits_its_sources_interval_however_much_it_finds(db: Database) -> None:
+    feed = make_feed(db, interval=900, search_source="News search")
+    busy = [NOW - timedelta(minutes=i) for i in range(20)]  # an entry a minute
+    with db.session() as session:
+        row = session.get(Feed, feed)
+        assert row is not None
+        read = ParsedFeed(title="Search", language="en", entries=())
+        record_success(
+            row,
+            FetchResult(URL, status=200, body=b"<rss/>"),
+            NOW,
+            POLL,
+            parsed=read,
+            published=busy,
+            newest=None,
+        )
+    assert feed_row(db, feed).next_poll_at == NOW + timedelta(seconds=900)
 
 
 def test_a_failure_of_a_feed_since_deleted_is_ignored(db: Database) -> None:

@@ -144,6 +144,12 @@ def test_the_bounds_are_settings() -> None:
     assert (wire.interval, daily.interval) == (120, 600)
 
 
+def test_a_floor_the_operator_set_holds_however_busy_the_feed() -> None:
+    rhythm = FeedRhythm(interval=900, floor=900)
+    seen = PollSeen(NOW, read=True, published=every(MINUTE, 20))
+    assert next_poll(rhythm, seen, POLL).interval == 900
+
+
 # --- pushed feeds ----------------------------------------------------------------------------
 
 
