@@ -27,7 +27,8 @@ What the publisher says, each a floor (capped by `max_interval`, so a `ttl` of a
 make a feed unpolled for a day): the feed's `ttl` / `sy:updatePeriod` (a poll sooner would
 find nothing new, by the publisher's own account), and `Cache-Control: max-age` / `Expires`
 (until then a cache would answer with the same bytes). `Retry-After` is honoured as given (up
-to `backoff_max`), above `max_interval` too: it is the publisher asking, not a hint.
+to `backoff_max`), above `max_interval` too: it is the publisher asking, not a hint. A search
+feed's own `interval` is a floor as well: it is the search source's budget per query.
 
 429 and 503. They count as failures (the feed shows them, and the counter drives backoff), but
 a single one costs nothing beyond waiting: the wait after a first failure is the feed's own
