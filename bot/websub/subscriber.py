@@ -152,17 +152,19 @@ class Subscriber:
         }
 
     def _answered(self, feed_id: int, result: FetchResult, report: SubscribeReport) -> None:
+        if result.error is None:
+            report.requested += 1
+            log.info("feed %s: the WebSub hub accepted the request", feed_id)
+        else:
+            report.failed += 1
         with self.db.session() as session:
             row = session.get(WebSubSubscription, feed_id)
-            if row is None or not _pending(row):  # verified meanwhile, or gone
+            if row is None or not _pending(row):  # verified meanwhile (a quick hub), or gone
                 return
             if result.error is None:
-                report.requested += 1
-                row.last_error = None
-                log.info("feed %s: WebSub hub %s accepted the request", feed_id, row.hub_url)
-                return
-            report.failed += 1
-            report.given_up += self._failed(row, f"hub: {result.error}")
+                row.last_error = None  # now awaiting the hub's verification
+            else:
+                report.given_up += self._failed(row, f"hub: {result.error}")
 
     def _failed(self, row: WebSubSubscription, error: str) -> int:
         """Count a failure; 1 when that was the last one allowed (the subscription gives up)."""
