@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,13 +15,6 @@ from bot.settings import ScheduleSettings, WebSubSettings
 from tests.fakes.feeds import FeedServer, Route, make_feed
 from tests.fakes.harness import Harness, running_bot
 from tests.fakes.websub_hub import FakeHub
-
-
-@pytest.fixture
-def hub() -> Iterator[FakeHub]:
-    hub = FakeHub().start()
-    yield hub
-    hub.stop()
 
 
 def free_port() -> int:
