@@ -13,9 +13,8 @@ from bot.clock import FrozenClock
 from bot.deliver import ConsoleChannel
 from bot.services import Services
 from bot.settings import Settings, WebSubSettings
-from bot.store import WebSubSubscription, upsert_feed
-from tests.bot.websub.conftest import free_port
 from tests.fakes import NOW
+from tests.fakes.websub_hub import add_subscription, free_port
 
 TOPIC = "https://outlet.example/feed.xml"
 
@@ -31,20 +30,7 @@ async def started(tmp_path: Path, **settings: object) -> tuple[Services, int]:
         database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}", health_port=port, **settings
     )
     services = Services.build(config, ConsoleChannel(), clock=FrozenClock(NOW))
-    with services.db.session() as session:
-        feed = upsert_feed(session, TOPIC, NOW)
-        session.flush()
-        session.add(
-            WebSubSubscription(
-                feed_id=feed.id,
-                hub_url="https://hub.example/",
-                topic_url=TOPIC,
-                token="tok",
-                secret="s",
-                state="requested",
-                failures=0,
-            )
-        )
+    add_subscription(services.db, TOPIC)
     return services, port
 
 

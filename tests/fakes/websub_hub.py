@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import socket
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +26,10 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx
 
-__all__ = ["FakeHub", "HubSubscription"]
+from bot.store import Database, WebSubSubscription, upsert_feed
+from tests.fakes import NOW
+
+__all__ = ["FakeHub", "HubSubscription", "add_subscription", "free_port"]
 
 Behaviour = Literal["normal", "deny", "silent", "down"]
 
@@ -190,3 +194,37 @@ class FakeHub:
     def wait_for_verifications(self, count: int, timeout: float = 10.0) -> bool:
         with self._changed:
             return self._changed.wait_for(lambda: len(self.verifications) >= count, timeout)
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now: the bot's callback URL names it before the server starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def add_subscription(
+    db: Database,
+    topic: str,
+    *,
+    hub_url: str = "https://hub.example/",
+    token: str = "tok",
+    secret: str = "sec",
+    public: bool = True,
+    failures: int = 0,
+) -> int:
+    """A feed at `topic` and its subscription, "requested"; the feed's id."""
+    with db.session() as session:
+        feed = upsert_feed(session, topic, NOW, public=public)
+        session.flush()
+        row = WebSubSubscription(
+            feed_id=feed.id,
+            hub_url=hub_url,
+            topic_url=topic,
+            token=token,
+            secret=secret,
+            state="requested",
+            failures=failures,
+        )
+        session.add(row)
+        return feed.id

@@ -4,7 +4,6 @@ the health port serves the callbacks, and the test drives polls and subscription
 from __future__ import annotations
 
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,13 +13,7 @@ import pytest
 from bot.settings import ScheduleSettings, WebSubSettings
 from tests.fakes.feeds import FeedServer, Route, make_feed
 from tests.fakes.harness import Harness, running_bot
-from tests.fakes.websub_hub import FakeHub
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.fakes.websub_hub import FakeHub, free_port
 
 
 @dataclass

@@ -13,9 +13,10 @@ import pytest
 from bot.clock import FrozenClock
 from bot.health import Request
 from bot.settings import WebSubSettings
-from bot.store import Database, WebSubSubscription, upsert_feed
+from bot.store import Database, WebSubSubscription
 from bot.websub import Callback, route, signature_ok
 from tests.fakes import NOW
+from tests.fakes.websub_hub import add_subscription
 
 TOPIC = "https://outlet.example/feed.xml"
 TOKEN = "t0k3n"
@@ -39,20 +40,7 @@ def sink() -> Sink:
 
 @pytest.fixture
 def callback(db: Database, sink: Sink) -> Callback:
-    with db.session() as session:
-        feed = upsert_feed(session, TOPIC, NOW)
-        session.flush()
-        session.add(
-            WebSubSubscription(
-                feed_id=feed.id,
-                hub_url="https://hub.example/",
-                topic_url=TOPIC,
-                token=TOKEN,
-                secret=SECRET,
-                state="requested",
-                failures=2,
-            )
-        )
+    add_subscription(db, TOPIC, token=TOKEN, secret=SECRET, failures=2)
     settings = WebSubSettings(public_url="https://bot.example/websub")
     return Callback(db, FrozenClock(NOW), settings, sink)
 

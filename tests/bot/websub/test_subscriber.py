@@ -17,11 +17,10 @@ from bot.fetch import Fetcher
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.settings import Settings, TelegramSettings, WebSubSettings
-from bot.store import Database, WebSubSubscription, upsert_feed
+from bot.store import Database, WebSubSubscription
 from bot.websub import Callback, Subscriber, SubscribeReport, next_step
-from tests.bot.websub.conftest import free_port
 from tests.fakes import NOW
-from tests.fakes.websub_hub import FakeHub
+from tests.fakes.websub_hub import FakeHub, add_subscription, free_port
 
 LEASE = 1000
 TOPIC = "https://outlet.example/feed.xml"
@@ -50,23 +49,6 @@ class Setup:
         self.clock.set(when)
 
 
-def add_subscription(db: Database, hub_url: str, *, public: bool = True) -> None:
-    with db.session() as session:
-        feed = upsert_feed(session, TOPIC, NOW, public=public)
-        session.flush()
-        session.add(
-            WebSubSubscription(
-                feed_id=feed.id,
-                hub_url=hub_url,
-                topic_url=TOPIC,
-                token="tok",
-                secret="sec",
-                state="requested",
-                failures=0,
-            )
-        )
-
-
 @pytest.fixture
 async def setup(db: Database, hub: FakeHub, request: pytest.FixtureRequest) -> AsyncIterator[Setup]:
     options: dict[str, Any] = getattr(request, "param", {})
@@ -82,7 +64,7 @@ async def setup(db: Database, hub: FakeHub, request: pytest.FixtureRequest) -> A
     server = HealthServer(Metrics(), lambda: True, port=port, mounts=[callback.mount(1000)])
     server.start()
     fetcher = Fetcher()
-    add_subscription(db, hub.url)
+    add_subscription(db, TOPIC, hub_url=hub.url)
     yield Setup(db, hub, clock, Subscriber(db, fetcher, settings, clock))
     await fetcher.aclose()
     server.stop()
@@ -193,7 +175,7 @@ async def test_a_chat_feeds_hub_on_a_private_address_is_not_contacted(
     db: Database, hub: FakeHub
 ) -> None:
     """A hub URL is as trusted as the feed naming it: a chat's feed is a user-given link."""
-    add_subscription(db, hub.url, public=False)
+    add_subscription(db, TOPIC, hub_url=hub.url, public=False)
     port = free_port()
     settings = Settings(
         health_port=port,
