@@ -205,6 +205,11 @@ class HealthServer:
                 self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
-                log.debug("%s %s", self.address_string(), format % args)
+                line = format % args
+                path = self.path.split("?", 1)[0]
+                mount = owner.mount_for(path)
+                if mount is not None:  # a mount's path may hold a token: never in the log
+                    line = line.replace(self.path, mount.prefix.rstrip("/") + "/…")
+                log.debug("%s %s", self.address_string(), line)
 
         return Handler

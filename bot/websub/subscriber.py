@@ -128,6 +128,7 @@ class Subscriber:
                 select(WebSubSubscription, Feed.public)
                 .join(Feed, Feed.id == WebSubSubscription.feed_id)
                 .where(WebSubSubscription.state.in_(["requested", "active"]), Feed.active)
+                .with_for_update(skip_locked=True, of=WebSubSubscription)  # one worker each
             ).all()
             for row, public in rows:
                 step = next_step(row, now, options)

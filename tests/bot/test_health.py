@@ -72,3 +72,12 @@ def test_a_failing_handler_answers_500_without_its_details(base: str) -> None:
 def test_health_and_metrics_are_served_as_before(base: str) -> None:
     assert httpx.get(f"{base}/healthz", timeout=5).text == "ok\n"
     assert httpx.get(f"{base}/metrics", timeout=5).status_code == 200
+
+
+def test_a_mounts_paths_never_reach_the_log(base: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG", logger="bot.health")
+    httpx.get(f"{base}/hooks/secret-token?hub.challenge=c", timeout=5)
+    httpx.get(f"{base}/healthz", timeout=5)
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "/healthz" in logged and "/hooks/…" in logged
+    assert "secret-token" not in logged
