@@ -46,6 +46,7 @@ DIGESTS = {
     "sha384": hashlib.sha384,
     "sha512": hashlib.sha512,
 }
+MAX_LEASE = 365 * 86400
 NOT_FOUND = Answer(404, b"not found\n")
 ACCEPTED = Answer(202, b"accepted\n")
 
@@ -166,8 +167,10 @@ class Callback:
 
 
 def _seconds(value: str | None, default: int) -> int:
+    """The hub's lease: a positive number of seconds, at most a year (a hub's huge number
+    must not overflow the date); ours when it gives none that makes sense."""
     try:
         seconds = int(value or "")
     except ValueError:
         return default
-    return seconds if seconds > 0 else default
+    return min(seconds, MAX_LEASE) if seconds > 0 else default

@@ -119,6 +119,11 @@ def test_a_verification_without_lease_gets_the_lease_we_asked_for(
     assert row(db).lease_until == NOW + timedelta(seconds=10 * 86400)
 
 
+def test_an_absurd_lease_is_capped_at_a_year(callback: Callback, db: Database) -> None:
+    verify(callback, mode="subscribe", topic=TOPIC, challenge="abc", lease_seconds="9" * 30)
+    assert row(db).lease_until == NOW + timedelta(days=365)
+
+
 @pytest.mark.parametrize("method", ["sha1", "sha256", "sha384", "sha512"])
 def test_signed_content_is_handed_to_ingest(
     callback: Callback, sink: Sink, db: Database, method: str
