@@ -26,7 +26,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bot.alerts import AlertSummaries, queue_alerts
-from bot.audience import followers, read_bylines
+from bot.audience import followers, public_story, read_bylines
 from bot.clock import Clock
 from bot.entries import Candidate, EntryReader, Origin, summarize_candidate
 from bot.fetch import Fetcher, FetchResult
@@ -332,7 +332,8 @@ class Pipeline:
         else:
             counts.joined += 1
             story.updated_at = now
-            if feed.public and not _is_public(session, story):
+            carried = session.scalar(select(public_story()).where(Story.id == story.id))
+            if feed.public and not carried:  # by a public feed, before this article
                 self._republish(story, c, language)
         joined = story.id is not None
         article = Article(
@@ -391,10 +392,3 @@ class Pipeline:
 
     def _record_failure(self, feed_id: int, error: str) -> None:
         record_failure(self.db, feed_id, error, self.clock.now(), self.settings.poll)
-
-
-def _is_public(session: Session, story: Story) -> bool:
-    """Whether a public feed already carries the story (before this article)."""
-    public = select(Article.id).join(Feed, Feed.id == Article.feed_id)
-    found = public.where(Article.story_id == story.id, Feed.public.is_(True)).limit(1)
-    return session.scalar(found) is not None
