@@ -11,7 +11,9 @@ brings it back to its normal interval.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import exists, or_, select
 
@@ -19,9 +21,25 @@ from bot.fetch import FetchResult
 from bot.settings import FeedConfig, PollSettings
 from bot.store import ChatSource, Database, Feed, upsert_feed
 
-__all__ = ["claim_feeds", "record_failure", "record_success", "sync_feeds"]
+__all__ = ["Outcome", "PollReport", "claim_feeds", "record_failure", "record_success", "sync_feeds"]
 
 log = logging.getLogger(__name__)
+
+Outcome = Literal["new", "unchanged", "not_modified", "failed"]
+
+
+@dataclass(frozen=True)
+class PollReport:
+    feed_id: int
+    feed: str
+    outcome: Outcome
+    new_articles: int = 0
+    new_stories: int = 0
+    joined: int = 0
+    alerts: int = 0
+    updates: int = 0  # edits and follow-ups of alerts already sent
+    error: str | None = None
+    warning: str | None = None
 
 
 def sync_feeds(db: Database, feeds: list[FeedConfig], now: datetime) -> list[int]:

@@ -70,6 +70,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.polling",
             "bot.ingest",
             "bot.deliver",
+            "bot.websub",
         ),
     ),
     ("chat services", ("bot.chat",)),
