@@ -14,7 +14,7 @@ from bot.parse.model import (
     WebPageNotFeed,
     canonical_url,
 )
-from bot.parse.page import feed_links, looks_like_html
+from bot.parse.page import feed_links
 
 __all__ = [
     "FeedEntry",
@@ -24,6 +24,5 @@ __all__ = [
     "WebPageNotFeed",
     "canonical_url",
     "feed_links",
-    "looks_like_html",
     "parse_feed",
 ]

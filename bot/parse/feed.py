@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.errors import FeedParseError
 from bot.parse.jsonfeed import parse_json_feed
 from bot.parse.model import ParsedFeed, WebPageNotFeed
-from bot.parse.page import feed_links, looks_like_html
+from bot.parse.page import feed_links, is_web_page
 from bot.parse.rss import parse_rss
 
 __all__ = ["parse_feed"]
@@ -61,7 +61,7 @@ def parse_feed(
     try:
         return parse_rss(body, url=url, content_type=content_type)
     except FeedParseError:
-        if looks_like_html(body, content_type):
+        if is_web_page(body, content_type):
             raise WebPageNotFeed(feed_links(body, url)) from None
         media = _media_type(content_type)
         if media.startswith(NOT_TEXT):

@@ -16,7 +16,7 @@ import lxml.html
 
 from bot.parse.model import FeedLink
 
-__all__ = ["FEED_TYPES", "feed_links", "looks_like_html"]
+__all__ = ["FEED_TYPES", "feed_links", "is_web_page"]
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 HTML_START = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
@@ -24,9 +24,12 @@ FEED_START = re.compile(rb"<(rss|feed|rdf:rdf)[\s>]", re.I)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
-def looks_like_html(body: bytes, content_type: str | None = None) -> bool:
-    """An HTML document's opening tags near the top, or served as HTML; but a document that
-    opens as a feed (`<rss>`, `<feed>`, `<rdf:RDF>`) is a broken feed, whatever its label."""
+def is_web_page(body: bytes, content_type: str | None = None) -> bool:
+    """Whether bytes given as a feed are a web page instead (to answer "this is a web page; here
+    are the feeds it links to"): an HTML document's opening tags near the top, or served as
+    HTML; but a document that opens as a feed (`<rss>`, `<feed>`, `<rdf:RDF>`) is a broken
+    feed, whatever its label. `bot.pages.looks_like_html` asks another question (HTML or plain
+    text, for an article page) and sniffs further."""
     head = body[:4096]
     page, feed = HTML_START.search(head), FEED_START.search(head)
     if feed and (page is None or feed.start() < page.start()):

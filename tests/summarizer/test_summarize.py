@@ -114,20 +114,3 @@ def test_every_method_copes_with_text_that_has_no_words(method, text):
     summary = summarize(text, 2, "en", method=method)
     assert len(summary) == min(2, len(sentences))
     assert set(summary) <= set(sentences)
-
-
-def test_public_api_is_these_names_only():
-    import summarizer
-
-    assert sorted(summarizer.__all__) == [
-        "Language",
-        "METHODS",
-        "Ranking",
-        "SummarizerError",
-        "detect_language",
-        "get_language",
-        "rank",
-        "resolve_language",
-        "split_sentences",
-        "summarize",
-    ]
