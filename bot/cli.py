@@ -259,7 +259,11 @@ async def _sources(args: argparse.Namespace, settings: Settings, out: TextIO) ->
             for v in await run(operator.list_feeds):
                 kind = "public" if v.public else f"private ({v.followers} chats)"
                 state = "active" if v.active else "stopped"
-                print(f"{v.id}\t{state}\t{kind}\t{v.name}\t{v.url}", file=out)
+                how = "pushed, safety poll" if v.pushed else "polled"
+                print(
+                    f"{v.id}\t{state}\t{kind}\t{v.name}\t{v.url}\t{how} every {v.interval} s",
+                    file=out,
+                )
         elif args.action == "add":
             added = await feedlists.add_public(run, services.fetcher, args.url, now)
             if isinstance(added, str):

@@ -34,8 +34,8 @@ from bot.fetch import Fetcher, FetchResult
 from bot.followups import update_alerts
 from bot.group import Fingerprint, StoryIndex, fingerprint
 from bot.match import Document
-from bot.parse import FeedEntry, FeedParseError, parse_feed
-from bot.polling import claim_feeds, record_failure, record_success
+from bot.parse import FeedEntry, FeedParseError, ParsedFeed, parse_feed
+from bot.polling import claim_feeds, newest_entry_at, record_failure, record_success
 from bot.settings import Settings
 from bot.store import Article, Database, Feed, Story
 from bot.subscribers import SubscriptionIndex
@@ -164,7 +164,8 @@ class Pipeline:
             log.info("feed %s (%s): not modified", feed_id, name)
             return PollReport(feed_id, name, "not_modified")
         if not result.ok:
-            await asyncio.to_thread(self._record_failure, feed_id, result.error or "no body")
+            error = result.error or "no body"
+            await asyncio.to_thread(self._record_failure, feed_id, error, result)
             return PollReport(feed_id, name, "failed", error=result.error)
         try:
             parsed = await asyncio.to_thread(
@@ -178,7 +179,7 @@ class Pipeline:
         fresh = await asyncio.to_thread(self._unseen, feed_id, list(parsed.entries))
         candidates = await self.reader.prepare_all(fresh, parsed.language, origin)
         counts = await asyncio.to_thread(
-            self._store, feed_id, parsed.title, candidates, result, origin
+            self._store, feed_id, parsed.title, candidates, result, origin, parsed
         )
         log.info(
             "feed %s (%s): %d new articles, %d new stories, %d joined, %d alerts",
@@ -225,9 +226,10 @@ class Pipeline:
         candidates: list[Candidate],
         result: FetchResult,
         origin: Origin,
+        parsed: ParsedFeed | None = None,
     ) -> _Counts:
         with self._store_lock:
-            return self._store_locked(feed_id, feed_title, candidates, result, origin)
+            return self._store_locked(feed_id, feed_title, candidates, result, origin, parsed)
 
     def _store_locked(
         self,
@@ -236,6 +238,7 @@ class Pipeline:
         candidates: list[Candidate],
         result: FetchResult,
         origin: Origin,
+        parsed: ParsedFeed | None = None,
     ) -> _Counts:
         counts = _Counts()
         now = self.clock.now()
@@ -248,9 +251,14 @@ class Pipeline:
                 if not feed.name and feed_title:
                     feed.name = feed_title[:200]
                 audience = None if origin.public else followers(session, feed_id)
+                newest = newest_entry_at(session, feed_id)
                 for candidate in candidates:
                     self._store_one(session, feed, candidate, now, counts, audience)
-                record_success(feed, result, now)
+                times = [c.published or now for c in candidates]  # the schedule learns from them
+                poll = self.settings.poll
+                record_success(
+                    feed, result, now, poll, parsed=parsed, published=times, newest=newest
+                )
         except Exception:
             self.load()  # the index may hold stories of the rolled-back transaction
             raise
@@ -379,10 +387,10 @@ class Pipeline:
         with self.db.session() as session:
             feed = session.get(Feed, feed_id)
             if feed is not None:
-                record_success(feed, result, self.clock.now())
+                record_success(feed, result, self.clock.now(), self.settings.poll)
 
-    def _record_failure(self, feed_id: int, error: str) -> None:
-        record_failure(self.db, feed_id, error, self.clock.now(), self.settings.poll)
+    def _record_failure(self, feed_id: int, error: str, result: FetchResult | None = None) -> None:
+        record_failure(self.db, feed_id, error, self.clock.now(), self.settings.poll, result)
 
 
 def _is_public(session: Session, story: Story) -> bool:

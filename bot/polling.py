@@ -3,23 +3,41 @@ feed at a time, and the bookkeeping after a poll (success, or failure with backo
 private feed is polled only while a chat follows it; search feeds are claimed by
 `bot.searches`, within their sources' budgets.
 
-The rules come from bots that run for real: a feed that fails waits twice as long each time (up
-to `poll.backoff_max`), is paused after `poll.disable_after` failures in a row, and one success
-brings it back to its normal interval.
+How long a feed waits between polls is `bot.schedule`'s decision (a fraction of its median gap
+between new entries, within the publisher's hints and the configured bounds); this module reads
+what it needs from the tables and stores the decision: `feeds.current_interval`,
+`feeds.median_gap`, `feeds.publisher_hint` and `next_poll_at`. `Feed.interval` stays the
+configured start and fallback.
+
+The failure rules come from bots that run for real: a feed that fails waits twice as long each
+time from the second failure in a row (up to `poll.backoff_max`, never less than a `Retry-After`),
+is paused after `poll.disable_after` failures in a row, and one success brings it back to its
+adaptive interval.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, object_session
 
 from bot.fetch import FetchResult
+from bot.parse import ParsedFeed
+from bot.schedule import FeedRhythm, PollSeen, failure_wait, next_poll
 from bot.settings import FeedConfig, PollSettings
-from bot.store import ChatSource, Database, Feed, upsert_feed
+from bot.store import Article, ChatSource, Database, Feed, WebSubSubscription, upsert_feed
 
-__all__ = ["claim_feeds", "record_failure", "record_success", "sync_feeds"]
+__all__ = [
+    "claim_feeds",
+    "is_pushed",
+    "newest_entry_at",
+    "record_failure",
+    "record_success",
+    "sync_feeds",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +76,36 @@ def claim_feeds(
         return [feed.id for feed in feeds]
 
 
-def record_success(feed: Feed, result: FetchResult, now: datetime) -> None:
-    """A poll that worked (new entries or a 304): failures forgotten, validators kept."""
+def newest_entry_at(session: Session, feed_id: int) -> datetime | None:
+    """When the feed's newest stored entry appeared (publication time, else when first seen):
+    the start of its current gap, for the schedule. Call it before storing a poll's entries."""
+    newest = func.max(func.coalesce(Article.published_at, Article.fetched_at))
+    return session.scalar(select(newest).where(Article.feed_id == feed_id))
+
+
+def is_pushed(session: Session, feed_id: int) -> bool:
+    """Whether a WebSub hub pushes this feed (its subscription is verified and active)."""
+    state = session.scalar(
+        select(WebSubSubscription.state).where(WebSubSubscription.feed_id == feed_id)
+    )
+    return state == "active"
+
+
+def record_success(
+    feed: Feed,
+    result: FetchResult,
+    now: datetime,
+    poll: PollSettings | None = None,
+    *,
+    parsed: ParsedFeed | None = None,
+    published: Sequence[datetime] = (),
+    newest: datetime | None = None,
+) -> None:
+    """A poll that worked (new entries or a 304): failures forgotten, validators kept, and the
+    next poll set by the schedule. `parsed` is the feed read (None for a 304), `published` the
+    times of the entries it found new and `newest` the newest entry's time before them (read
+    before storing them); without `parsed`, the newest stored entry is looked up."""
+    poll = poll or PollSettings()
     feed.claimed_by = feed.claimed_until = None
     feed.failures = 0
     feed.last_error = None
@@ -69,13 +115,47 @@ def record_success(feed: Feed, result: FetchResult, now: datetime) -> None:
     feed.last_modified = (
         result.last_modified or feed.last_modified if result.not_modified else result.last_modified
     )
-    feed.next_poll_at = now + timedelta(seconds=feed.interval)
+    session = object_session(feed)
+    if parsed is None and session is not None and feed.id is not None:
+        newest = newest_entry_at(session, feed.id)
+    pushed = session is not None and feed.id is not None and is_pushed(session, feed.id)
+    rhythm = FeedRhythm(feed.interval, feed.median_gap, feed.publisher_hint, newest, pushed)
+    seen = PollSeen(
+        now,
+        read=parsed is not None,
+        published=tuple(published),
+        hint=_publisher_hint(parsed),
+        max_age=result.max_age,
+        retry_after=result.retry_after,
+    )
+    decision = next_poll(rhythm, seen, poll)
+    feed.current_interval = decision.interval
+    feed.median_gap = decision.median_gap
+    feed.publisher_hint = decision.hint
+    feed.next_poll_at = now + timedelta(seconds=decision.interval)
+    log.debug("feed %s: next poll in %d s (%s)", feed.id, decision.interval, decision.reason)
+
+
+def _publisher_hint(parsed: ParsedFeed | None) -> int | None:
+    """`ttl` or `sy:updatePeriod`, the longer when a feed gives both: either says a poll
+    sooner finds nothing new."""
+    if parsed is None:
+        return None
+    hints = [h for h in (parsed.ttl_seconds, parsed.update_period_seconds) if h]
+    return max(hints) if hints else None
 
 
 def record_failure(
-    db: Database, feed_id: int, error: str, now: datetime, poll: PollSettings
+    db: Database,
+    feed_id: int,
+    error: str,
+    now: datetime,
+    poll: PollSettings,
+    result: FetchResult | None = None,
 ) -> None:
-    """A poll that failed: back off exponentially, pause the feed after too many in a row."""
+    """A poll that failed: back off exponentially from the second failure in a row (never
+    sooner than the publisher's `Retry-After`), pause the feed after too many in a row. A 429
+    or 503 is a failure like the others; see `bot.schedule` for why the first costs nothing."""
     with db.session() as session:
         feed = session.get(Feed, feed_id)
         if feed is None:
@@ -84,8 +164,10 @@ def record_failure(
         feed.claimed_by = feed.claimed_until = None
         feed.last_error = error[:2000]
         feed.last_polled_at = now
-        wait = min(feed.interval * 2 ** min(feed.failures - 1, 16), poll.backoff_max)
-        feed.next_poll_at = now + timedelta(seconds=max(wait, feed.interval))
+        current = feed.current_interval or feed.interval
+        retry = result.retry_after if result is not None else None
+        wait = failure_wait(current, feed.failures, retry, poll)
+        feed.next_poll_at = now + timedelta(seconds=wait)
         if feed.failures >= poll.disable_after:
             feed.active = False
             log.error("feed %s (%s): paused after %d failures", feed.id, feed.url, feed.failures)

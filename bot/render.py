@@ -18,6 +18,7 @@ __all__ = [
     "DigestItem",
     "RenderedMessage",
     "alert_buttons",
+    "duration",
     "emphasize",
     "render_alert",
     "render_away",
@@ -226,3 +227,12 @@ def render_digest(
         current = block[:limit]
     messages.append(RenderedMessage(current))
     return messages
+
+
+def duration(seconds: float) -> str:
+    """A wait as people say it: minutes up to two hours ("1 min", "90 min"), then hours
+    ("2.5 h", "4 h")."""
+    minutes = max(1, round(seconds / 60))
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes / 60:.1f}".removesuffix(".0") + " h"

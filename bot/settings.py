@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
@@ -111,12 +111,28 @@ class PollSettings(BaseModel):
     host_interval: float = Field(
         default=1.0, ge=0, description="seconds between the starts of two requests to one host"
     )
+    min_interval: int = Field(default=60, ge=1, description="shortest wait between two polls, s")
+    max_interval: int = Field(
+        default=4 * 3600, ge=1, description="longest wait between two polls of a healthy feed, s"
+    )
+    gap_fraction: float = Field(
+        default=0.125, gt=0, le=1, description="poll at this fraction of a feed's median gap"
+    )
+    pushed_interval: int = Field(
+        default=3600, ge=1, description="safety poll of a feed a WebSub hub pushes, s"
+    )
     alert_max_age: int = Field(
         default=48 * 3600, description="entries published longer ago than this (s) raise no alert"
     )
     story_window: int = Field(
         default=3 * 86400, description="how far back (s) a new article may join an older story"
     )
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> PollSettings:
+        if self.min_interval > self.max_interval:
+            raise ValueError("poll.min_interval must not exceed poll.max_interval")
+        return self
 
 
 class SummarySettings(BaseModel):

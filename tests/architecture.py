@@ -53,6 +53,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.group",
             "bot.match",
             "bot.render",
+            "bot.schedule",
         ),
     ),
     (

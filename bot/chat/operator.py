@@ -29,6 +29,7 @@ from bot.store import (
     OutboxStatus,
     Story,
     Subscription,
+    WebSubSubscription,
     upsert_feed,
 )
 
@@ -46,6 +47,8 @@ class FeedView:
     url: str = ""
     public: bool = True
     followers: int = 0  # chats that added it as their own source
+    interval: int = 900  # seconds between polls now (the schedule's choice, else configured)
+    pushed: bool = False  # a WebSub hub pushes it (then `interval` is the safety poll)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,9 @@ class Stats:
     outbox: dict[str, int]  # by OutboxStatus
 
 
-def _view(feed: Feed, entries: int | None = None, followers: int = 0) -> FeedView:
+def _view(
+    feed: Feed, entries: int | None = None, followers: int = 0, pushed: bool = False
+) -> FeedView:
     return FeedView(
         feed.id,
         feed.display_name,
@@ -71,6 +76,8 @@ def _view(feed: Feed, entries: int | None = None, followers: int = 0) -> FeedVie
         feed.url,
         feed.public,
         followers,
+        feed.current_interval or feed.interval,
+        pushed,
     )
 
 
@@ -89,7 +96,9 @@ def list_feeds(session: Session, *, public_only: bool = False) -> list[FeedView]
     )
     if public_only:
         query = query.where(Feed.public.is_(True))
-    return [_view(feed, followers=n) for feed, n in session.execute(query)]
+    active = WebSubSubscription.state == "active"
+    pushed = set(session.scalars(select(WebSubSubscription.feed_id).where(active)))
+    return [_view(f, followers=n, pushed=f.id in pushed) for f, n in session.execute(query)]
 
 
 async def probe_feed(

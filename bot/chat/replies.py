@@ -17,7 +17,7 @@ from bot.chat.prefs import SUMMARY_LENGTHS, ChatSettings
 from bot.chat.reports import LinkSummary, Overview, SourceStatus
 from bot.chat.sources import Added, PreviewItem, SourceView
 from bot.chat.subscriptions import BACKFILL_DAYS, Backfill, QueryView, StoryLine, Subscribed
-from bot.render import DigestItem, render_digest
+from bot.render import DigestItem, duration, render_digest
 from bot.store import OutboxStatus
 
 __all__ = [
@@ -239,9 +239,10 @@ def source_status(statuses: Sequence[SourceStatus], days: int) -> str:
         health = "✅ ok" if s.failures == 0 else f"⚠️ failing ({s.failures} in a row)"
         fetched = f"{s.last_polled_at:%d %b %H:%M} UTC" if s.last_polled_at else "never"
         median = f"{s.median_delay_s / 60:.0f} min" if s.median_delay_s is not None else "n/a"
-        lines.append(
-            f"• {escape(s.name)}: {health}, fetched {fetched}, median delay to alert {median}"
-        )
+        every = duration(s.interval_s)
+        how = f"pushed (WebSub), safety poll every {every}" if s.pushed else f"polled every {every}"
+        delay = f"median delay to alert {median}"
+        lines.append(f"• {escape(s.name)}: {health}, {how}, fetched {fetched}, {delay}")
     return "\n".join(lines)
 
 

@@ -24,7 +24,7 @@ from bot.fetch import Fetcher
 from bot.pages import fetch_page
 from bot.render import DigestItem
 from bot.settings import Settings
-from bot.store import Alert, Article, Feed, Outbox, OutboxKind, Story
+from bot.store import Alert, Article, Feed, Outbox, OutboxKind, Story, WebSubSubscription
 
 __all__ = [
     "LinkSummary",
@@ -51,12 +51,16 @@ class Overview:
 
 @dataclass(frozen=True)
 class SourceStatus:
-    """One source of a chat's recent alerts: its health, and how fast its news reached them."""
+    """One source of a chat's recent alerts: its health, how fast its news reached them, and
+    how it comes: `pushed` by a WebSub hub (then `interval_s` is the safety poll) or polled
+    every `interval_s` seconds (the schedule's current choice)."""
 
     name: str
     failures: int
     last_polled_at: datetime | None
     median_delay_s: float | None  # publication to alert sent
+    interval_s: int
+    pushed: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,13 @@ def source_status(session: Session, chat_id: int, now: datetime) -> list[SourceS
         feeds[feed.id] = feed
         if published is not None and sent is not None and sent >= published:
             delays.setdefault(feed.id, []).append((sent - published).total_seconds())
+    pushed = set(
+        session.scalars(
+            select(WebSubSubscription.feed_id).where(
+                WebSubSubscription.feed_id.in_(feeds), WebSubSubscription.state == "active"
+            )
+        )
+    )
     statuses = []
     for feed_id, feed in sorted(feeds.items()):
         waits = sorted(delays.get(feed_id, []))
@@ -110,6 +121,8 @@ def source_status(session: Session, chat_id: int, now: datetime) -> list[SourceS
                 feed.failures,
                 feed.last_polled_at,
                 waits[len(waits) // 2] if waits else None,
+                feed.current_interval or feed.interval,
+                feed_id in pushed,
             )
         )
     return statuses

@@ -74,6 +74,13 @@ def test_add_finds_a_sites_feed_list_shows_it_and_remove_stops_it(
     assert run(config, "remove", "https://nowhere.example/rss")[0] == 1
 
 
+def test_list_says_how_often_each_feed_is_polled(config: Path, feed_server: FeedServer) -> None:
+    feed_url = feed_server.route("/rss.xml", Route(make_feed([], title="Town News")))
+    assert run(config, "add", feed_url)[0] == 0
+    code, listed = run(config, "list")
+    assert code == 0 and f"Town News\t{feed_url}\tpolled every 900 s" in listed
+
+
 def test_a_file_that_is_not_opml_is_a_clear_error(
     config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -1,19 +1,30 @@
 """When each feed is polled: configured feeds in the table, one worker per feed through claims
 with a lease, and after a poll its bookkeeping (validators kept, failures backed off, a feed that
-keeps failing paused)."""
+keeps failing paused); then the adaptive schedule through the real pipeline (what a feed
+publishes and what its publisher says decide its next poll)."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
 
+from bot.clock import FrozenClock
+from bot.deliver import ConsoleChannel
 from bot.fetch import FetchResult
 from bot.polling import claim_feeds, record_failure, record_success, sync_feeds
-from bot.settings import FeedConfig, PollSettings
-from bot.store import Database, Feed
+from bot.schedule import MEDIAN_STEP
+from bot.services import Services
+from bot.settings import FeedConfig, PollSettings, Settings
+from bot.store import Database, Feed, WebSubSubscription
 from tests.fakes import NOW
+from tests.fakes.feeds import FeedServer, Route
+from tests.fakes.feeds import make_feed as make_rss
 
 URL = "https://planet.example/rss"
 POLL = PollSettings(backoff_max=3600, disable_after=5)
@@ -253,3 +264,185 @@ def test_one_success_brings_a_failing_feed_back_to_its_interval(db: Database) ->
 def test_a_failure_of_a_feed_since_deleted_is_ignored(db: Database) -> None:
     record_failure(db, 4242, "HTTP 503", NOW, POLL)
     assert all_feeds(db) == []
+
+
+# --- the schedule, through the real pipeline -----------------------------------------------------
+# A feed server on 127.0.0.1, the real Fetcher and Pipeline, a clock that moves only when told.
+
+
+@pytest.fixture
+async def world(database_url: str, feed_server: FeedServer, tmp_path: Path) -> AsyncIterator[World]:
+    made = World(database_url, feed_server, tmp_path, FrozenClock(NOW))
+    yield made
+    await made.close()
+
+
+@dataclass
+class World:
+    database_url: str
+    server: FeedServer
+    tmp_path: Path
+    clock: FrozenClock
+    services: Services | None = None
+
+    def start(self, *routes: tuple[str, Route]) -> Services:
+        feeds = [FeedConfig(url=self.server.route(path, r), name=path) for path, r in routes]
+        settings = Settings(
+            database_url=self.database_url,
+            data_dir=self.tmp_path,
+            feeds=feeds,
+            poll={"fetch_pages": False},
+        )
+        self.services = Services.build(settings, ConsoleChannel(), clock=self.clock)
+        return self.services
+
+    def feed(self, path: str) -> Feed:
+        assert self.services is not None
+        with self.services.db.session() as session:
+            feed = session.scalars(select(Feed).where(Feed.url == self.server.url(path))).one()
+            session.expunge(feed)
+            return feed
+
+    def wait(self, path: str) -> float:
+        """Seconds from now until the feed's next poll."""
+        due = self.feed(path).next_poll_at
+        assert due is not None
+        return (due - self.clock.now()).total_seconds()
+
+    async def close(self) -> None:
+        if self.services is not None:
+            await self.services.aclose()
+
+
+def rss(
+    every: timedelta, count: int = 12, *, until: datetime = NOW, ttl: int | None = None
+) -> bytes:
+    """A feed whose `count` entries were published `every` apart, the last at `until`."""
+    entries = [
+        {
+            "guid": f"{until.isoformat()}-{i}",
+            "title": f"Story {i}",
+            "link": f"https://outlet.example/{until:%H%M}/{i}",
+            "description": "A short item.",
+            "published": until - every * i,
+        }
+        for i in range(count)
+    ]
+    body = make_rss(entries)
+    if ttl is not None:
+        body = body.replace(b"<description>test</description>", f"<ttl>{ttl}</ttl>".encode(), 1)
+    return body
+
+
+def subscribe_websub(world: World, path: str, state: str) -> None:
+    assert world.services is not None
+    feed_id = world.feed(path).id
+    with world.services.db.session() as session:
+        session.add(
+            WebSubSubscription(
+                feed_id=feed_id,
+                hub_url="https://hub.example/",
+                topic_url=world.server.url(path),
+                token=f"token-{feed_id}",
+                secret="s3cret",
+                state=state,
+            )
+        )
+
+
+async def test_a_feed_publishing_every_5_minutes_is_polled_more_often_than_a_daily_one(
+    world: World,
+) -> None:
+    services = world.start(
+        ("/wire.xml", Route(rss(timedelta(minutes=5)))),
+        ("/daily.xml", Route(rss(timedelta(days=1)))),
+    )
+    await services.pipeline.poll_all()
+    assert (world.wait("/wire.xml"), world.wait("/daily.xml")) == (60, 0.125 * 86400)
+    assert (world.feed("/wire.xml").median_gap, world.feed("/daily.xml").median_gap) == (
+        300,
+        86400,
+    )
+    world.clock.advance(seconds=60)
+    polled = [report.feed for report in await services.pipeline.poll_due()]
+    assert polled == ["/wire.xml"]
+
+
+async def test_the_interval_chosen_is_stored_with_the_feed(world: World) -> None:
+    services = world.start(("/hourly.xml", Route(rss(timedelta(hours=1)))))
+    await services.pipeline.poll_all()
+    feed = world.feed("/hourly.xml")
+    assert (feed.interval, feed.current_interval) == (900, 450)
+
+
+async def test_a_304_keeps_what_was_learned(world: World) -> None:
+    services = world.start(("/hourly.xml", Route(rss(timedelta(hours=1)), etag='"v1"')))
+    await services.pipeline.poll_all()
+    world.clock.advance(seconds=450)
+    [report] = await services.pipeline.poll_due()
+    assert report.outcome == "not_modified"
+    feed = world.feed("/hourly.xml")
+    assert (feed.median_gap, feed.current_interval) == (3600, 450)
+
+
+async def test_a_new_entry_after_a_quiet_spell_is_learned_from_its_publication_time(
+    world: World,
+) -> None:
+    services = world.start(("/hourly.xml", Route(rss(timedelta(hours=1)))))
+    await services.pipeline.poll_all()
+    world.clock.advance(hours=3)
+    later = world.clock.now()
+    world.server.route("/hourly.xml", Route(rss(timedelta(hours=3), count=1, until=later)))
+    await services.pipeline.poll_due()
+    assert world.feed("/hourly.xml").median_gap == pytest.approx(3600 * math.exp(MEDIAN_STEP))
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_retry_after_from_a_busy_publisher_is_honoured(world: World, status: int) -> None:
+    busy = Route(b"busy", status=status, headers={"Retry-After": "5400"})
+    services = world.start(("/busy.xml", busy))
+    [report] = await services.pipeline.poll_all()
+    assert report.outcome == "failed"
+    assert (world.wait("/busy.xml"), world.feed("/busy.xml").failures) == (5400, 1)
+
+
+async def test_a_busy_publisher_that_keeps_refusing_is_backed_off(world: World) -> None:
+    services = world.start(("/busy.xml", Route(b"busy", status=503)))
+    waits = []
+    for _ in range(3):
+        await services.pipeline.poll_all()
+        waits.append(world.wait("/busy.xml"))
+    assert waits == [900, 1800, 3600]
+
+
+async def test_max_age_is_honoured_on_new_content_and_on_a_304(world: World) -> None:
+    cached = Route(rss(timedelta(minutes=5)), etag='"v1"', headers={"Cache-Control": "max-age=600"})
+    services = world.start(("/cached.xml", cached))
+    await services.pipeline.poll_all()
+    assert world.wait("/cached.xml") == 600
+    world.clock.advance(seconds=600)
+    [report] = await services.pipeline.poll_due()
+    assert (report.outcome, world.wait("/cached.xml")) == ("not_modified", 600)
+
+
+async def test_the_feeds_ttl_is_honoured_and_remembered(world: World) -> None:
+    services = world.start(("/ttl.xml", Route(rss(timedelta(minutes=5), ttl=20), etag='"v1"')))
+    await services.pipeline.poll_all()
+    assert (world.wait("/ttl.xml"), world.feed("/ttl.xml").publisher_hint) == (1200, 1200)
+    world.clock.advance(seconds=1200)
+    [report] = await services.pipeline.poll_due()
+    assert (report.outcome, world.wait("/ttl.xml")) == ("not_modified", 1200)
+
+
+async def test_a_feed_a_hub_pushes_is_polled_at_the_safety_interval(world: World) -> None:
+    services = world.start(("/pushed.xml", Route(rss(timedelta(minutes=5)))))
+    subscribe_websub(world, "/pushed.xml", "active")
+    await services.pipeline.poll_all()
+    assert world.wait("/pushed.xml") == services.settings.poll.pushed_interval
+
+
+async def test_a_feed_whose_hub_failed_is_polled_at_its_adaptive_interval(world: World) -> None:
+    services = world.start(("/pushed.xml", Route(rss(timedelta(minutes=5)))))
+    subscribe_websub(world, "/pushed.xml", "failed")
+    await services.pipeline.poll_all()
+    assert world.wait("/pushed.xml") == 60

@@ -103,3 +103,25 @@ def test_search_sources_are_off_by_default(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, ""))
     assert settings.search_sources == []
     assert settings.sources.catalog_languages == settings.sources.catalog_countries == []
+
+
+def test_the_adaptive_polling_bounds_come_from_the_file_and_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path, "[poll]\nmin_interval = 120\nmax_interval = 7200\n")
+    monkeypatch.setenv("NEWSBOT_POLL__GAP_FRACTION", "0.2")
+    poll = load_settings(config).poll
+    assert (poll.min_interval, poll.max_interval, poll.gap_fraction) == (120, 7200, 0.2)
+
+
+def test_a_minimum_interval_above_the_maximum_is_refused(tmp_path: Path) -> None:
+    config = write(tmp_path, "[poll]\nmin_interval = 600\nmax_interval = 300\n")
+    with pytest.raises(ConfigError, match="min_interval"):
+        load_settings(config)
+
+
+def test_the_bundled_config_holds_the_adaptive_polling_defaults() -> None:
+    poll = load_settings(Path(__file__).parents[2] / "config" / "newsbot.toml").poll
+    defaults = type(poll)()
+    fields = ("min_interval", "max_interval", "gap_fraction", "pushed_interval")
+    assert [getattr(poll, f) for f in fields] == [getattr(defaults, f) for f in fields]

@@ -45,7 +45,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("feed_id"),
         sa.UniqueConstraint("token", name="uq_websub_token"),
     )
-    op.create_index("ix_websub_subscriptions_state", "websub_subscriptions", ["state"], unique=False)
+    op.create_index(
+        "ix_websub_subscriptions_state", "websub_subscriptions", ["state"], unique=False
+    )
 
 
 def downgrade() -> None:

@@ -249,12 +249,27 @@ def test_no_sources_says_there_were_no_alerts() -> None:
 
 def test_each_source_shows_its_health_last_fetch_and_delay() -> None:
     statuses = [
-        SourceStatus("Planet <1>", 0, NOW, 600.0),
-        SourceStatus("Gazette", 4, None, None),
+        SourceStatus("Planet <1>", 0, NOW, 600.0, 900),
+        SourceStatus("Gazette", 4, None, None, 900),
     ]
     shown = visible(replies.source_status(statuses, 7))
-    assert "• Planet <1>: ✅ ok, fetched 21 Dec 15:00 UTC, median delay to alert 10 min" in shown
-    assert "• Gazette: ⚠️ failing (4 in a row), fetched never, median delay to alert n/a" in shown
+    planet = "• Planet <1>: ✅ ok, polled every 15 min, fetched 21 Dec 15:00 UTC"
+    assert f"{planet}, median delay to alert 10 min" in shown
+    failing = "• Gazette: ⚠️ failing (4 in a row), polled every 15 min, fetched never"
+    assert f"{failing}, median delay to alert n/a" in shown
+
+
+def test_a_polled_source_shows_its_current_interval() -> None:
+    statuses = [SourceStatus("Wire", 0, NOW, 30.0, 60), SourceStatus("Weekly", 0, NOW, None, 9000)]
+    shown = visible(replies.source_status(statuses, 7))
+    assert "• Wire: ✅ ok, polled every 1 min," in shown
+    assert "• Weekly: ✅ ok, polled every 2.5 h," in shown
+
+
+def test_a_pushed_source_says_so_and_shows_its_safety_poll() -> None:
+    pushed = SourceStatus("Planet", 0, NOW, 20.0, 3600, pushed=True)
+    shown = visible(replies.source_status([pushed], 7))
+    assert "• Planet: ✅ ok, pushed (WebSub), safety poll every 60 min," in shown
 
 
 def test_latest_stories_fit_in_messages_under_the_limit() -> None:

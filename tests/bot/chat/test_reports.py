@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.chat.prefs import Caller
 from bot.chat.reports import (
+    SourceStatus,
     apply_setting,
     digest_now,
     latest,
@@ -22,7 +23,7 @@ from bot.chat.subscriptions import subscribe
 from bot.errors import ExtractionError, FetchError
 from bot.fetch import Fetcher
 from bot.settings import Settings, TelegramSettings
-from bot.store import Chat, Database, Outbox, OutboxKind
+from bot.store import Chat, Database, Feed, Outbox, OutboxKind, WebSubSubscription
 from tests.fakes import NOW
 from tests.fakes.feeds import FeedServer, Route, make_page
 from tests.fakes.stories import CEASEFIRE
@@ -128,6 +129,62 @@ def test_an_alert_sent_before_its_story_was_published_gives_no_delay(
     with db.session() as session:
         [status] = source_status(session, CHAT, NOW)
     assert status.median_delay_s is None
+
+
+def alerted_source(
+    db: Database, newsroom: Newsroom, websub: str | None = None, **feed: object
+) -> SourceStatus:
+    """A feed that brought the chat an alert, its row changed by `feed`, its WebSub
+    subscription in state `websub` (none when None)."""
+    newsroom.chat(CHAT)
+    feed_id = newsroom.feed("Daily Planet")
+    newsroom.alert(CHAT, newsroom.story("Ceasefire", [feed_id]), sent=NOW)
+    with db.session() as session:
+        row = session.get(Feed, feed_id)
+        assert row is not None
+        for name, value in feed.items():
+            setattr(row, name, value)
+        if websub is not None:
+            hub = "https://hub.example/"
+            session.add(
+                WebSubSubscription(
+                    feed_id=feed_id,
+                    hub_url=hub,
+                    topic_url=row.url,
+                    token="t",
+                    secret="s",
+                    state=websub,
+                )
+            )
+    with db.session() as session:
+        [status] = source_status(session, CHAT, NOW)
+    return status
+
+
+def test_a_polled_source_shows_the_interval_the_schedule_chose(
+    db: Database, newsroom: Newsroom
+) -> None:
+    status = alerted_source(db, newsroom, interval=900, current_interval=120)
+    assert (status.pushed, status.interval_s) == (False, 120)
+
+
+def test_a_source_not_scheduled_yet_shows_its_configured_interval(
+    db: Database, newsroom: Newsroom
+) -> None:
+    status = alerted_source(db, newsroom, interval=600, current_interval=None)
+    assert (status.pushed, status.interval_s) == (False, 600)
+
+
+def test_a_source_a_hub_pushes_is_shown_as_pushed(db: Database, newsroom: Newsroom) -> None:
+    status = alerted_source(db, newsroom, "active", current_interval=3600)
+    assert (status.pushed, status.interval_s) == (True, 3600)
+
+
+@pytest.mark.parametrize("state", ["requested", "failed", "unsubscribed"])
+def test_a_source_whose_hub_is_not_active_is_shown_as_polled(
+    db: Database, newsroom: Newsroom, state: str
+) -> None:
+    assert not alerted_source(db, newsroom, state, current_interval=300).pushed
 
 
 def test_alerts_older_than_a_week_name_no_source(db: Database, newsroom: Newsroom) -> None:
