@@ -14,15 +14,16 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+import summarizer
 from bot.errors import ExtractionError
 from bot.extract import clean_text, html_to_text
 from bot.fetch import Fetcher, FetchResult
 from bot.language import decide
 from bot.pages import read_page
 from bot.parse import FeedEntry, canonical_url
-from bot.settings import Settings
+from bot.settings import Settings, SummarySettings
 
-__all__ = ["Candidate", "EntryReader", "Origin"]
+__all__ = ["Candidate", "EntryReader", "Origin", "summarize_candidate"]
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +121,22 @@ class EntryReader:
             return await self.fetcher.fetch(url)
         allow = self.settings.telegram.allow_private_urls
         return await self.fetcher.fetch_public(url, allow_private=allow)
+
+
+def summarize_candidate(c: Candidate, language: str | None, opts: SummarySettings) -> list[str]:
+    """The candidate's summary by the configured method; the lead sentences when the method
+    cannot summarize in that language."""
+    if not c.text:
+        return []
+    try:
+        return summarizer.summarize(
+            c.text,
+            sentences=opts.sentences,
+            language=language,
+            method=opts.method,
+            max_words=opts.max_words,
+            title=c.title,
+        )
+    except summarizer.SummarizerError as exc:
+        log.warning("cannot summarize %s (%s): %s", c.url, language, exc)
+        return summarizer.summarize(c.text, sentences=opts.sentences, method="lead")

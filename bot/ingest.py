@@ -5,7 +5,8 @@ For each due feed: fetch (conditional GET) → parse → for each unseen entry, 
 story (near-duplicate fingerprint) → summarize a new story → match subscriptions → queue alerts.
 Everything one poll decides is written in one transaction, so a crash leaves either all of it or
 none of it. Feeds are polled concurrently and each failure stays with its feed: a dead site backs
-off on its own schedule and never delays the others.
+off on its own schedule and never delays the others. A WebSub hub's push (`push`) takes the same
+path from the parse on; a poll notes the hub a feed names (`bot.websub`).
 
 A chat's private feed is fetched like a user-given link, and its stories match only the queries
 of the chats that follow it (`bot.audience`). A story shows its first public article's title,
@@ -20,25 +21,24 @@ import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-import summarizer
 from bot.alerts import AlertSummaries, queue_alerts
 from bot.audience import followers, read_bylines
 from bot.clock import Clock
-from bot.entries import Candidate, EntryReader, Origin
+from bot.entries import Candidate, EntryReader, Origin, summarize_candidate
 from bot.fetch import Fetcher, FetchResult
 from bot.followups import update_alerts
 from bot.group import Fingerprint, StoryIndex, fingerprint
 from bot.match import Document
 from bot.parse import FeedEntry, FeedParseError, ParsedFeed, parse_feed
-from bot.polling import claim_feeds, newest_entry_at, record_failure, record_success
+from bot.polling import PollReport, claim_feeds, newest_entry_at, record_failure, record_success
 from bot.settings import Settings
 from bot.store import Article, Database, Feed, Story
 from bot.subscribers import SubscriptionIndex
+from bot.websub import Hub, find_hub, note_hub
 
 __all__ = ["Pipeline", "PollReport"]
 
@@ -46,21 +46,13 @@ log = logging.getLogger(__name__)
 
 STORE_LOCK = 0x6E657773  # "news": the advisory lock that orders story assignment across workers
 
-Outcome = Literal["new", "unchanged", "not_modified", "failed"]
-
 
 @dataclass(frozen=True)
-class PollReport:
-    feed_id: int
-    feed: str
-    outcome: Outcome
-    new_articles: int = 0
-    new_stories: int = 0
-    joined: int = 0
-    alerts: int = 0
-    updates: int = 0  # edits and follow-ups of alerts already sent
-    error: str | None = None
-    warning: str | None = None
+class _Polled:
+    """What a poll (not a push) records with its articles: its answer, and the hub it names."""
+
+    result: FetchResult
+    hub: Hub | None
 
 
 @dataclass
@@ -151,13 +143,33 @@ class Pipeline:
                 await asyncio.to_thread(self._record_failure, feed_id, error)
                 return PollReport(feed_id, str(feed_id), "failed", error=error)
 
-    async def _poll_feed(self, feed_id: int) -> PollReport:
+    async def push(self, feed_id: int, body: bytes, content_type: str | None) -> PollReport:
+        """Content a WebSub hub pushed for the feed: read exactly like a poll's body (same
+        dedupe, grouping and alerts), after any poll of the feed in progress; the feed's poll
+        schedule is left as it is."""
+        if not self._loaded:
+            await asyncio.to_thread(self.load)
+        async with self._locks.setdefault(feed_id, asyncio.Lock()):
+            feed = await asyncio.to_thread(self._feed, feed_id)
+            if feed is None:
+                return PollReport(feed_id, str(feed_id), "failed", error="no such feed")
+            url, _, _, name, origin = feed
+            result = FetchResult(url, status=200, body=body, content_type=content_type)
+            return await self._ingest_body(feed_id, name, origin, result, pushed=True)
+
+    def _feed(self, feed_id: int) -> tuple[str, str | None, str | None, str, Origin] | None:
         with self.db.session() as session:
             feed = session.get(Feed, feed_id)
             if feed is None:
-                return PollReport(feed_id, str(feed_id), "failed", error="no such feed")
-            url, etag, modified, name = feed.url, feed.etag, feed.last_modified, feed.display_name
+                return None
             origin = Origin(public=feed.public, search=feed.search_source is not None)
+            return feed.url, feed.etag, feed.last_modified, feed.display_name, origin
+
+    async def _poll_feed(self, feed_id: int) -> PollReport:
+        feed = self._feed(feed_id)
+        if feed is None:
+            return PollReport(feed_id, str(feed_id), "failed", error="no such feed")
+        url, etag, modified, name, origin = feed
         result = await self.reader.fetch_feed(url, origin, etag, modified)
         if result.not_modified:
             await asyncio.to_thread(self._record_success, feed_id, result)
@@ -167,28 +179,38 @@ class Pipeline:
             error = result.error or "no body"
             await asyncio.to_thread(self._record_failure, feed_id, error, result)
             return PollReport(feed_id, name, "failed", error=result.error)
+        return await self._ingest_body(feed_id, name, origin, result)
+
+    async def _ingest_body(
+        self, feed_id: int, name: str, origin: Origin, result: FetchResult, *, pushed: bool = False
+    ) -> PollReport:
+        """A feed document, polled or `pushed`, into articles, stories and alerts. A poll's
+        outcome is recorded on the feed (next poll, failures) and notes a WebSub hub."""
         try:
             parsed = await asyncio.to_thread(
                 parse_feed, result.body or b"", url=result.url, content_type=result.content_type
             )
         except FeedParseError as exc:
-            await asyncio.to_thread(self._record_failure, feed_id, str(exc))
+            if not pushed:
+                await asyncio.to_thread(self._record_failure, feed_id, str(exc))
             return PollReport(feed_id, name, "failed", error=str(exc))
         if parsed.warning:
             log.warning("feed %s (%s): read despite %s", feed_id, name, parsed.warning)
         fresh = await asyncio.to_thread(self._unseen, feed_id, list(parsed.entries))
         candidates = await self.reader.prepare_all(fresh, parsed.language, origin)
+        polled = None if pushed else _Polled(result, find_hub(result, parsed))
         counts = await asyncio.to_thread(
-            self._store, feed_id, parsed.title, candidates, result, origin, parsed
+            self._store, feed_id, parsed.title, candidates, polled, origin, parsed
         )
         log.info(
-            "feed %s (%s): %d new articles, %d new stories, %d joined, %d alerts",
+            "feed %s (%s): %d new articles, %d new stories, %d joined, %d alerts%s",
             feed_id,
             name,
             counts.new_articles,
             counts.new_stories,
             counts.joined,
             counts.alerts,
+            " (pushed)" if pushed else "",
         )
         return PollReport(
             feed_id,
@@ -224,19 +246,19 @@ class Pipeline:
         feed_id: int,
         feed_title: str | None,
         candidates: list[Candidate],
-        result: FetchResult,
+        polled: _Polled | None,
         origin: Origin,
         parsed: ParsedFeed | None = None,
     ) -> _Counts:
         with self._store_lock:
-            return self._store_locked(feed_id, feed_title, candidates, result, origin, parsed)
+            return self._store_locked(feed_id, feed_title, candidates, polled, origin, parsed)
 
     def _store_locked(
         self,
         feed_id: int,
         feed_title: str | None,
         candidates: list[Candidate],
-        result: FetchResult,
+        polled: _Polled | None,
         origin: Origin,
         parsed: ParsedFeed | None = None,
     ) -> _Counts:
@@ -254,11 +276,20 @@ class Pipeline:
                 newest = newest_entry_at(session, feed_id)
                 for candidate in candidates:
                     self._store_one(session, feed, candidate, now, counts, audience)
-                times = [c.published or now for c in candidates]  # the schedule learns from them
-                poll = self.settings.poll
-                record_success(
-                    feed, result, now, poll, parsed=parsed, published=times, newest=newest
-                )
+                if polled is not None:
+                    times = [c.published or now for c in candidates]  # the schedule learns
+                    poll = self.settings.poll
+                    record_success(
+                        feed,
+                        polled.result,
+                        now,
+                        poll,
+                        parsed=parsed,
+                        published=times,
+                        newest=newest,
+                    )
+                    if polled.hub is not None and self.settings.websub.active:
+                        note_hub(session, feed_id, polled.hub, now, self.settings.websub)
         except Exception:
             self.load()  # the index may hold stories of the rolled-back transaction
             raise
@@ -303,7 +334,7 @@ class Pipeline:
             story = Story(
                 title=c.title,
                 url=c.url,
-                summary=self._summarize(c, language),
+                summary=summarize_candidate(c, language, self.settings.summary),
                 language=language,
                 created_at=now,
                 updated_at=now,
@@ -363,25 +394,8 @@ class Pipeline:
         """The first public article of a story only private feeds carried: the story shows
         its title, link and summary from now on, so what everyone sees is public."""
         story.title, story.url, story.language = c.title, c.url, language
-        story.summary = self._summarize(c, language)
+        story.summary = summarize_candidate(c, language, self.settings.summary)
         story.published_at = c.published or story.published_at
-
-    def _summarize(self, c: Candidate, language: str | None) -> list[str]:
-        if not c.text:
-            return []
-        opts = self.settings.summary
-        try:
-            return summarizer.summarize(
-                c.text,
-                sentences=opts.sentences,
-                language=language,
-                method=opts.method,
-                max_words=opts.max_words,
-                title=c.title,
-            )
-        except summarizer.SummarizerError as exc:
-            log.warning("cannot summarize %s (%s): %s", c.url, language, exc)
-            return summarizer.summarize(c.text, sentences=opts.sentences, method="lead")
 
     def _record_success(self, feed_id: int, result: FetchResult) -> None:
         with self.db.session() as session:

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session, object_session
@@ -31,6 +33,8 @@ from bot.settings import FeedConfig, PollSettings
 from bot.store import Article, ChatSource, Database, Feed, WebSubSubscription, upsert_feed
 
 __all__ = [
+    "Outcome",
+    "PollReport",
     "claim_feeds",
     "is_pushed",
     "newest_entry_at",
@@ -40,6 +44,22 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+Outcome = Literal["new", "unchanged", "not_modified", "failed"]
+
+
+@dataclass(frozen=True)
+class PollReport:
+    feed_id: int
+    feed: str
+    outcome: Outcome
+    new_articles: int = 0
+    new_stories: int = 0
+    joined: int = 0
+    alerts: int = 0
+    updates: int = 0  # edits and follow-ups of alerts already sent
+    error: str | None = None
+    warning: str | None = None
 
 
 def sync_feeds(db: Database, feeds: list[FeedConfig], now: datetime) -> list[int]:

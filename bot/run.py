@@ -13,7 +13,6 @@ import logging
 import signal
 
 from bot.deliver import ConsoleChannel
-from bot.health import HealthServer
 from bot.scheduler import run_jobs, service_jobs
 from bot.services import Services
 from bot.settings import Settings
@@ -35,11 +34,7 @@ async def _run_jobs(settings: Settings) -> int:
         settings.role,
         len(settings.feeds),
     )
-    health = None
-    if settings.health_port is not None:
-        health = HealthServer(
-            services.metrics, services.health, settings.health_host, settings.health_port
-        ).start()
+    health = services.start_http()
     try:
         await run_jobs(service_jobs(services), stop)
     finally:

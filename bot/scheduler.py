@@ -1,7 +1,8 @@
 """The recurring work of the service, as a list of jobs any scheduler can run.
 
-The same three jobs run under python-telegram-bot's JobQueue (with a token) or a bare APScheduler
-(console mode): poll the feeds that are due, queue the digests that are due, send the outbox.
+The same jobs run under python-telegram-bot's JobQueue (with a token) or a bare APScheduler
+(console mode): poll the feeds that are due, request and renew WebSub subscriptions, queue the
+digests that are due, send the outbox.
 Each job runs alone (`max_instances=1`), and a job that fails is logged and runs again at its next
 tick: one bad pass never stops the service.
 """
@@ -33,8 +34,8 @@ class JobSpec:
 
 
 ROLE_JOBS = {
-    "all": {"poll-feeds", "queue-digests", "deliver", "refresh-gauges"},
-    "ingest": {"poll-feeds", "queue-digests", "refresh-gauges"},
+    "all": {"poll-feeds", "websub", "queue-digests", "deliver", "refresh-gauges"},
+    "ingest": {"poll-feeds", "websub", "queue-digests", "refresh-gauges"},
     "deliver": {"deliver", "refresh-gauges"},
 }
 
@@ -45,6 +46,7 @@ def service_jobs(services: Services) -> list[JobSpec]:
     wanted = ROLE_JOBS[services.settings.role]
     jobs = [
         ("poll-feeds", every.poll_interval, services.poll_due, 0.0),
+        ("websub", every.websub_interval, services.websub, 2.0),
         ("queue-digests", every.digest_interval, services.queue_digests, 0.0),
         ("deliver", every.deliver_interval, services.deliver, 0.5),
         ("refresh-gauges", 15.0, services.refresh_gauges, 1.0),

@@ -22,6 +22,7 @@ from bot.clock import Clock, SystemClock
 from bot.deliver import Channel, DeliveryReport, OutboxWorker
 from bot.digest import queue_due_digests, release_held
 from bot.fetch import Fetcher
+from bot.health import HealthServer
 from bot.ingest import Pipeline, PollReport
 from bot.metrics import Metrics
 from bot.outbox import enqueue
@@ -39,6 +40,7 @@ from bot.store import (
     OutboxStatus,
     open_database,
 )
+from bot.websub import Callback, Subscriber, SubscribeReport, loop_sink
 
 __all__ = ["Services", "refresh_gauges", "release_claims", "report_first_poll"]
 
@@ -114,6 +116,7 @@ class Services:
     metrics: Metrics
     leader: LeaderLock
     searches: SearchPoller
+    subscriber: Subscriber  # WebSub subscriptions (`websub`)
     last_pass: float = 0.0  # monotonic time of the last job pass that succeeded
     first_poll_reported: bool = False
 
@@ -172,6 +175,7 @@ class Services:
             metrics,
             LeaderLock(db.engine),
             SearchPoller(pipeline, settings.search_sources),
+            Subscriber(db, fetcher, settings, clock),
         )
 
     async def poll_due(self) -> list[PollReport]:
@@ -190,6 +194,25 @@ class Services:
                 updates=r.updates,
             )
         return reports
+
+    async def websub(self) -> SubscribeReport:
+        """WebSub subscriptions to request or renew (nothing when WebSub is off)."""
+        if not self.settings.websub.active:
+            return SubscribeReport()
+        return await self.subscriber.run_once()
+
+    def start_http(self) -> HealthServer | None:
+        """The health port's server (`health_port`), with WebSub's callbacks when it is on; call
+        it on the event loop, which then receives the hubs' pushes."""
+        if self.settings.health_port is None:
+            return None
+        mounts = []
+        if self.settings.websub.active:
+            sink = loop_sink(asyncio.get_running_loop(), self.pipeline.push)
+            callback = Callback(self.db, self.clock, self.settings.websub, sink)
+            mounts.append(callback.mount(self.settings.poll.max_bytes))
+        host, port = self.settings.health_host, self.settings.health_port
+        return HealthServer(self.metrics, self.health, host, port, mounts).start()
 
     async def queue_digests(self) -> int:
         """Digests that are due, and alerts held in quiet hours that are over."""

@@ -35,6 +35,7 @@ __all__ = [
     "SourceSettings",
     "SummarySettings",
     "TelegramSettings",
+    "WebSubSettings",
     "find_config",
     "load_settings",
 ]
@@ -178,6 +179,9 @@ class ScheduleSettings(BaseModel):
     poll_interval: float | None = Field(default=15.0, ge=0, description="due-feed checks")
     digest_interval: float | None = Field(default=30.0, ge=0, description="due-digest checks")
     deliver_interval: float | None = Field(default=1.0, ge=0, description="outbox passes")
+    websub_interval: float | None = Field(
+        default=30.0, ge=0, description="WebSub (re)subscriptions and renewals"
+    )
 
 
 class TelegramSettings(BaseModel):
@@ -203,6 +207,26 @@ class TelegramSettings(BaseModel):
         if self.webhook_path is not None:
             return self.webhook_path.strip("/")
         return urlsplit(self.webhook_url or "").path.strip("/") or "telegram"
+
+
+class WebSubSettings(BaseModel):
+    """Push from publishers' WebSub hubs (`bot.websub`): callbacks served on the health port at
+    `path` (default: public_url's path), reached by hubs through `public_url` (a reverse proxy).
+    Off unless `public_url` is set; failed attempts back off, and after `max_failures` the feed
+    is polled normally again until `retry_failed_after` s have passed."""
+
+    enabled: bool | None = None
+    public_url: str | None = Field(default=None, pattern=r"^https?://")
+    path: str | None = None
+    lease_seconds: int = Field(default=10 * 86400, ge=60, description="lease asked of hubs")
+    renew_before: float = Field(default=0.15, gt=0, lt=1, description="of the lease, left")
+    verify_timeout: float = Field(default=600.0, gt=0, description="s for a hub to verify")
+    max_failures: int = Field(default=5, ge=1)
+    retry_failed_after: int = Field(default=86400, ge=60)
+
+    @property
+    def active(self) -> bool:
+        return self.enabled if self.enabled is not None else self.public_url is not None
 
 
 class DemoSettings(BaseModel):
@@ -258,6 +282,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    websub: WebSubSettings = Field(default_factory=WebSubSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     config_path: Path | None = None
 
@@ -283,6 +308,15 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown digest timezone {value.timezone!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _websub_has_a_callback(self) -> Settings:
+        if self.websub.active and (self.websub.public_url is None or self.health_port is None):
+            raise ValueError(
+                "websub needs websub.public_url and health_port: hubs call back on the health "
+                "port at websub.path, through public_url"
+            )
+        return self
 
     @property
     def database(self) -> str:

@@ -71,6 +71,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.polling",
             "bot.ingest",
             "bot.deliver",
+            "bot.websub",
         ),
     ),
     ("chat services", ("bot.chat",)),

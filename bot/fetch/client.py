@@ -16,7 +16,7 @@ import io
 import logging
 import ssl
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlparse
@@ -211,6 +211,36 @@ class Fetcher:
         if allow_private:
             return await self._fetch(url, self._client, etag, last_modified, check=False)
         return await self._fetch(url, self._public, etag, last_modified, check=not self._pinned)
+
+    async def post_form(
+        self, url: str, form: Mapping[str, str], *, public: bool, allow_private: bool = False
+    ) -> FetchResult:
+        """POST a form (a WebSub hub's subscription request) and read the short answer. A URL a
+        chat's feed named is held to the same address rules as `fetch_public` when `public`;
+        redirects are not followed (a hub answers 202 or an error)."""
+        if not _valid_http_url(url):
+            return FetchResult(url, error="not a valid http(s) link")
+        client = self._public if public and not allow_private else self._client
+        if public and not allow_private and not self._pinned:
+            try:
+                await check_public_url(url, self.resolve, trusted=self._trusted)
+            except UnsafeURL as exc:
+                return FetchResult(url, error=str(exc))
+        async with self._gate.turn(httpx.URL(url).host):
+            try:
+                async with client.stream("POST", url, data=dict(form)) as response:
+                    status = response.status_code
+                    said = b""
+                    async for chunk in response.aiter_bytes():  # the first words of a refusal
+                        said = (said + chunk)[:200]
+                        break
+            except UnsafeURL as exc:
+                return FetchResult(url, error=str(exc))
+            except httpx.HTTPError as exc:
+                return FetchResult(url, error=f"{type(exc).__name__}: {exc}")
+        reason = said.decode("utf-8", "replace").strip()
+        error = None if 200 <= status < 300 else f"HTTP {status} {reason}".strip()
+        return FetchResult(url, status=status, error=error)
 
     async def _fetch(
         self,

@@ -18,7 +18,6 @@ from telegram import BotCommand, Update
 from telegram.ext import ApplicationBuilder, CommandHandler, JobQueue, MessageHandler, filters
 
 from bot.clock import Clock, SystemClock
-from bot.health import HealthServer
 from bot.scheduler import service_jobs
 from bot.services import Services
 from bot.settings import Settings
@@ -66,10 +65,7 @@ def build_application(
         channel = TelegramChannel(app.bot, timeout_backoff=delivery.retry_backoff)
         services = Services.build(settings, channel, clock=clock, transport=transport)
         app.bot_data.services = services
-        if settings.health_port is not None:
-            app.bot_data.health = HealthServer(
-                services.metrics, services.health, settings.health_host, settings.health_port
-            ).start()
+        app.bot_data.health = services.start_http()  # health, metrics, WebSub callbacks
         await app.bot.set_my_commands([BotCommand(cmd.name, cmd.description) for cmd in MENU])
         assert app.job_queue is not None
         for spec in service_jobs(services):

@@ -11,6 +11,7 @@ import pytest
 
 from tests.fakes.feeds import FeedServer
 from tests.fakes.harness import Harness, running_bot
+from tests.fakes.websub_hub import FakeHub
 
 
 @pytest.fixture
@@ -34,3 +35,11 @@ def restore_logging() -> Iterator[None]:
     for name, level in levels.items():
         logging.getLogger(name).setLevel(level)
     logging.getLogger().handlers[:] = handlers
+
+
+@pytest.fixture
+def hub() -> Iterator[FakeHub]:
+    """A WebSub hub on 127.0.0.1 (tests/fakes/websub_hub.py)."""
+    hub = FakeHub().start()
+    yield hub
+    hub.stop()

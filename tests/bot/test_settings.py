@@ -125,3 +125,25 @@ def test_the_bundled_config_holds_the_adaptive_polling_defaults() -> None:
     defaults = type(poll)()
     fields = ("min_interval", "max_interval", "gap_fraction", "pushed_interval")
     assert [getattr(poll, f) for f in fields] == [getattr(defaults, f) for f in fields]
+
+
+def test_websub_is_off_until_a_public_url_is_given(tmp_path: Path) -> None:
+    assert not load_settings(write(tmp_path, "")).websub.active
+    on = 'health_port = 8080\n[websub]\npublic_url = "https://bot.example/websub"\n'
+    assert load_settings(write(tmp_path, on)).websub.active
+
+
+def test_websub_without_a_health_port_to_serve_callbacks_is_refused(tmp_path: Path) -> None:
+    config = write(tmp_path, '[websub]\npublic_url = "https://bot.example/websub"\n')
+    with pytest.raises(ConfigError, match="health_port"):
+        load_settings(config)
+
+
+def test_websub_settings_come_from_the_environment_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSBOT_HEALTH_PORT", "8080")
+    monkeypatch.setenv("NEWSBOT_WEBSUB__PUBLIC_URL", "https://bot.example/websub")
+    monkeypatch.setenv("NEWSBOT_WEBSUB__LEASE_SECONDS", "3600")
+    websub = load_settings(write(tmp_path, "")).websub
+    assert (websub.active, websub.lease_seconds) == (True, 3600)
