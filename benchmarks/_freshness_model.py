@@ -24,8 +24,61 @@ DAY = 86_400.0
 MIX = (("wire", 0.02), ("hourly", 0.30), ("daily", 0.40), ("rare", 0.28))
 FREQUENT = ("wire", "hourly")  # "feeds publishing at least hourly"
 HUB_SHARE = 0.10  # feeds whose publisher runs a WebSub hub
+HISTORY = 7 * DAY  # publications drawn before the simulation starts: what the first poll finds
 
-WORDS = ["minister", "council", "harbour", "storm", "election", "budget", "vaccine", "striker", "orchestra", "bridge", "railway", "treaty", "drought", "senate", "festival", "airline", "pension", "reactor", "glacier", "verdict", "harvest", "tariff", "museum", "embassy", "protest", "satellite", "merger", "wildfire", "summit", "refinery", "ferry", "curfew", "ballot", "stadium", "pipeline", "heatwave", "ceasefire", "coalition", "startup", "lawsuit", "monsoon", "parliament", "aquifer", "telescope", "regatta", "quarry", "vineyard", "census", "referendum", "shipyard", "observatory"]
+WORDS = [
+    "minister",
+    "council",
+    "harbour",
+    "storm",
+    "election",
+    "budget",
+    "vaccine",
+    "striker",
+    "orchestra",
+    "bridge",
+    "railway",
+    "treaty",
+    "drought",
+    "senate",
+    "festival",
+    "airline",
+    "pension",
+    "reactor",
+    "glacier",
+    "verdict",
+    "harvest",
+    "tariff",
+    "museum",
+    "embassy",
+    "protest",
+    "satellite",
+    "merger",
+    "wildfire",
+    "summit",
+    "refinery",
+    "ferry",
+    "curfew",
+    "ballot",
+    "stadium",
+    "pipeline",
+    "heatwave",
+    "ceasefire",
+    "coalition",
+    "startup",
+    "lawsuit",
+    "monsoon",
+    "parliament",
+    "aquifer",
+    "telescope",
+    "regatta",
+    "quarry",
+    "vineyard",
+    "census",
+    "referendum",
+    "shipyard",
+    "observatory",
+]
 
 
 @dataclass(frozen=True)
@@ -119,7 +172,7 @@ def build_world(n_feeds: int, hours: float, warmup: float, seed: int, start: dat
     hosts = _hosts(n_feeds)
     rng.shuffle(hosts)
     hubs = set(rng.sample(range(n_feeds), round(n_feeds * HUB_SHARE)))
-    lo, hi = -warmup, hours * 3600
+    lo, hi = -warmup - HISTORY, hours * 3600
     feeds = []
     for i, kind in enumerate(kinds):
         if kind == "wire":
@@ -137,7 +190,6 @@ def build_world(n_feeds: int, hours: float, warmup: float, seed: int, start: dat
 
 # --- the documents ---------------------------------------------------------------------------
 
-BACKLOG = 3  # old entries each feed carries from the start (older than alert_max_age)
 SHOWN = 10  # entries a feed document lists, newest first
 
 
@@ -152,11 +204,8 @@ def entry_text(feed: int, n: int) -> tuple[str, str]:
 def feed_document(feed: SimFeed, world: World, published: int, hub_url: str | None) -> bytes:
     """The RSS document when `published` of the feed's entries are out (plus the backlog)."""
     items = []
-    for n in range(published - 1, max(published - SHOWN, -BACKLOG) - 1, -1):
-        if n >= 0:
-            when = world.at(feed.times[n])
-        else:  # the backlog: three days old, news to nobody
-            when = world.at(-world.warmup - 3 * DAY + n * 3600)
+    for n in range(published - 1, max(published - SHOWN, 0) - 1, -1):
+        when = world.at(feed.times[n])
         title, body = entry_text(feed.id, n)
         items.append(
             f"<item><title>{title}</title><link>http://{feed.host}/a/{feed.id}/{n}</link>"

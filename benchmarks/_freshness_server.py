@@ -16,13 +16,15 @@ import bisect
 import contextlib
 import multiprocessing
 import socket
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+import httpx
 from _freshness_model import World, feed_document
 
-__all__ = ["Hit", "PublisherServer"]
+__all__ = ["Hit", "InProcess", "MemoryTransport", "PublisherServer", "Publishers"]
 
 
 @dataclass(frozen=True)
@@ -33,31 +35,64 @@ class Hit:
     status: int
 
 
-def _serve(world: World, sock: socket.socket, now: Any, conn: Connection, hub: str) -> None:
-    log: list[tuple[float, str, int, int]] = []
-    feeds = world.feeds
+class Publishers:
+    """What every simulated site answers at simulated time `now()`, and the log of requests."""
+
+    def __init__(self, world: World, now: Callable[[], float], hub: str) -> None:
+        self.world, self.now, self.hub = world, now, hub
+        self.log: list[tuple[float, str, int, int]] = []
 
     def answer(
-        method: str, path: str, headers: dict[str, str]
+        self, method: str, host: str, path: str, headers: Mapping[str, str]
     ) -> tuple[int, dict[str, str], bytes]:
-        t = now.value
-        host = headers.get("host", "").split(":")[0]
+        """(status, headers, body) for a request; `headers` names in lower case."""
+        t = self.now()
+        feeds = self.world.feeds
         feed_id = -1
         if method == "GET" and path.startswith("/f/") and path.endswith(".xml"):
             with contextlib.suppress(ValueError):
                 feed_id = int(path[3:-4])
         if not 0 <= feed_id < len(feeds) or feeds[feed_id].host != host:
-            log.append((t, host, -1, 404))
+            self.log.append((t, host, -1, 404))
             return 404, {}, b"not found"
         feed = feeds[feed_id]
         published = bisect.bisect_right(feed.times, t)
         etag = f'"{published}"'
         if headers.get("if-none-match") == etag:
-            log.append((t, host, feed_id, 304))
+            self.log.append((t, host, feed_id, 304))
             return 304, {"ETag": etag}, b""
-        log.append((t, host, feed_id, 200))
-        body = feed_document(feed, world, published, hub if feed.hub else None)
+        self.log.append((t, host, feed_id, 200))
+        body = feed_document(feed, self.world, published, self.hub if feed.hub else None)
         return 200, {"ETag": etag, "Content-Type": "application/rss+xml"}, body
+
+    def hits(self) -> list[Hit]:
+        rows, self.log = self.log, []
+        return [Hit(*row) for row in rows]
+
+
+class MemoryTransport(httpx.AsyncBaseTransport):
+    """The same publishers without sockets, for `--transport memory`: the bot's `Fetcher` and
+    httpx client are used as they are, only the connection is replaced."""
+
+    def __init__(self, publishers: Publishers) -> None:
+        self.publishers = publishers
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        status, extra, body = self.publishers.answer(
+            request.method, request.url.host, request.url.path, headers
+        )
+        return httpx.Response(status, headers=extra, content=body, request=request)
+
+
+def _serve(world: World, sock: socket.socket, now: Any, conn: Connection, hub: str) -> None:
+    publishers = Publishers(world, lambda: float(now.value), hub)
+
+    def answer(
+        method: str, path: str, headers: dict[str, str]
+    ) -> tuple[int, dict[str, str], bytes]:
+        host = headers.get("host", "").split(":")[0]
+        return publishers.answer(method, host, path, headers)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -91,8 +126,7 @@ def _serve(world: World, sock: socket.socket, now: Any, conn: Connection, hub: s
         def command() -> None:
             what = conn.recv()
             if what == "log":
-                conn.send(list(log))
-                log.clear()
+                conn.send(publishers.hits())
             elif what == "stop":
                 conn.send(None)
                 done.set_result(None)
@@ -102,6 +136,30 @@ def _serve(world: World, sock: socket.socket, now: Any, conn: Connection, hub: s
             await done
 
     asyncio.run(main())
+
+
+class InProcess:
+    """The publishers in this process, reached through `MemoryTransport` (same interface as
+    `PublisherServer`: `now(t)`, `hits()`, `port`, `hub_url`)."""
+
+    def __init__(self, world: World) -> None:
+        self._t = -world.warmup
+        self.port = 80
+        self.hub_url = "http://hub.sim/hub"
+        self.publishers = Publishers(world, lambda: self._t, self.hub_url)
+        self.transport = MemoryTransport(self.publishers)
+
+    def __enter__(self) -> InProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def now(self, t: float) -> None:
+        self._t = t
+
+    def hits(self) -> list[Hit]:
+        return self.publishers.hits()
 
 
 class PublisherServer:
@@ -119,6 +177,7 @@ class PublisherServer:
         self._conn, child = ctx.Pipe()
         hub = f"http://hub.sim:{self.port}{hub_path}"
         self.hub_url = hub
+        self.transport: httpx.AsyncBaseTransport | None = None  # real sockets
         self._process = ctx.Process(
             target=_serve, args=(world, self._sock, self._now, child, hub), daemon=True
         )
@@ -139,4 +198,5 @@ class PublisherServer:
     def hits(self) -> list[Hit]:
         """The requests since the last call, in arrival order."""
         self._conn.send("log")
-        return [Hit(*row) for row in self._conn.recv()]
+        hits: list[Hit] = self._conn.recv()
+        return hits

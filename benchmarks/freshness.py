@@ -39,15 +39,16 @@ import cProfile
 import json
 import logging
 import math
+import multiprocessing
 import os
 import pstats
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 import httpx  # noqa: E402
+from _freshness_hub import SimHub  # noqa: E402
 from _freshness_model import (  # noqa: E402
     FREQUENT,
     HUB_SHARE,
@@ -64,7 +66,7 @@ from _freshness_model import (  # noqa: E402
     build_world,
     percentile,
 )
-from _freshness_server import Hit, PublisherServer  # noqa: E402
+from _freshness_server import Hit, InProcess, PublisherServer  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.chat.prefs import Caller, ensure_chat  # noqa: E402
@@ -80,7 +82,6 @@ from bot.store import Article, Feed, Outbox, open_database  # noqa: E402
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday, 00:00 UTC: sim second 0
 CHAT = 1
 FIXED_INTERVAL = 900
-CONCURRENCY = int(os.environ.get("FRESH_CONC", "8"))
 
 
 def _fast_dir() -> str | None:
@@ -132,7 +133,9 @@ class Run:
 
 
 class Sim:
-    def __init__(self, world: World, schedule: Schedule, server: PublisherServer, folder: Path):
+    def __init__(
+        self, world: World, schedule: Schedule, server: PublisherServer | InProcess, folder: Path
+    ) -> None:
         self.world, self.schedule, self.server = world, schedule, server
         url = f"sqlite:///{folder / f'{schedule.name}.db'}"
         feeds = [
@@ -143,17 +146,20 @@ class Sim:
             )
             for f in world.feeds
         ]
+        extra = dict(schedule.settings)
+        poll = {"fetch_pages": False, "host_interval": 0.0} | extra.pop("poll", {})
         self.settings = Settings(
             database_url=url,
             feeds=feeds,
-            poll=PollSettings(fetch_pages=False, host_interval=0.0, concurrency=CONCURRENCY),
+            poll=PollSettings(**poll),
             summary=SummarySettings(method="lead"),
-            **schedule.settings,
+            **extra,
         )
         self.db = open_database(url)
         self.clock = FrozenClock(world.at(-world.warmup))
         ids = sync_feeds(self.db, feeds, self.clock.now())
         self.feed_of = dict(zip(ids, world.feeds, strict=True))  # db id -> SimFeed
+        db_ids = {f.id: fid for fid, f in self.feed_of.items()}
         with self.db.session() as session:
             ensure_chat(session, CHAT, self.clock.now(), self.settings)
             subscribe(session, Caller(CHAT), TERM, self.clock.now(), self.settings)
@@ -163,12 +169,17 @@ class Sim:
             max_bytes=poll.max_bytes,
             user_agent=poll.user_agent,
             resolve=_loopback,
+            transport=server.transport,
             host_concurrency=poll.host_concurrency,
             host_interval=poll.host_interval,
         )
         self.pipeline = Pipeline(self.db, self.fetcher, self.settings, self.clock, worker="sim")
         self.tick = self.settings.schedule.poll_interval or 15.0
         self.polls = self.pushes = 0
+        self.hub = None
+        if schedule.push:
+            ws = self.settings.websub
+            self.hub = SimHub(self.db, self.clock, ws, self.pipeline, world, db_ids, server.hub_url)
 
     def _set(self, t: float) -> None:
         self.clock.set(self.world.at(t))
@@ -179,11 +190,20 @@ class Sim:
             due = session.scalar(select(func.min(Feed.next_poll_at)).where(Feed.active.is_(True)))
         return None if due is None else (due - self.world.start).total_seconds()
 
-    async def run(self, until: float, push: Callable[[int, float], Awaitable[None]] | None) -> None:
+    async def run(self, until: float) -> None:
         """Poll ticks (and pushes) from the warm-up's start to `until` (simulated seconds)."""
         origin = -self.world.warmup
-        pushes = sorted(
-            (t, f.id) for f in self.world.feeds if f.hub and push is not None for t in f.times
+        hub = self.hub
+        pushes = (
+            sorted(
+                (t, f.id, n + 1)
+                for f in self.world.feeds
+                if f.hub
+                for n, t in enumerate(f.times)
+                if t >= origin
+            )
+            if hub is not None
+            else []
         )
         k = 0
         t = origin
@@ -191,15 +211,16 @@ class Sim:
             self._set(t)
             await self.pipeline.poll_due()
             self.polls += 1
+            if hub is not None:
+                await asyncio.to_thread(hub.verify_requested)
             due = self._next_due()
             nxt = until if due is None else max(due, t + self.tick)
             nxt = origin + math.ceil((nxt - origin) / self.tick) * self.tick  # the job's grid
-            while push is not None and k < len(pushes) and pushes[k][0] < min(nxt, until):
-                at, feed = pushes[k]
+            while hub is not None and k < len(pushes) and pushes[k][0] < min(nxt, until):
+                at, feed, published = pushes[k]
                 if at >= t:
                     self._set(at)
-                    await push(feed, at)
-                    self.pushes += 1
+                    self.pushes += await hub.publish(feed, published)
                 k += 1
             t = nxt
 
@@ -230,13 +251,14 @@ class Sim:
         self.db.dispose()
 
 
-async def simulate(world: World, schedule: Schedule, tail: float, folder: Path) -> Run:
+async def simulate(
+    world: World, schedule: Schedule, tail: float, folder: Path, transport: str
+) -> Run:
     started, cpu = time.monotonic(), time.process_time()
-    with PublisherServer(world) as server:
+    with PublisherServer(world) if transport == "http" else InProcess(world) as server:
         sim = Sim(world, schedule, server, folder)
         try:
-            push = None  # wired once the WebSub branch is merged
-            await sim.run(world.end + tail, push if schedule.push else None)
+            await sim.run(world.end + tail)
             hits = server.hits()
             delays, missing = sim.delays(world.end + tail)
         finally:
@@ -314,8 +336,8 @@ def print_table(world: World, runs: list[Run], stats: dict[str, dict[str, Any]])
     entries = sum(1 for f in world.feeds for t in f.times if 0 <= t < world.end)
     hubs = sum(f.hub for f in world.feeds)
     print(
-        f"## Freshness: {n:,} simulated feeds over {world.hours:g} h (after {world.warmup / 3600:g} h "
-        f"warm-up), through bot.ingest.Pipeline\n"
+        f"## Freshness: {n:,} simulated feeds over {world.hours:g} h (after "
+        f"{world.warmup / 3600:g} h warm-up), through bot.ingest.Pipeline\n"
     )
     print(
         f"publication mix: {mix}; {hubs} feeds ({HUB_SHARE:.0%}) with a WebSub hub; "
@@ -387,18 +409,63 @@ def summary_json(stats: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 SCHEDULES = {
-    "fixed": Schedule("fixed", f"every feed every {FIXED_INTERVAL} s (main's polling), no push"),
+    "fixed": Schedule(
+        "fixed",
+        f"every feed every {FIXED_INTERVAL} s (main's polling: poll.min_interval = "
+        "max_interval = 900), no push",
+        {"poll": {"min_interval": FIXED_INTERVAL, "max_interval": FIXED_INTERVAL}},
+    ),
+    "new": Schedule(
+        "new",
+        "adaptive polling (bot/schedule.py, default poll settings) + WebSub push for hub feeds "
+        "(subscription found by the poll, verified and pushed through bot.websub.Callback)",
+        {"websub": {"public_url": "http://bot.sim/websub"}, "health_port": 8080},
+        push=True,
+    ),
 }
 
 
-async def main_async(args: argparse.Namespace) -> None:
-    world = build_world(args.feeds, args.hours, args.warmup * 3600, args.seed, START)
-    runs = []
+def _run_in_child(conn: Connection, world: World, name: str, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="freshness-", dir=_fast_dir()) as folder:
-        for name in args.schedules.split(","):
-            runs.append(await simulate(world, SCHEDULES[name], args.tail * 3600, Path(folder)))
+        run = asyncio.run(
+            simulate(world, SCHEDULES[name], args.tail * 3600, Path(folder), args.transport)
+        )
+    conn.send(run)
+
+
+def run_all(world: World, args: argparse.Namespace) -> list[Run]:
+    """Each schedule's day, in a process of its own when `--jobs` > 1 (two cores: both days
+    at once), in this one otherwise (for --profile)."""
+    names = args.schedules.split(",")
+    if args.jobs <= 1:
+        with tempfile.TemporaryDirectory(prefix="freshness-", dir=_fast_dir()) as folder:
+            return [
+                asyncio.run(
+                    simulate(world, SCHEDULES[n], args.tail * 3600, Path(folder), args.transport)
+                )
+                for n in names
+            ]
+    ctx = multiprocessing.get_context("fork")
+    children = []
+    for name in names:
+        mine, theirs = ctx.Pipe()
+        process = ctx.Process(target=_run_in_child, args=(theirs, world, name, args))
+        process.start()
+        children.append((process, mine))
+    runs = [conn.recv() for _, conn in children]
+    for process, _ in children:
+        process.join()
+    return runs
+
+
+def report(world: World, args: argparse.Namespace) -> None:
+    started = time.monotonic()
+    runs = run_all(world, args)
     stats = {run.schedule.name: figures(world, run) for run in runs}
     print_table(world, runs, stats)
+    print(
+        f"\n{args.transport} transport; the whole benchmark took {time.monotonic() - started:.0f} s"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(summary_json(stats), indent=2) + "\n")
 
@@ -407,24 +474,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--hours", type=float, default=24.0, help="the measured day")
-    parser.add_argument("--warmup", type=float, default=2.0, help="hours before it")
-    parser.add_argument("--tail", type=float, default=1.0, help="hours polled after it")
+    parser.add_argument("--warmup", type=float, default=1.0, help="hours before it")
+    parser.add_argument("--tail", type=float, default=0.25, help="hours polled after it")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--schedules", default=",".join(SCHEDULES))
     parser.add_argument("--json", help="write the figures here")
+    parser.add_argument(
+        "--transport",
+        choices=["http", "memory"],
+        default="memory",
+        help="http: a publisher server in a child process, over loopback sockets; memory: "
+        "the same answers through an httpx transport in this process (default: faster)",
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="schedules simulated at once")
     parser.add_argument("--quick", action="store_true", help="100 feeds, 6 h (CI's smoke run)")
     parser.add_argument("--smoke", action="store_true", help="the same as --quick")
     parser.add_argument("--profile", action="store_true", help="cProfile, top functions")
     parser.add_argument("--sort", default="tottime", help="the profile's order")
     args = parser.parse_args()
     if args.quick or args.smoke:
-        args.feeds, args.hours, args.warmup, args.tail = 100, 6.0, 1.0, 0.5
+        args.feeds, args.hours, args.warmup, args.tail = 100, 6.0, 1.0, 0.25
     logging.basicConfig(level=logging.WARNING)
+    world = build_world(args.feeds, args.hours, args.warmup * 3600, args.seed, START)
     if not args.profile:
-        asyncio.run(main_async(args))
+        report(world, args)
         return
+    args.jobs = 1
     profile = cProfile.Profile()
-    profile.runcall(asyncio.run, main_async(args))
+    profile.runcall(report, world, args)
     pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
 
 
