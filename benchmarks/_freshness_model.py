@@ -190,7 +190,8 @@ def build_world(n_feeds: int, hours: float, warmup: float, seed: int, start: dat
 
 # --- the documents ---------------------------------------------------------------------------
 
-SHOWN = 10  # entries a feed document lists, newest first
+SHOWN = {"wire": 10}  # entries a feed document lists, newest first (wires: 7 may come in 900 s)
+SHOWN_OTHERS = 5
 
 
 def entry_text(feed: int, n: int) -> tuple[str, str]:
@@ -204,7 +205,8 @@ def entry_text(feed: int, n: int) -> tuple[str, str]:
 def feed_document(feed: SimFeed, world: World, published: int, hub_url: str | None) -> bytes:
     """The RSS document when `published` of the feed's entries are out (plus the backlog)."""
     items = []
-    for n in range(published - 1, max(published - SHOWN, 0) - 1, -1):
+    shown = SHOWN.get(feed.kind, SHOWN_OTHERS)
+    for n in range(published - 1, max(published - shown, 0) - 1, -1):
         when = world.at(feed.times[n])
         title, body = entry_text(feed.id, n)
         items.append(

@@ -1,34 +1,46 @@
 """Freshness: a simulated day of 1,000 feeds through the real ingest code, fixed vs new schedule.
 
-    .venv/bin/python benchmarks/freshness.py [--feeds 1000] [--hours 24] [--warmup 2]
-        [--seed 0] [--json FILE] [--quick | --smoke] [--profile] [--schedules fixed,new]
+    .venv/bin/python benchmarks/freshness.py [--feeds 1000] [--hours 24] [--warmup 1]
+        [--tail 0.25] [--seed 0] [--json FILE] [--quick | --smoke] [--transport memory|http]
+        [--jobs 2] [--schedules fixed,new] [--profile]
 
 The world (benchmarks/_freshness_model.py, one seeded RNG, the same for both schedules):
-1,000 feeds, 2% wires (an entry every 2-5 minutes), 30% "hourly" (Poisson, 1.4/h by day and
+2% wires (an entry every 2-5 minutes), 30% "hourly" (Poisson, 1.4/h from 06:00 to 22:00 UTC,
 0.4/h at night), 40% daily (1-3 entries between 07:00 and 21:00), 28% rare (one entry on 30% of
-days); 10% of them, drawn at random across the classes, have a WebSub hub. 15% of the feeds are
-on one big site, 7.5% on each of two more, 2% on each of ten medium sites, half on sites of one
-feed. Entries are short (a title and 24 words), each its own story, and every title holds the
-word the one chat follows, so each new entry queues one alert.
+days); 10% of the feeds, drawn across the classes, name a WebSub hub. 15% of the feeds are on
+one big site, 7.5% on each of two more, 2% on each of ten medium sites, half on sites of their
+own. Publications start 7 days before the simulation, so the first poll finds a real backlog
+(a feed document lists its newest 10 entries for wires, 5 for the others). Entries are short (a
+title and 24 words), each its own story, and every title holds the word the one chat follows,
+so each new entry queues one alert.
 
-The publishers are a small HTTP/1.1 server in a child process (_freshness_server.py), serving
-every site on one port by `Host` name, answering 304 while a feed's ETag holds. The bot is the
-real `bot.ingest.Pipeline` (real `Fetcher` over HTTP, real SQLite file migrated by
-`open_database`), whose `clock` is a `FrozenClock`. The simulation runs the service's poll job:
-every `schedule.poll_interval` (15 s) of simulated time it calls `poll_due`, skipping the ticks
-at which no feed is due (they would poll nothing), so the clock jumps from one due tick to the
-next. Pushes (new schedule only) happen at the publication time itself. Per-host spacing
-(`poll.host_interval`) is off in the simulation, since it sleeps on the real clock; at most
+The bot is the real `bot.ingest.Pipeline` on a real SQLite file (migrated by `open_database`,
+in /dev/shm when there is one), with a real `Fetcher` and a `FrozenClock`. The publishers answer
+by simulated time with an ETag per feed (304 while it holds): `--transport memory` (default)
+hands the Fetcher's httpx client an in-process transport with those answers; `--transport
+http` serves them from an HTTP/1.1 server in a child process, over loopback sockets, every site
+on one port by `Host` name (_freshness_server.py). The two give the same figures; sockets only
+cost time. The simulation runs the service's poll job: every `schedule.poll_interval` (15 s) of
+simulated time it calls `poll_due`, skipping ticks at which no feed is due (they would poll
+nothing), so the clock jumps from one due tick to the next. Per-host spacing
+(`poll.host_interval`) is off, since it sleeps on the real clock; at most
 `poll.host_concurrency` requests at once still hold. Page fetching is off (entries carry their
-text) and summaries use the "lead" method, to spend the time on polling.
+text) and summaries use the "lead" method.
+
+Schedules. fixed: every feed every 900 s, as on main before issue 14 (the adaptive code with
+`poll.min_interval = max_interval = 900`). new: the adaptive schedule (bot/schedule.py) with
+the default poll settings, plus WebSub: the poll discovers the hub (`note_hub`), the simulated
+hub verifies the subscription through the bot's `bot.websub.Callback.verify` after that poll
+pass (the subscriber job's POST to the hub is skipped), then pushes each entry at its
+publication time, signed with the subscription's secret, to `Callback.receive`, whose accepted
+content is awaited through `Pipeline.push` (_freshness_hub.py; not over HTTP).
 
 Delay = when the alert was queued (the Outbox row's `created_at`, simulated) - the entry's
-publication time, for entries published during the measured day (after a warm-up in which the
-schedules see the feeds but nothing is counted). The simulation runs `--tail` past the day so
-late entries can be fetched; an entry still without an alert then counts with the delay it had
-reached (a lower bound) and is listed as "not alerted". Requests are those the server logged
-during the measured day, by simulated time; "per host per minute at peak" is the busiest
-(host, simulated minute).
+publication time, for entries published during the measured day (the warm-up before it is
+simulated but not counted). The simulation runs `--tail` past the day; an entry still without
+an alert then counts with the delay it had reached (a lower bound) and is listed as "not
+alerted". Requests are those logged by the publishers during the measured day, by simulated
+time; "per host per minute at peak" is the busiest (host, simulated minute).
 """
 
 from __future__ import annotations
@@ -488,12 +500,14 @@ def main() -> None:
     )
     parser.add_argument("--jobs", type=int, default=2, help="schedules simulated at once")
     parser.add_argument("--quick", action="store_true", help="100 feeds, 6 h (CI's smoke run)")
-    parser.add_argument("--smoke", action="store_true", help="the same as --quick")
+    parser.add_argument("--smoke", action="store_true", help="30 feeds, 2 h: does it run?")
     parser.add_argument("--profile", action="store_true", help="cProfile, top functions")
     parser.add_argument("--sort", default="tottime", help="the profile's order")
     args = parser.parse_args()
-    if args.quick or args.smoke:
+    if args.quick:
         args.feeds, args.hours, args.warmup, args.tail = 100, 6.0, 1.0, 0.25
+    if args.smoke:
+        args.feeds, args.hours, args.warmup, args.tail = 30, 2.0, 0.5, 0.25
     logging.basicConfig(level=logging.WARNING)
     world = build_world(args.feeds, args.hours, args.warmup * 3600, args.seed, START)
     if not args.profile:
