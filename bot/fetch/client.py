@@ -299,6 +299,9 @@ class Fetcher:
             return FetchResult(url, status=status, location=response.headers["location"])
         hints = read_hints(response, utcnow())
         if status == 304:
+            # A 304 has no body, but httpcore reuses a connection only once the response was
+            # read to its end: unread, every 304 closed its keep-alive connection.
+            await response.aread()
             return _with_hints(FetchResult(url, status=304), hints)
         if status >= 400:
             return _with_hints(FetchResult(url, status=status, error=f"HTTP {status}"), hints)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gzip
 import threading
 from pathlib import Path
@@ -281,3 +283,26 @@ async def test_a_broken_gzip_file_is_an_error_outcome(tmp_path: Path) -> None:
     result = await fetcher.fetch(str(path))
     await fetcher.aclose()
     assert not result.ok and "broken gzip data" in (result.error or "")
+
+
+async def test_a_not_modified_answer_leaves_the_connection_open_for_the_next_poll() -> None:
+    opened: list[int] = []
+
+    async def publisher(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        opened.append(1)
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(
+                    b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 0\r\n\r\n'
+                )
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(publisher, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/f.xml"
+    fetcher = Fetcher()
+    results = [await fetcher.fetch(url, etag='"v1"') for _ in range(3)]
+    await fetcher.aclose()
+    server.close()
+    assert all(r.not_modified for r in results)
+    assert len(opened) == 1
