@@ -45,13 +45,15 @@ def paced_bot(fake: Fake, pacing: Pacing) -> ExtBot[Priority]:
 def count_builds() -> tuple[LogCounter, Callable[[], None]]:
     """Counts whole builds of the subscription index until the returned undo is called."""
     logger = logging.getLogger("bot.subscribers")
-    counter, level = LogCounter(BUILT), logger.level
+    counter, level, propagate = LogCounter(BUILT), logger.level, logger.propagate
     logger.setLevel(logging.INFO)
+    logger.propagate = False  # counted, not printed
     logger.addHandler(counter)
 
     def undo() -> None:
         logger.removeHandler(counter)
         logger.setLevel(level)
+        logger.propagate = propagate
 
     return counter, undo
 
