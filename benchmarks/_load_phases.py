@@ -5,6 +5,7 @@ figures to the JSON (`Report.figures`)."""
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import logging
 import random
 import time
@@ -13,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from _load_data import ENTRIES_PER_FEED, Vocabulary
-from _load_measure import CpuTimers, Fake, LogCounter, Report, cpu_s, first_line
+from _load_measure import CpuTimers, Fake, LogCounter, Report, cpu_s, first_line, top_functions
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
@@ -74,9 +75,16 @@ async def build_index(report: Report, services: Services) -> None:
     )
 
 
-async def ingest(report: Report, services: Services, data: str, n_feeds: int) -> list[Document]:
-    """The burst through `Pipeline.poll_all`; returns the documents that were matched."""
+async def ingest(
+    report: Report, services: Services, data: str, n_feeds: int, *, profile: bool = False
+) -> list[Document]:
+    """The burst through `Pipeline.poll_all`; returns the documents that were matched.
+    `profile`: cProfile of queue_alerts (in the store step's threads, one call at a time)."""
     timers = CpuTimers()
+    queueing = cProfile.Profile()
+    if profile:
+        queue_alerts = bot.ingest.queue_alerts
+        bot.ingest.queue_alerts = lambda *a, **k: queueing.runcall(queue_alerts, *a, **k)  # type: ignore[assignment]
     docs: list[Document] = []
     original = SubscriptionIndex.match
 
@@ -97,7 +105,13 @@ async def ingest(report: Report, services: Services, data: str, n_feeds: int) ->
     finally:
         timers.restore()
         SubscriptionIndex.match = original  # type: ignore[method-assign]
+        if profile:
+            bot.ingest.queue_alerts = queue_alerts
         undo()
+    if profile:
+        report.notes.append(
+            "cProfile of queue_alerts inside the burst, by own time:\n\n" + top_functions(queueing)
+        )
     wall, cpu = time.perf_counter() - t0, cpu_s() - c0
     stories = sum(r.new_stories for r in reports)
     alerts = sum(r.alerts for r in reports)
@@ -159,6 +173,8 @@ async def repolls(report: Report, services: Services, fake: Fake) -> None:
     after, after_cpu, builds = await _timed_poll(services, feed_ids)
     report.figures["repoll_s"] = round(plain, 4)
     report.figures["subscribe_repoll_s"] = round(after, 4)
+    report.figures["repoll_cpu_s"] = round(plain_cpu, 4)  # a shared machine's wall time
+    report.figures["subscribe_repoll_cpu_s"] = round(after_cpu, 4)  # varies; CPU less so
     queries = f"{len(services.pipeline.subscriptions):,} queries"
     report.add(
         "next poll, nothing new (Pipeline.poll of 2 feeds due together)",

@@ -85,9 +85,11 @@ from bot.services import Services  # noqa: E402
 from bot.settings import PollSettings, Settings  # noqa: E402
 from bot.store import open_database  # noqa: E402
 
-SIZES = {  # chats, stories, deliver seconds, fan-out chats, chats at the limits, profile
-    "smoke": (300, 60, 5.0, 100, 40, 0),
+NAMES = ("chats", "stories", "deliver_seconds", "fanout", "at_limits", "profile")
+SIZES = {  # the defaults of each size; an option given on the command line wins
+    "full": (100_000, 1_000, 60.0, 10_000, 500, 500),
     "quick": (5_000, 200, 20.0, 5_000, 300, 0),
+    "smoke": (300, 60, 5.0, 100, 40, 0),
 }
 WORKER_CHATS = {"smoke": 30}  # digests for the two workers; 300 otherwise
 
@@ -126,7 +128,7 @@ async def run(args: argparse.Namespace, report: Report, folder: Path, fake: Fake
         try:
             await build_index(report, services)
             report.phase_done("index", fake, started)
-            docs = await ingest(report, services, data, len(feeds))
+            docs = await ingest(report, services, data, len(feeds), profile=args.profile > 0)
             report.phase_done("ingest", fake, started)
             await repolls(report, services, fake)
             report.phase_done("re-polls", fake, started)
@@ -187,25 +189,24 @@ def memory_of_the_indexes(report: Report, url: str) -> None:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--chats", type=int, default=100_000)
-    parser.add_argument("--stories", type=int, default=1_000)
+    parser.add_argument("--chats", type=int)
+    parser.add_argument("--stories", type=int)
     parser.add_argument("--quick", action="store_true", help="5,000 chats, 200 stories")
     parser.add_argument("--smoke", action="store_true", help="300 chats, 60 stories: seconds")
     parser.add_argument("--postgres", action="store_true", help="a scratch schema on PostgreSQL")
     parser.add_argument("--workers", type=int, choices=(1, 2), default=1)
     parser.add_argument("--hit", type=float, default=0.1, help="share of queries on the burst")
-    parser.add_argument("--deliver-seconds", type=float, default=60.0)
-    parser.add_argument("--fanout", type=int, default=10_000, help="chats in the digest fan-out")
-    parser.add_argument("--at-limits", type=int, default=500, help="digest chats at 30/s")
-    parser.add_argument("--profile", type=int, default=500, help="chats to profile (0: none)")
+    parser.add_argument("--deliver-seconds", type=float)
+    parser.add_argument("--fanout", type=int, help="chats in the digest fan-out")
+    parser.add_argument("--at-limits", type=int, help="digest chats at 30/s")
+    parser.add_argument("--profile", type=int, help="chats to profile (0: none)")
     parser.add_argument("--seed", type=int, default=20251221)
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args()
     args.size = "smoke" if args.smoke else "quick" if args.quick else "full"
-    if args.size in SIZES:
-        size = SIZES[args.size]
-        args.chats, args.stories, args.deliver_seconds, args.fanout = size[:4]
-        args.at_limits, args.profile = size[4:]
+    for name, default in zip(NAMES, SIZES[args.size], strict=True):
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     if args.workers == 2 and not args.postgres:
         parser.error("--workers 2 needs --postgres (the workers share one PostgreSQL outbox)")
     return args
