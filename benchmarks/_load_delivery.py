@@ -127,22 +127,25 @@ async def queue_digests(report: Report, services: Services, ids: list[int], ever
     return queued
 
 
-async def fan_out_raised(report: Report, services: Services, fake: Fake, chats: int) -> None:
-    """What is queued, sent with the fake's limits and our pacing raised: the bot's own
-    ceiling (CPU, database) rather than Telegram's."""
+async def fan_out_raised(
+    report: Report, services: Services, fake: Fake, chats: int, seconds: float
+) -> None:
+    """What is queued, sent for at most `seconds` with the fake's limits and our pacing
+    raised: the bot's own ceiling (CPU, database, in-flight sends) rather than Telegram's."""
     fake.limits(**RAISED)
     watch = FakeWatch(fake)
     c0 = cpu_s()
     async with outbox_on(services, fake, RAISED_PACING) as outbox:
-        elapsed = await deliver(outbox, 24 * 3600)
+        elapsed = await deliver(outbox, seconds)
     cpu, sends = cpu_s() - c0, watch.since()
+    left = await asyncio.to_thread(pending, services.db)
     report.figures["fanout_raised_msgs_per_s"] = round(sends.ok / elapsed, 1)
     report.add(
         "digest fan-out sent, limits raised (fake 100,000/s, none a chat; pacing to match)",
-        f"{chats:,} chats; {passes(services)}",
+        f"{chats:,} chats' digests; {passes(services)}; for at most {seconds:.0f} s",
         f"{sends.ok:,} sent in {elapsed:.1f} s = {sends.ok / elapsed:,.0f} messages/s; "
-        f"{sends.refusals()}; bot {1000 * cpu / max(sends.ok, 1):.1f} CPU ms a message, "
-        f"fake {1000 * sends.fake_cpu / max(sends.ok, 1):.1f}",
+        f"{sends.refusals()}; {left:,} left; bot {1000 * cpu / max(sends.ok, 1):.1f} CPU ms "
+        f"a message, fake {1000 * sends.fake_cpu / max(sends.ok, 1):.1f}",
     )
 
 

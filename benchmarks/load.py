@@ -26,7 +26,8 @@ Phases, and the JSON key each fills (`--json FILE`):
    (30/s overall, 1/s a private chat, 20/min a group) and our configured pacing:
    `delivery_rate_fraction` (of the configured 30/s), `delivery_429`;
 7. digests queued for the first `--fanout` chats: `digest_queue_chats_per_s`; then sent with
-   the limits raised (the bot's own ceiling): `fanout_raised_msgs_per_s`;
+   the limits raised for at most twice `--deliver-seconds` (the bot's own ceiling):
+   `fanout_raised_msgs_per_s`;
 8. a digest fan-out to 500 chats at Telegram's limits: `fanout_msgs_per_s`,
    `fanout_rate_fraction`, `fanout_429`;
 9. (`--profile N`) cProfile of queueing and sending digests for N more chats;
@@ -140,7 +141,7 @@ async def run(args: argparse.Namespace, report: Report, folder: Path, fake: Fake
             set_aside_pending(services.db)
             fanout = ids[: args.fanout]
             await queue_digests(report, services, fanout, len(ids))
-            await fan_out_raised(report, services, fake, len(fanout))
+            await fan_out_raised(report, services, fake, len(fanout), 2 * args.deliver_seconds)
             report.phase_done("digest fan-out, limits raised", fake, started)
             set_aside_pending(services.db)
             await fan_out_at_limits(report, services, fake, ids[-args.at_limits :])
