@@ -67,6 +67,7 @@ async def build_index(report: Report, services: Services) -> None:
         pipeline.subscriptions.refresh(session)
     wall = time.perf_counter() - t0
     report.figures["index_build_s"] = round(wall, 3)
+    report.figures["index_build_cpu_s"] = round(cpu_s() - c0, 3)
     report.add(
         "subscription index built once (SubscriptionIndex.refresh), as a running bot holds it",
         f"{len(pipeline.subscriptions):,} queries read from the database and parsed",
@@ -120,6 +121,7 @@ async def ingest(
     failed = [r for r in reports if r.outcome == "failed"]
     report.figures["burst_stories"] = stories
     report.figures["burst_stories_per_s"] = round(stories / wall, 1)
+    report.figures["burst_cpu_s"] = round(cpu, 1)  # wall time on a shared machine varies
     report.figures["alerts_queued"] = alerts
     report.add(
         "burst ingested (Pipeline.poll_all: parse, group, summarize, match, queue alerts)",
@@ -223,6 +225,7 @@ def match_everything(
     found = sum(len(index.match(doc)) for doc in docs)
     wall, cpu = time.perf_counter() - t0, cpu_s() - c0
     report.figures["match_stories_per_s"] = round(len(docs) / wall, 1)
+    report.figures["match_stories_per_cpu_s"] = round(len(docs) / cpu, 1) if cpu else None
     report.figures["match_queries"] = len(texts)
     report.add(
         "matching when every query matches something (SubscriptionIndex.match)",
