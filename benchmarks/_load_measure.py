@@ -8,6 +8,7 @@ one for the bot, one for the fake); this process talks to it over a pipe.
 from __future__ import annotations
 
 import cProfile
+import json
 import logging
 import multiprocessing
 import pstats
@@ -200,6 +201,11 @@ class Report:
     memory: list[tuple[str, float, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
+    json_path: Path | None = None  # written after every phase: a run cut short keeps its figures
+
+    def save(self) -> None:
+        if self.json_path is not None:
+            self.json_path.write_text(json.dumps(self.figures, indent=1) + "\n", encoding="utf-8")
 
     def add(self, what: str, data: str, figure: str) -> None:
         self.rows.append(Row(what, data, figure))
@@ -209,6 +215,8 @@ class Report:
         fake_mb = fake.stats(statuses=False)[2] / 1024 if fake is not None else 0.0
         self.memory.append((phase, peak_mb(), fake_mb))
         self.figures["peak_rss_mb"] = round(peak_mb(), 1)
+        self.figures.setdefault("phases_done", []).append(phase)
+        self.save()
         print(f"[{time.monotonic() - started:6.1f}s] {phase} done", file=sys.stderr, flush=True)
 
 

@@ -50,6 +50,7 @@ import logging
 import os
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -213,12 +214,17 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> int:
     args = parse_args()
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     load_before = os.getloadavg()[0]
     fake = Fake()  # forked before any thread of this process exists
-    report = Report()
+    signal.signal(signal.SIGTERM, _interrupt)  # `timeout` stops the run: clean up as for ^C
+    report = Report(json_path=args.json)
     started = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="newsbot-load-"))
     try:
@@ -242,8 +248,7 @@ def main() -> int:
     for note in report.notes:
         print(f"\n{note}")
     print("\n" + json.dumps(report.figures, indent=1))
-    if args.json:
-        args.json.write_text(json.dumps(report.figures, indent=1) + "\n", encoding="utf-8")
+    report.save()
     return 0
 
 
