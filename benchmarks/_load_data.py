@@ -1,0 +1,210 @@
+"""The load benchmark's data: the burst's stories, the chats' queries, the database they live in.
+
+Nothing here is measured: it builds what `benchmarks/load.py` measures the bot against.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import itertools
+import json
+import random
+import re
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from nltk.stem.snowball import SnowballStemmer
+from sumy.utils import get_stop_words
+
+from bot.clock import next_digest_at
+from bot.settings import FeedConfig
+from bot.store import Chat, Database, Subscription
+from tests.fakes.feeds import make_feed
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data" / "summarization"
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+WORD = re.compile(r"[^\W\d_]{4,}")  # a word a query may use
+LETTERS = re.compile(r"[^\W\d_]+")  # any word of a text
+ENTRIES_PER_FEED = 50
+GROUP_SHARE = 0.05  # chats that are groups (negative ids, 20 messages a minute)
+
+
+def rows(name: str) -> list[dict[str, str]]:
+    path = DATA / name / f"{name}.jsonl"
+    return [json.loads(line) for line in path.open(encoding="utf-8")]
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    text: str
+
+
+def burst_articles(n: int) -> tuple[list[Article], list[str]]:
+    """The burst's `n` articles (CNN/DM first, then BBC) and the held-out texts."""
+    cnn = [
+        Article(r["id"], r["text"].split(". ")[0][:150], r["text"])
+        for r in rows("cnndm_test_frank")
+    ]
+    bbc = [Article(r["id"], r["title"], r["text"]) for r in rows("bbc_news_summary")]
+    pool = cnn + bbc
+    if n > len(pool):
+        raise SystemExit(f"--stories at most {len(pool)} (the articles in {DATA})")
+    held = [a.text for a in pool[n:]] + [r["text"] for r in rows("xsum_test_frank")]
+    return pool[:n], held
+
+
+class Vocabulary:
+    """Words and two-word phrases of the burst, and of held-out articles the burst lacks."""
+
+    def __init__(self, burst: list[str], held: list[str], max_df: float = 0.01) -> None:
+        stop = set(get_stop_words("english"))
+        stem = SnowballStemmer("english").stem
+        stems: dict[str, str] = {}
+
+        def words(text: str) -> list[str]:
+            return [w.lower() for w in WORD.findall(text)]
+
+        def stem_of(word: str) -> str:
+            if word not in stems:
+                stems[word] = stem(word)
+            return stems[word]
+
+        df: Counter[str] = Counter()  # stems of every word, stop words too ("haves" -> have)
+        for text in burst:
+            df.update({stem_of(w.lower()) for w in LETTERS.findall(text)})
+        limit = max(2, int(max_df * len(burst)))
+        self.words = sorted(
+            {w for t in burst for w in words(t) if w not in stop and df[stem_of(w)] <= limit}
+        )
+        self.phrases = sorted(self._pairs(burst, stop, lambda p: True))
+        absent = {w for t in held for w in words(t) if w not in stop and stem_of(w) not in df}
+        self.held_words = sorted(absent)
+        self.held_phrases = sorted(
+            self._pairs(held, stop, lambda p: p[0] in absent or p[1] in absent)
+        )
+
+    @staticmethod
+    def _pairs(
+        texts: list[str], stop: set[str], keep: Callable[[tuple[str, str]], bool]
+    ) -> set[str]:
+        found: set[str] = set()
+        for text in texts:
+            tokens = [t.strip(".,;:!?\"'()").lower() for t in text.split()]
+            for a, b in itertools.pairwise(tokens):
+                words = WORD.fullmatch(a) and WORD.fullmatch(b)
+                if words and a not in stop and b not in stop and keep((a, b)):
+                    found.add(f"{a} {b}")
+        return found
+
+    def query(self, rng: random.Random, hit: float) -> str:
+        in_burst = rng.random() < hit
+        words = self.words if in_burst else self.held_words
+        phrases = self.phrases if in_burst else self.held_phrases
+        kind = rng.random()
+        if kind < 0.25:
+            return rng.choice(words)
+        if kind < 0.50:
+            return f"{rng.choice(words)} {rng.choice(words)}"
+        if kind < 0.70:
+            return f'"{rng.choice(phrases)}"'
+        if kind < 0.90:
+            return f"{rng.choice(words)} OR {rng.choice(words)}"
+        return f"{rng.choice(words)} -{rng.choice(words)}"
+
+
+def write_feeds(folder: Path, articles: list[Article], now: datetime) -> list[FeedConfig]:
+    feeds = []
+    for start in range(0, len(articles), ENTRIES_PER_FEED):
+        entries = []
+        for n, article in enumerate(articles[start : start + ENTRIES_PER_FEED]):
+            paragraphs = [p for p in article.text.split("\n\n") if p.strip()]
+            entries.append(
+                {
+                    "guid": article.id,
+                    "title": article.title,
+                    "link": f"https://news.example/{article.id}",
+                    "content": "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs),
+                    "published": now - timedelta(minutes=ENTRIES_PER_FEED - n),
+                }
+            )
+        path = folder / f"feed{start // ENTRIES_PER_FEED:03d}.xml"
+        path.write_bytes(make_feed(entries, title=f"Outlet {start // ENTRIES_PER_FEED}"))
+        feeds.append(FeedConfig(url=str(path), name=f"Outlet {start // ENTRIES_PER_FEED}"))
+    return feeds
+
+
+def chat_ids(n: int) -> list[int]:
+    """Private chats have positive ids; every 20th chat is a supergroup (negative id)."""
+    every = round(1 / GROUP_SHARE)
+    return [-(1_000_000_000_000 + i) if i % every == 0 else i for i in range(1, n + 1)]
+
+
+@contextlib.contextmanager
+def database_url(postgres: bool, folder: Path) -> Iterator[str]:
+    if not postgres:
+        yield f"sqlite:///{folder / 'load.sqlite3'}"
+        return
+    schema = f"load_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def insert_chats(db: Database, ids: list[int], queries: Callable[[], str], now: datetime) -> int:
+    """Chats and 3 queries each, in bulk (setup, not the code under test). Returns queries."""
+    created = now - timedelta(days=2)
+    tomorrow = next_digest_at(now, "UTC", "08:00")
+    count = 0
+    for start in range(0, len(ids), 10_000):
+        chunk = ids[start : start + 10_000]
+        chats = [
+            {
+                "id": chat_id,
+                "type": "private" if chat_id > 0 else "supergroup",
+                "timezone": "UTC",
+                "digest_time": "08:00",
+                "digest_enabled": True,
+                "alerts_mode": "instant",
+                "alerts_paused": False,
+                "summary_sentences": 3,
+                "active": True,
+                "created_at": created,
+                "next_digest_at": tomorrow,
+            }
+            for chat_id in chunk
+        ]
+        subs = []
+        for chat_id in chunk:
+            for text in dict.fromkeys(queries() for _ in range(3)):  # a chat's queries differ
+                subs.append({"chat_id": chat_id, "query": text, "created_at": created})
+        with db.session() as session:
+            session.execute(sa.insert(Chat), chats)
+            session.execute(sa.insert(Subscription), subs)
+        count += len(subs)
+    return count
+
+
+def make_due(db: Database, ids: list[int] | None, now: datetime) -> None:
+    """The chats' digest is due now, covering the last two days (so it is never empty)."""
+    with db.session() as session:
+        stmt = sa.update(Chat).values(
+            next_digest_at=now - timedelta(minutes=1), last_digest_at=None
+        )
+        if ids is not None:
+            stmt = stmt.where(Chat.id.in_(ids))
+        session.execute(stmt)

@@ -1,0 +1,236 @@
+"""The load benchmark's first phases: the index built, the burst ingested, the re-polls, and
+matching when every query matches something. Each adds its rows to the printed table and its
+figures to the JSON (`Report.figures`)."""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from _load_data import ENTRIES_PER_FEED, Vocabulary
+from _load_measure import CpuTimers, Fake, LogCounter, Report, cpu_s, first_line, top_functions
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
+import bot.ingest
+from bot.chat.prefs import Caller, ensure_chat
+from bot.chat.subscriptions import subscribe
+from bot.ingest import Pipeline
+from bot.match import Document, MatchIndex, QueryError, parse_query
+from bot.services import Services
+from bot.store import Feed
+from bot.subscribers import SubscriptionIndex
+from bot.telegram.pacing import PacedRateLimiter, Pacer, Pacing, Priority
+
+NEWCOMER = 999_999_999  # the chat that subscribes before the re-poll
+BUILT = "subscription index built"  # the log line of a whole build (bot.subscribers)
+
+
+def paced_bot(fake: Fake, pacing: Pacing) -> ExtBot[Priority]:
+    """The application's kind of bot: PTB's ExtBot paced by our `PacedRateLimiter`, pooled
+    like the Application's (256 connections), pointed at the fake."""
+    return ExtBot(
+        fake.token,
+        base_url=fake.base_url,
+        request=HTTPXRequest(connection_pool_size=256),
+        rate_limiter=PacedRateLimiter(Pacer(pacing)),
+    )
+
+
+def count_builds() -> tuple[LogCounter, Callable[[], None]]:
+    """Counts whole builds of the subscription index until the returned undo is called."""
+    logger = logging.getLogger("bot.subscribers")
+    counter, level, propagate = LogCounter(BUILT), logger.level, logger.propagate
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # counted, not printed
+    logger.addHandler(counter)
+
+    def undo() -> None:
+        logger.removeHandler(counter)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+    return counter, undo
+
+
+async def build_index(report: Report, services: Services) -> None:
+    pipeline = services.pipeline
+    t0, c0 = time.perf_counter(), cpu_s()
+    await asyncio.to_thread(pipeline.load)
+    with services.db.session() as session:
+        pipeline.subscriptions.refresh(session)
+    wall = time.perf_counter() - t0
+    report.figures["index_build_s"] = round(wall, 3)
+    report.figures["index_build_cpu_s"] = round(cpu_s() - c0, 3)
+    report.add(
+        "subscription index built once (SubscriptionIndex.refresh), as a running bot holds it",
+        f"{len(pipeline.subscriptions):,} queries read from the database and parsed",
+        f"{wall:.1f} s ({cpu_s() - c0:.1f} CPU s) = "
+        f"{len(pipeline.subscriptions) / wall:,.0f} queries/s",
+    )
+
+
+async def ingest(
+    report: Report, services: Services, data: str, n_feeds: int, *, profile: bool = False
+) -> list[Document]:
+    """The burst through `Pipeline.poll_all`; returns the documents that were matched.
+    `profile`: cProfile of queue_alerts (in the store step's threads, one call at a time)."""
+    timers = CpuTimers()
+    queueing = cProfile.Profile()
+    if profile:
+        queue_alerts = bot.ingest.queue_alerts
+        bot.ingest.queue_alerts = lambda *a, **k: queueing.runcall(queue_alerts, *a, **k)  # type: ignore[assignment]
+    docs: list[Document] = []
+    original = SubscriptionIndex.match
+
+    def keep(index: SubscriptionIndex, doc: Document) -> Any:
+        docs.append(doc)
+        return original(index, doc)
+
+    SubscriptionIndex.match = keep  # type: ignore[method-assign]
+    timers.wrap(Pipeline, "_summarize", "summarize")
+    timers.wrap(SubscriptionIndex, "match", "match")
+    timers.wrap(bot.ingest, "queue_alerts", "queue alerts")
+    timers.wrap(bot.ingest, "fingerprint", "fingerprint")
+    timers.wrap(Pipeline, "_store", "store")
+    builds, undo = count_builds()
+    t0, c0 = time.perf_counter(), cpu_s()
+    try:
+        reports = await services.pipeline.poll_all()
+    finally:
+        timers.restore()
+        SubscriptionIndex.match = original  # type: ignore[method-assign]
+        if profile:
+            bot.ingest.queue_alerts = queue_alerts
+        undo()
+    if profile:
+        report.notes.append(
+            "cProfile of queue_alerts inside the burst, our code by cumulative time:\n\n"
+            + top_functions(queueing, 14, ours=True)
+        )
+        report.notes.append("The same, every function by own time:\n\n" + top_functions(queueing))
+    wall, cpu = time.perf_counter() - t0, cpu_s() - c0
+    stories = sum(r.new_stories for r in reports)
+    alerts = sum(r.alerts for r in reports)
+    failed = [r for r in reports if r.outcome == "failed"]
+    report.figures["burst_stories"] = stories
+    report.figures["burst_stories_per_s"] = round(stories / wall, 1)
+    report.figures["burst_cpu_s"] = round(cpu, 1)  # wall time on a shared machine varies
+    report.figures["alerts_queued"] = alerts
+    report.add(
+        "burst ingested (Pipeline.poll_all: parse, group, summarize, match, queue alerts)",
+        f"{data}; {n_feeds} local feed files of {ENTRIES_PER_FEED} entries, 8 polled at once",
+        f"{stories:,} new stories ({sum(r.joined for r in reports)} joined one), {alerts:,} "
+        f"alerts queued in {wall:.1f} s = {stories / wall:.1f} stories/s ({cpu:.1f} CPU s); "
+        f"{len(failed)} feeds failed" + (f" ({first_line(failed[0].error)})" if failed else ""),
+    )
+    matched, match_s = timers.calls["match"], timers.seconds["match"]
+    report.add(
+        "matching inside the burst (SubscriptionIndex.match, CPU)",
+        f"{matched:,} stories against {len(services.pipeline.subscriptions):,} queries",
+        f"{match_s:.1f} CPU s = {matched / match_s if match_s else 0:,.0f} stories/s; "
+        f"{alerts / max(stories, 1):.0f} alerts a story on average",
+    )
+    steps = ", ".join(
+        f"{label} {timers.seconds[label]:.1f} s"
+        for label in ("summarize", "fingerprint", "match", "queue alerts")
+    )
+    report.add(
+        "where the burst's CPU goes (CPU time inside each step, all threads)",
+        f"{cpu:.1f} CPU s in all, {timers.seconds['store']:.1f} s of it inside Pipeline._store "
+        "(the write transaction)",
+        f"{steps}; queue alerts = {1000 * timers.seconds['queue alerts'] / max(alerts, 1):.2f} "
+        f"ms an alert; whole index builds: {builds.counts.total()}",
+    )
+    return docs
+
+
+async def _timed_poll(services: Services, feed_ids: list[int]) -> tuple[float, float, int]:
+    """One `Pipeline.poll` of `feed_ids`: (wall s, CPU s, whole index builds)."""
+    builds, undo = count_builds()
+    t0, c0 = time.perf_counter(), cpu_s()
+    try:
+        await services.pipeline.poll(feed_ids)
+    finally:
+        undo()
+    return time.perf_counter() - t0, cpu_s() - c0, builds.counts.total()
+
+
+async def repolls(report: Report, services: Services, fake: Fake) -> None:
+    """Two feeds come due at the same tick with nothing new: once as they are (after a poll
+    that warms up), once after one more chat subscribed. The difference is what a new
+    subscription costs the next poll."""
+    with services.db.session() as session:
+        feed_ids = list(session.scalars(sa.select(Feed.id).order_by(Feed.id).limit(2)))
+    await _timed_poll(services, feed_ids)
+    plain, plain_cpu, _ = await _timed_poll(services, feed_ids)
+    fake.add_chats([NEWCOMER])
+    with services.db.session() as session:
+        chat = ensure_chat(session, NEWCOMER, services.clock.now(), services.settings)
+        subscribe(session, Caller(chat.id), "ceasefire", services.clock.now(), services.settings)
+    after, after_cpu, builds = await _timed_poll(services, feed_ids)
+    report.figures["repoll_s"] = round(plain, 4)
+    report.figures["subscribe_repoll_s"] = round(after, 4)
+    report.figures["repoll_cpu_s"] = round(plain_cpu, 4)  # a shared machine's wall time
+    report.figures["subscribe_repoll_cpu_s"] = round(after_cpu, 4)  # varies; CPU less so
+    queries = f"{len(services.pipeline.subscriptions):,} queries"
+    report.add(
+        "next poll, nothing new (Pipeline.poll of 2 feeds due together)",
+        f"{queries}; the second of two such polls",
+        f"{1000 * plain:.0f} ms ({1000 * plain_cpu:.0f} CPU ms)",
+    )
+    report.add(
+        "next poll after one new subscription (the same 2 feeds)",
+        f"{queries}, one of them just subscribed",
+        f"{1000 * after:.0f} ms ({1000 * after_cpu:.0f} CPU ms) = "
+        f"{1000 * (after - plain):+.0f} ms against the poll without it; whole index builds: "
+        f"{builds}",
+    )
+
+
+def match_everything(
+    report: Report, docs: list[Document], vocabulary: Vocabulary, seed: int, n: int
+) -> None:
+    """`SubscriptionIndex.match` over the burst's stories with `n` queries that each match at
+    least one of them: queries drawn from the burst's words, kept when a first pass finds them
+    matching something (the index is filled through its private `_add`, as a refresh does)."""
+    if not docs:
+        report.figures["match_stories_per_s"] = None
+        return
+    rng = random.Random(seed)
+    probe, drawn = MatchIndex(), []
+    for _ in range(3 * n):
+        text = vocabulary.query(rng, hit=1.0)
+        try:
+            probe.add(len(drawn), parse_query(text))
+        except QueryError:
+            continue
+        drawn.append(text)
+    hit: set[int] = set()
+    for doc in docs:
+        for m in probe.match(doc):
+            hit.update(int(k) for k in m.keys)  # type: ignore[call-overload]
+    del probe
+    texts = [drawn[k] for k in sorted(hit)][:n]
+    index = SubscriptionIndex()
+    for sub_id, text in enumerate(texts, start=1):
+        index._add(sub_id, sub_id, text)
+    t0, c0 = time.perf_counter(), cpu_s()
+    found = sum(len(index.match(doc)) for doc in docs)
+    wall, cpu = time.perf_counter() - t0, cpu_s() - c0
+    report.figures["match_stories_per_s"] = round(len(docs) / wall, 1)
+    report.figures["match_stories_per_cpu_s"] = round(len(docs) / cpu, 1) if cpu else None
+    report.figures["match_queries"] = len(texts)
+    report.add(
+        "matching when every query matches something (SubscriptionIndex.match)",
+        f"the burst's {len(docs):,} stories against {len(texts):,} queries drawn from them, "
+        f"each matching at least one story",
+        f"{wall:.2f} s ({cpu:.2f} CPU s) = {len(docs) / wall:,.0f} stories/s; "
+        f"{found:,} matches ({found / len(docs):,.0f} a story)",
+    )
