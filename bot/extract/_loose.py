@@ -20,9 +20,9 @@ from bot.extract._lines import prose_word_count
 
 __all__ = ["read_math", "unwrap_custom_elements", "wrap_loose_text"]
 
-# The tag of a custom element (HTML: a hyphen in the name), looked for in the page text first
-# so that pages without one pay one C-level search.
-_CUSTOM_TAG = re.compile(r"<([a-z][a-z0-9]*-[a-z0-9.-]*)", re.IGNORECASE)
+# The tag of a custom element (HTML: a hyphen in the name, lower case only), looked for in the
+# page text first so that pages without one pay one C-level search.
+_CUSTOM_TAG = re.compile(r"<([a-z][a-z0-9]*-[a-z0-9.-]*)")
 # MathML that trafilatura keeps itself: it turns the TeX source into text (recover_math).
 _TEX_SOURCE = etree.XPath('.//*[local-name() = "annotation"][contains(@encoding, "tex")]')
 # Blocks: a loose run of text next to one of these is a paragraph of its own.
