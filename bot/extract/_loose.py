@@ -25,6 +25,9 @@ __all__ = ["read_math", "unwrap_custom_elements", "wrap_loose_text"]
 _CUSTOM_TAG = re.compile(r"<([a-z][a-z0-9]*-[a-z0-9.-]*)")
 # MathML that trafilatura keeps itself: it turns the TeX source into text (recover_math).
 _TEX_SOURCE = etree.XPath('.//*[local-name() = "annotation"][contains(@encoding, "tex")]')
+# Marks the spans `read_math` leaves: a run holding a formula is a paragraph (a displayed
+# equation stands between blocks with no sentence around it).
+_FORMULA = "data-formula"
 # Blocks: a loose run of text next to one of these is a paragraph of its own.
 _BLOCK_TAGS = frozenset(
     """address article aside blockquote center dd details div dl dt fieldset figcaption
@@ -56,6 +59,7 @@ def read_math(tree: lxml_html.HtmlElement) -> None:
         tail = element.tail
         element.clear()
         element.tag = "span"
+        element.set(_FORMULA, "")
         element.text = f" {text} "
         element.tail = tail
 
@@ -98,8 +102,11 @@ def _wrap_runs(container: lxml_html.HtmlElement, children: list[lxml_html.HtmlEl
 
 
 def _reads_like_prose(text: str, inline: list[lxml_html.HtmlElement]) -> bool:
-    """The run's own text (not only that of its inline elements: hidden spans of structured
-    data sit loose in many containers) is long enough, and the whole run reads like prose."""
+    """The run holds a formula, or its own text (not only that of its inline elements: hidden
+    spans of structured data sit loose in many containers) is long enough and the whole run
+    reads like prose."""
+    if any(element.get(_FORMULA) is not None for element in inline):
+        return True
     own = [text, *(element.tail or "" for element in inline)]
     if len("".join("".join(own).split())) < MIN_RUN_CHARS:
         return False  # most runs: the indentation between two blocks

@@ -76,3 +76,15 @@ def test_a_formula_in_mathml_stays_in_its_sentence() -> None:
         "wrote.</p>"
     )
     assert "when a ≠ 0 holds for every row" in extract_html(html).text
+
+
+def test_a_displayed_formula_between_headings_is_kept() -> None:
+    # A formula shown on its own between two headings: loose text with no sentence around it.
+    formula = "<math display='block'><mi>E</mi><mo>=</mo><mi>m</mi><msup><mi>c</mi><mn>2</mn>"
+    formula += "</msup></math>"
+    html = (
+        "<html><body><h1>Three equations</h1>"
+        + "".join(f"<p>{p}</p>" for p in BODY)
+        + f"<h2>Mass and energy</h2>{formula}<h2>Notes</h2></body></html>"
+    )
+    assert "E = m c 2" in extract_html(html).text
