@@ -17,7 +17,8 @@ duplicate check, so this package has these entry points:
 All are pure: no I/O, no global state. Callers decompress and fetch (see `bot.pages`).
 
 Modules, in the order a page goes through them: `_document` (bytes to a cleaned tree),
-`_metadata` (title, URL, date, language), `_container` (the article's element),
+`_metadata` (title, URL, date, language), `_loose` (text trafilatura would drop: custom
+elements, MathML, loose runs of prose), `_container` (the article's element),
 `_cascade` (trafilatura), `_furniture` over `_lines` (the line rules), `_article` (the
 pipeline); `_fragments` is the separate path for feed fragments.
 """

@@ -13,6 +13,7 @@ from bot.extract._container import narrow
 from bot.extract._document import MAX_HTML_BYTES, decode, join_wrapped_lines, parse, prepare
 from bot.extract._furniture import clean_text, filter_article_lines
 from bot.extract._lines import word_count
+from bot.extract._loose import read_math, unwrap_custom_elements, wrap_loose_text
 
 __all__ = ["MIN_ARTICLE_WORDS", "ExtractedArticle", "extract_html", "extract_text"]
 
@@ -42,10 +43,12 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedArticle:
 
     Pipeline, chosen by measurement on the Scrapinghub article-extraction benchmark
     (benchmarks/extract.py): one lxml parse; metadata read from the tree; elements that never
-    hold prose dropped; the tree narrowed to the article container when the page names one;
-    trafilatura in fast mode without comments; its full cascade only when the fast result is
-    short; then `filter_article_lines` removes the furniture trafilatura keeps (leading
-    headline, share bars, "Read more:" teasers, newsletter boxes, copyright lines).
+    hold prose dropped; custom elements and MathML turned into the text a reader sees
+    (`_loose`); the tree narrowed to the article container when the page names one; loose
+    runs of prose in it made paragraphs; trafilatura in fast mode without comments; its full
+    cascade only when the fast result is short; then `filter_article_lines` removes the
+    furniture trafilatura keeps (leading headline, share bars, "Read more:" teasers,
+    newsletter boxes, copyright lines).
 
     Raises ExtractionError when the page has no article text (menus, error pages).
     """
@@ -60,7 +63,10 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedArticle:
     canonical = _metadata.canonical_url(tree, tags, url)
     published = _metadata.published(tree, tags)
     prepare(tree, len(page))
+    unwrap_custom_elements(tree, page)
+    read_math(tree)
     region = narrow(tree)
+    wrap_loose_text(region.tree)  # after the container search, on the region alone
     join_wrapped_lines(region.tree)  # only what trafilatura reads: the prose test ignores breaks
     raw = extract_body(region, lambda: join_wrapped_lines(parse(page)))
     text = filter_article_lines(raw.splitlines(), title)
