@@ -167,7 +167,7 @@ class Pipeline:
             return feed.url, feed.etag, feed.last_modified, feed.display_name, origin
 
     async def _poll_feed(self, feed_id: int) -> PollReport:
-        feed = self._feed(feed_id)
+        feed = await asyncio.to_thread(self._feed, feed_id)  # never block the loop on the DB
         if feed is None:
             return PollReport(feed_id, str(feed_id), "failed", error="no such feed")
         url, etag, modified, name, origin = feed
