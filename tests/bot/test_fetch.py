@@ -287,6 +287,7 @@ async def test_a_broken_gzip_file_is_an_error_outcome(tmp_path: Path) -> None:
 
 async def test_a_not_modified_answer_leaves_the_connection_open_for_the_next_poll() -> None:
     opened: list[int] = []
+    hung_up = asyncio.Event()
 
     async def publisher(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         opened.append(1)
@@ -297,12 +298,17 @@ async def test_a_not_modified_answer_leaves_the_connection_open_for_the_next_pol
                 )
                 await writer.drain()
         writer.close()
+        with contextlib.suppress(ConnectionError):
+            await writer.wait_closed()
+        hung_up.set()
 
     server = await asyncio.start_server(publisher, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/f.xml"
     fetcher = Fetcher()
     results = [await fetcher.fetch(url, etag='"v1"') for _ in range(3)]
     await fetcher.aclose()
+    await asyncio.wait_for(hung_up.wait(), 10)  # the publisher saw the client go
     server.close()
+    await server.wait_closed()
     assert all(r.not_modified for r in results)
     assert len(opened) == 1
