@@ -21,7 +21,9 @@ previous one count as the same event: a poll could not tell them apart anyway.
 
 Idle hours. The gap that counts is the larger of the median and the time since the newest
 entry: a feed that has published nothing for a long time drifts towards `max_interval`, and
-comes back to its rhythm with its next entry.
+comes back to its rhythm with its next entry. A feed that has shown one entry or none has no
+gap to learn from; it starts at its configured interval and drifts the same way while idle
+(a feed with one entry a week old is not polled 96 times a day for want of a second one).
 
 What the publisher says, each a floor (capped by `max_interval`, so a `ttl` of a day cannot
 make a feed unpolled for a day): the feed's `ttl` / `sy:updatePeriod` (a poll sooner would
@@ -106,10 +108,12 @@ def next_poll(rhythm: FeedRhythm, seen: PollSeen, poll: PollSettings) -> NextPol
     """After a successful poll (new entries, none, or a 304): when to poll next."""
     median, newest = _learn(rhythm.median_gap, rhythm.newest_entry_at, seen, poll.min_interval)
     hint = seen.hint if seen.read else rhythm.hint
-    if median is None:
+    idle = (seen.now - newest).total_seconds() if newest is not None else 0.0
+    if median is None:  # no gap seen yet: the configured interval, longer while nothing comes
         interval, reason = float(rhythm.interval), "configured"
+        if poll.gap_fraction * idle > interval:
+            interval, reason = poll.gap_fraction * idle, "idle"
     else:
-        idle = (seen.now - newest).total_seconds() if newest is not None else 0.0
         interval, reason = poll.gap_fraction * max(median, idle), "gap"
         if idle > median:
             reason = "idle"

@@ -35,6 +35,11 @@ def test_a_feed_with_no_history_starts_at_its_configured_interval() -> None:
     assert next_poll(FeedRhythm(interval=900), PollSeen(NOW), POLL).interval == 900
 
 
+def test_a_feed_with_one_old_entry_drifts_from_its_configured_interval_while_idle() -> None:
+    assert first_poll((NOW - timedelta(days=1),)) == 0.125 * DAY
+    assert first_poll((NOW - timedelta(minutes=1),)) == 900
+
+
 def test_a_feed_publishing_every_5_minutes_is_polled_more_often_than_a_daily_one() -> None:
     wire = first_poll(every(5 * MINUTE, 20))
     daily = first_poll(every(DAY, 20))
