@@ -94,7 +94,7 @@ async def ingest(
         return original(index, doc)
 
     SubscriptionIndex.match = keep  # type: ignore[method-assign]
-    timers.wrap(Pipeline, "_summarize", "summarize")
+    timers.wrap(bot.ingest, "summarize_candidate", "summarize")
     timers.wrap(SubscriptionIndex, "match", "match")
     timers.wrap(bot.ingest, "queue_alerts", "queue alerts")
     timers.wrap(bot.ingest, "fingerprint", "fingerprint")
