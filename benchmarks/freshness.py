@@ -84,10 +84,10 @@ from sqlalchemy import func, select  # noqa: E402
 from bot.chat.prefs import Caller, ensure_chat  # noqa: E402
 from bot.chat.subscriptions import subscribe  # noqa: E402
 from bot.clock import FrozenClock  # noqa: E402
-from bot.fetch import Fetcher  # noqa: E402
 from bot.fetch.pinning import AddressPolicy, PinnedNetwork, PinnedTransport  # noqa: E402
 from bot.ingest import Pipeline  # noqa: E402
 from bot.polling import sync_feeds  # noqa: E402
+from bot.services import feed_fetcher  # noqa: E402
 from bot.settings import FeedConfig, PollSettings, Settings, SummarySettings  # noqa: E402
 from bot.store import Article, Feed, Outbox, open_database  # noqa: E402
 
@@ -175,15 +175,8 @@ class Sim:
         with self.db.session() as session:
             ensure_chat(session, CHAT, self.clock.now(), self.settings)
             subscribe(session, Caller(CHAT), TERM, self.clock.now(), self.settings)
-        poll = self.settings.poll
-        self.fetcher = Fetcher(
-            timeout=poll.timeout,
-            max_bytes=poll.max_bytes,
-            user_agent=poll.user_agent,
-            resolve=_loopback,
-            transport=server.transport,
-            host_concurrency=poll.host_concurrency,
-            host_interval=poll.host_interval,
+        self.fetcher = feed_fetcher(
+            self.settings.poll, transport=server.transport, resolve=_loopback
         )
         self.pipeline = Pipeline(self.db, self.fetcher, self.settings, self.clock, worker="sim")
         self.tick = self.settings.schedule.poll_interval or 15.0

@@ -21,7 +21,7 @@ from bot.catalog import catalog_feeds
 from bot.clock import Clock, SystemClock
 from bot.deliver import Channel, DeliveryReport, OutboxWorker
 from bot.digest import queue_due_digests, release_held
-from bot.fetch import Fetcher
+from bot.fetch import Fetcher, Resolver, system_resolver
 from bot.health import HealthServer
 from bot.ingest import Pipeline, PollReport
 from bot.metrics import Metrics
@@ -29,7 +29,7 @@ from bot.outbox import enqueue
 from bot.polling import sync_feeds
 from bot.render import RenderedMessage
 from bot.searches import SearchPoller
-from bot.settings import Settings
+from bot.settings import PollSettings, Settings
 from bot.store import (
     Chat,
     Database,
@@ -42,9 +42,27 @@ from bot.store import (
 )
 from bot.websub import Callback, Subscriber, SubscribeReport, loop_sink
 
-__all__ = ["Services", "refresh_gauges", "release_claims", "report_first_poll"]
+__all__ = ["Services", "feed_fetcher", "refresh_gauges", "release_claims", "report_first_poll"]
 
 log = logging.getLogger(__name__)
+
+
+def feed_fetcher(
+    poll: PollSettings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    resolve: Resolver = system_resolver,
+) -> Fetcher:
+    """The fetcher feeds are polled with, by the poll settings (limits and per-host politeness)."""
+    return Fetcher(
+        timeout=poll.timeout,
+        max_bytes=poll.max_bytes,
+        user_agent=poll.user_agent,
+        resolve=resolve,
+        transport=transport,
+        host_concurrency=poll.host_concurrency,
+        host_interval=poll.host_interval,
+    )
 
 
 def release_claims(db: Database, worker: str) -> None:
@@ -133,19 +151,11 @@ class Services:
         clock = clock or SystemClock()
         metrics = metrics or Metrics()
         db = open_database(settings.database)
-        poll = settings.poll
-        fetcher = Fetcher(
-            timeout=poll.timeout,
-            max_bytes=poll.max_bytes,
-            user_agent=poll.user_agent,
-            transport=transport,
-            host_concurrency=poll.host_concurrency,
-            host_interval=poll.host_interval,
-        )
+        fetcher = feed_fetcher(settings.poll, transport=transport)
         pages = Fetcher(
             timeout=settings.telegram.page_timeout,
             max_bytes=settings.telegram.page_max_bytes,
-            user_agent=poll.user_agent,
+            user_agent=settings.poll.user_agent,
             transport=transport,
         )
         sync_feeds(db, settings.feeds + catalog_feeds(settings), clock.now())

@@ -23,6 +23,21 @@ def story(text: str, title: str = "", **fields: object) -> Document:
     return Document(title, text, **fields)  # type: ignore[arg-type]
 
 
+def indexed(texts: list[str]) -> tuple[list[Query], MatchIndex]:
+    """The texts that parse, as queries keyed by position, and an index holding them."""
+    queries = []
+    for text in texts:
+        try:
+            queries.append(parse_query(text))
+        except QueryError:
+            continue
+    assume(queries)
+    index = MatchIndex()
+    for key, query in enumerate(queries):
+        index.add(key, query)
+    return queries, index
+
+
 def per_key(found: list[QueryMatch]) -> list[Match]:
     """The index's matches one per key, in key order (the keys of these tests are sortable)."""
     flat = [Match(key, m.terms, m.where) for m in found for key in m.keys]
@@ -96,16 +111,7 @@ query_text = st.lists(st.one_of(unary, alternatives), min_size=1, max_size=4).ma
 def test_index_agrees_with_direct_evaluation(
     texts: list[str], article: Document, page: Document
 ) -> None:
-    queries = []
-    for text in texts:
-        try:
-            queries.append(parse_query(text))
-        except QueryError:
-            continue
-    assume(queries)
-    index = MatchIndex()
-    for key, query in enumerate(queries):
-        index.add(key, query)
+    queries, index = indexed(texts)
     others = [
         story("A cease-fire in Kyïv; peace-plan talks said to go on.", title="Ukraine war"),
         story("Die Friedensgespräche über die Ukraine.", title="Waffenruhe", language="de"),
@@ -233,16 +239,7 @@ def test_index_agrees_with_direct_evaluation_on_made_up_stories(
     texts: list[str], docs: list[Document]
 ) -> None:
     """Short stories of the queries' own words, so that every way of matching comes up."""
-    queries = []
-    for text in texts:
-        try:
-            queries.append(parse_query(text))
-        except QueryError:
-            continue
-    assume(queries)
-    index = MatchIndex()
-    for key, query in enumerate(queries):
-        index.add(key, query)
+    queries, index = indexed(texts)
     for doc in docs:
         direct = [matches(q, doc) for q in queries]
         expected = [Match(key, m.terms, m.where) for key, m in enumerate(direct) if m is not None]
