@@ -15,7 +15,7 @@ Why two signatures: Jaccard similarity punishes size differences. A 60-word teas
 600-word article has a Jaccard similarity near 0.1, far below anything an LSH index can look
 up without drowning in false candidates, although the teaser is entirely *contained* in the
 article. So each fingerprint also carries a MinHash of its lead (the first `LEAD_WORDS`
-words): a teaser's lead is the article's lead. Candidates come from two MinHashLSH indexes
+words): a teaser's lead is the article's lead. Candidates come from two LSH indexes
 (body, lead); each candidate is then verified on the full signatures with the Jaccard
 estimate and a containment estimate derived from it and the exact shingle counts.
 """
@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 __all__ = [
     "LEAD_WORDS",
@@ -55,7 +54,6 @@ LEAD_WORDS = 40
 MIN_WORDS = 20
 
 _SEED = 1
-_SCHEME = "affine32"  # datasketch 2.x default: 32-bit values, stored as uint32
 _FORMAT_VERSION = 1
 _HEADER = struct.Struct("<BHIII")  # version, num_perm, words, shingles, lead shingles
 
@@ -86,33 +84,80 @@ _UINT32 = struct.Struct("<I")
 
 
 def _hash(shingle: bytes) -> int:
-    """datasketch's default hash (sha1_hash32), inlined: each shingle is hashed once and the
-    value serves both signatures."""
+    """datasketch's default hash (sha1_hash32): each shingle is hashed once and the value
+    serves both signatures."""
     return int(_UINT32.unpack_from(hashlib.sha1(shingle).digest())[0])
 
 
-def _identity(value: int) -> int:
-    return value
+# MinHash as datasketch 2.0 computes it with its default "affine32" scheme, value for value
+# (tests/bot/test_group.py compares the two): each 32-bit shingle hash is mixed with the
+# MurmurHash3 finalizer, then permuted as a*h + b mod 2**32 by 128 (a, b) pairs drawn from
+# numpy's RandomState(1). Written out here because importing datasketch imports all of it,
+# and its LSH module imports scipy (70 MB of RSS in every bot process for a function the bot
+# never calls); the arithmetic is these dozen lines.
+_EMPTY = np.uint32(0xFFFFFFFF)
+_FMIX = (np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35))
 
 
 @cache
-def _permutations() -> np.ndarray:
-    """The permutation parameters, generated once (datasketch would redo it per MinHash)."""
-    permutations: np.ndarray = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme=_SCHEME).permutations
-    return permutations
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's (a, b) for seed `_SEED`: a odd (a bijection), both uint32."""
+    generator = np.random.RandomState(_SEED)
+    a = generator.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
 def _signature(hashes: list[int]) -> bytes:
-    minhash = MinHash(
-        num_perm=NUM_PERM,
-        seed=_SEED,
-        hashfunc=_identity,
-        permutations=_permutations(),
-        scheme=_SCHEME,
-    )
-    if hashes:
-        minhash.update_batch(hashes)
-    return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
+    if not hashes:
+        return np.full(NUM_PERM, _EMPTY, dtype="<u4").tobytes()
+    values = np.array(hashes, dtype=np.uint32)
+    values ^= values >> np.uint32(16)
+    values *= _FMIX[0]
+    values ^= values >> np.uint32(13)
+    values *= _FMIX[1]
+    values ^= values >> np.uint32(16)
+    a, b = _permutations()
+    permuted: np.ndarray = values.reshape(-1, 1) * a + b  # uint32 wraps: the mod 2**32
+    signature: bytes = permuted.min(axis=0).astype("<u4").tobytes()
+    return signature
+
+
+class _Bands:
+    """A MinHash LSH table: signatures cut into `bands` bands of `rows` values; two
+    signatures are candidates when any band is equal (datasketch's MinHashLSH, the part
+    the index uses: insert and query, no removal). A bucket holds one member index, or a
+    list of them once shared: most buckets hold one, and a dict entry per band is the
+    whole cost (about 4 KB an article for both tables; datasketch's took 15 KB).
+    """
+
+    def __init__(self, bands: int, rows: int) -> None:
+        self._width = 4 * rows  # bytes of a band
+        self._tables: list[dict[bytes, int | list[int]]] = [{} for _ in range(bands)]
+
+    def _keys(self, signature: bytes) -> list[bytes]:
+        width = self._width
+        return [signature[i * width : (i + 1) * width] for i in range(len(self._tables))]
+
+    def insert(self, member: int, signature: bytes) -> None:
+        for table, key in zip(self._tables, self._keys(signature), strict=True):
+            found = table.get(key)
+            if found is None:
+                table[key] = member
+            elif isinstance(found, int):
+                table[key] = [found, member]
+            else:
+                found.append(member)
+
+    def query(self, signature: bytes) -> set[int]:
+        found: set[int] = set()
+        for table, key in zip(self._tables, self._keys(signature), strict=True):
+            members = table.get(key)
+            if isinstance(members, int):
+                found.add(members)
+            elif members is not None:
+                found.update(members)
+        return found
 
 
 @dataclass(frozen=True)
@@ -228,7 +273,7 @@ class Thresholds:
 class StoryIndex:
     """Stories seen so far, searchable by fingerprint.
 
-    `find` looks up candidates in two MinHashLSH indexes (whole text, and lead), so a new
+    `find` looks up candidates in two LSH indexes (whole text, and lead), so a new
     article is compared with a few candidates, not with every story. A candidate is accepted
     when one of three tests on the full 128-value signatures passes:
 
@@ -244,9 +289,8 @@ class StoryIndex:
     headline would otherwise join whatever story shares its five-word phrases.
 
     The index lives in memory (rebuild it at start-up from stored `Fingerprint.to_bytes()`,
-    for the stories of the window that matters, e.g. the last few days): datasketch's dict
-    storage costs ~15 KB per article for the two LSH indexes (1.5 GB at 100,000 articles).
-    It is not thread-safe.
+    for the stories of the window that matters, e.g. the last few days): the two LSH indexes
+    cost about 4 KB an article (`_Bands`). It is not thread-safe.
     """
 
     #: LSH bands x rows. Body: 32 x 2 finds pairs with Jaccard 0.3 with probability 0.95,
@@ -257,8 +301,8 @@ class StoryIndex:
 
     def __init__(self, thresholds: Thresholds | None = None) -> None:
         self.thresholds = thresholds or Thresholds()
-        self._body = MinHashLSH(num_perm=NUM_PERM, params=self.BODY_BANDS)
-        self._lead = MinHashLSH(num_perm=NUM_PERM, params=self.LEAD_BANDS)
+        self._body = _Bands(*self.BODY_BANDS)
+        self._lead = _Bands(*self.LEAD_BANDS)
         self._members: list[tuple[int, Fingerprint]] = []
         self._stories: set[int] = set()
 
@@ -274,8 +318,8 @@ class StoryIndex:
             return
         key = len(self._members)
         self._members.append((story_id, fp))
-        self._body.insert(key, _lean(fp.hashvalues), check_duplication=False)
-        self._lead.insert(key, _lean(fp.lead_hashvalues), check_duplication=False)
+        self._body.insert(key, fp.signature)
+        self._lead.insert(key, fp.lead)
 
     def find(self, fp: Fingerprint) -> int | None:
         """The story this fingerprint belongs to (the best-scoring one), or None if it is new."""
@@ -287,10 +331,9 @@ class StoryIndex:
         for contained texts, the containment estimate."""
         if fp.words < MIN_WORDS or not self._members:
             return None
-        keys = set(self._body.query(_lean(fp.hashvalues)))
-        keys.update(self._lead.query(_lean(fp.lead_hashvalues)))
+        keys = self._body.query(fp.signature) | self._lead.query(fp.lead)
         best: tuple[int, float] | None = None
-        for key in keys:
+        for key in sorted(keys):  # on a tie the story indexed first wins
             story_id, other = self._members[key]
             score = self.score(fp, other)
             if score is not None and (best is None or score > best[1]):
@@ -313,7 +356,3 @@ class StoryIndex:
             # ranked below clear whole-text matches: a shared lead is weaker evidence
             return max(contained, lead / 2)
         return None
-
-
-def _lean(hashvalues: np.ndarray) -> LeanMinHash:
-    return LeanMinHash(seed=_SEED, hashvalues=hashvalues, scheme=_SCHEME)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,3 +151,35 @@ def test_restored_fingerprints_rebuild_an_index(seed_texts: tuple[str, str]) -> 
     index = StoryIndex()
     index.add(42, Fingerprint.from_bytes(stored))
     assert index.find(fingerprint(clean_text(page))) == 42
+
+
+def test_signature_is_datasketchs_affine32_minhash() -> None:
+    """Stored fingerprints stay valid: the values datasketch 2.0.0's MinHash(num_perm=128,
+    seed=1, scheme="affine32") gave for this text's 14 shingles, recorded."""
+    text = "The quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat today"
+    fp = fingerprint(text)
+    assert fp.shingles == 14
+    assert fp.hashvalues[:4].tolist() == [525945524, 224393369, 166276886, 185634510]
+    assert hashlib.sha256(fp.signature).hexdigest() == (
+        "7227a333102405b7dd046581dca3807ba795cee0fb74bd0cd1d5ff9f7d29ce5d"
+    )
+
+
+def test_empty_text_signature_holds_the_largest_value() -> None:
+    assert set(fingerprint("").hashvalues.tolist()) == {0xFFFFFFFF}
+
+
+def test_on_a_tie_the_story_indexed_first_wins(seed_texts: tuple[str, str]) -> None:
+    clean = seed_texts[0]
+    index = StoryIndex()
+    index.add(5, fingerprint(clean))
+    index.add(3, fingerprint(clean))  # same buckets: both are candidates, equal scores
+    assert index.best_match(fingerprint(clean)) == (5, 1.0)
+
+
+def test_importing_grouping_does_not_import_scipy() -> None:
+    probe = "import sys, bot.group; print('scipy' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "False"
