@@ -19,9 +19,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from nltk.stem.snowball import SnowballStemmer
-from sumy.utils import get_stop_words
 
+from bot import language
 from bot.clock import next_digest_at
 from bot.settings import FeedConfig
 from bot.store import Chat, Database, Subscription
@@ -66,8 +65,8 @@ class Vocabulary:
     """Words and two-word phrases of the burst, and of held-out articles the burst lacks."""
 
     def __init__(self, burst: list[str], held: list[str], max_df: float = 0.01) -> None:
-        stop = set(get_stop_words("english"))
-        stem = SnowballStemmer("english").stem
+        stop = language.stop_words("en")  # sumy's English stop words
+        stem = language.stemmer("en") or str.lower  # nltk's English Snowball (never None)
         stems: dict[str, str] = {}
 
         def words(text: str) -> list[str]:

@@ -29,8 +29,6 @@ import functools
 import re
 from collections.abc import Callable
 
-from nltk.stem.snowball import SnowballStemmer
-
 import summarizer
 
 __all__ = [
@@ -50,7 +48,6 @@ TEXT_DECIDES_AT = 80
 
 _LETTER = re.compile(r"[^\W\d_]")
 _TAG_SEPARATORS = re.compile(r"[,;\s]+")
-_SNOWBALL = frozenset(SnowballStemmer.languages) - {"porter"}
 
 
 @functools.lru_cache(maxsize=1024)  # feeds and pages repeat the same few tags
@@ -100,8 +97,8 @@ def stem_language(language: str) -> str:
     code = normalize(language or FALLBACK)
     if code is None:
         return ""
-    name = summarizer.get_language(code).name
-    return summarizer.resolve_language(name) if name in _SNOWBALL else ""
+    stemming = summarizer.get_language(code)
+    return summarizer.resolve_language(stemming.name) if stemming.snowball else ""
 
 
 def stemmer(language: str) -> Callable[[str], str] | None:

@@ -114,3 +114,12 @@ def test_languages_are_public_for_callers_that_stem_and_filter_alike():
     assert isinstance(german, summarizer.Language)
     assert german is get_language("de")  # one object per language, whoever asks
     assert german.stem_word("Verhandlungen") == german.stem_word("verhandlungen")
+
+
+@pytest.mark.parametrize(("code", "snowball"), [("en", True), ("de", True), ("cs", False)])
+def test_a_language_says_whether_its_stemmer_is_a_snowball_algorithm(code, snowball):
+    assert get_language(code).snowball is snowball
+
+
+def test_a_language_without_a_stemmer_is_not_snowball():
+    assert get_language("tr").snowball is False
