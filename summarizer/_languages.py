@@ -1,8 +1,9 @@
 """Languages: naming them, detecting them, and their stemmers and stop words.
 
 Callers speak ISO 639-1 (``"de"``); sumy speaks English names (``"german"``). This module maps
-between the two, detects the language of a text offline with py3langid, and builds the
-per-language collaborators sumy's summarizers take: a stemmer and a stop-word list.
+between the two, and builds the per-language collaborators sumy's summarizers take: a stemmer
+and a stop-word list. Detecting a text's language offline is ``_detect.py``'s (py3langid's
+model), re-exported here.
 
 Stemming is most of a summarizer's running time (sumy stems every word of every sentence, and
 Snowball is pure Python), while news vocabulary repeats heavily, so each language gets a
@@ -17,11 +18,11 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._detect import FALLBACK_LANGUAGE, detect_language
 from ._errors import SummarizerError
 
 __all__ = [
@@ -34,9 +35,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: What :func:`detect_language` answers when a text gives it nothing to go on.
-FALLBACK_LANGUAGE = "en"
 
 #: ISO 639-1 code -> the name sumy uses for its stemmers and stop-word files.
 _SUMY_NAMES: dict[str, str] = {
@@ -76,13 +74,9 @@ _ALIASES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "norwegian bokmål":
 #: Codes sumy knows by name (a stemmer, stop words or both); other languages still work.
 STEMMED_LANGUAGES: tuple[str, ...] = tuple(sorted(_SUMY_NAMES))
 
-# How much text language detection reads: py3langid walks the text byte by byte in Python,
-# and a few hundred characters of prose identify a language as well as the whole article.
-_DETECTION_SAMPLE = 200
 # Past this many entries a language's stem memo is emptied, so a long-running bot that sees
 # an unbounded vocabulary keeps bounded memory. News vocabulary is far smaller in practice.
 _MEMO_LIMIT = 200_000
-_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _null_stem(word: str) -> str:
@@ -240,76 +234,3 @@ def resolve_language(language: str) -> str:
             f"Languages with a stemmer or stop words: {', '.join(STEMMED_LANGUAGES)}"
         )
     return code
-
-
-class _Detector:
-    """py3langid's packaged model, answering ISO 639-1 codes only, a little faster and leaner.
-
-    The full model also answers ISO 639-3 codes for dialects ("arz", "yue") and "zxx" (no
-    language); those columns are dropped, so every answer is a two-letter code. Its scoring
-    step multiplies float16 rows in numpy's slow float16 loops; gathering the few rows a text
-    uses and converting them to float32 first gives the same answers three times faster.
-
-    Memory: py3langid holds the model in Python lists and ``array`` copies of its numpy
-    arrays (75 MB, and 40 MB more while loading). Here the feature walk reads the numpy
-    arrays themselves through memoryviews, which index as fast as ``array``: 62 MB, loaded
-    one array at a time. This reads py3langid 0.4.0's model file and reuses its feature walk;
-    a test checks that the answers still agree with ``py3langid.classify``.
-    """
-
-    def __init__(self) -> None:
-        import lzma
-        import shutil
-        import tempfile
-
-        import numpy as np
-        from py3langid.langid import MODEL_DIR, MODEL_FILE
-
-        self._np = np
-        # As py3langid does: through a file, so the uncompressed archive is never in memory.
-        with tempfile.TemporaryFile(suffix=".npz") as unpacked:
-            with lzma.open(MODEL_DIR / MODEL_FILE) as packed:
-                shutil.copyfileobj(packed, unpacked, length=1 << 20)
-            unpacked.seek(0)
-            with np.load(unpacked, allow_pickle=False) as model:
-                labels: list[str] = model["classes"].tolist()
-                kept = [i for i, label in enumerate(labels) if len(label) == 2]
-                self._labels = [labels[i] for i in kept]
-                self._ptc = model["ptc"][:, kept]  # float16, features x languages
-                self._pc = model["pc"][kept]
-                self._nextmove = memoryview(model["nextmove"])  # the DFA's distinct rows
-                rows = model["nextmove_row"].astype(np.uint32) << np.uint32(8)
-                self._rowbase = memoryview(rows)  # state -> offset of its row
-                self._output = memoryview(model["out_feat"])  # state -> feature or -1
-
-    def classify(self, text: str) -> str:
-        from py3langid.langid import LanguageIdentifier, visit_counts
-
-        np = self._np
-        encoded = LanguageIdentifier._encode(text)
-        visits = visit_counts(self._nextmove, self._rowbase, self._output, encoded)
-        if not visits:
-            return FALLBACK_LANGUAGE
-        rows = np.fromiter(visits.keys(), dtype=np.intp, count=len(visits))
-        counts = np.fromiter(visits.values(), dtype=np.float32, count=len(visits))
-        scores = np.log1p(counts) @ self._ptc[rows].astype(np.float32) + self._pc
-        return self._labels[int(np.argmax(scores))]
-
-
-@functools.cache
-def _detector() -> _Detector:
-    """Built on first use: loading the model takes ~0.5 s."""
-    return _Detector()
-
-
-def detect_language(text: str) -> str:
-    """ISO 639-1 code of the language ``text`` is written in; ``"en"`` when it has no letters.
-
-    Offline (py3langid's packaged model). Reads the first few hundred characters only, which
-    is plenty for prose and keeps detection well under a millisecond.
-    """
-    first_letter = _LETTER.search(text)
-    if first_letter is None:
-        return FALLBACK_LANGUAGE
-    start = first_letter.start()
-    return _detector().classify(text[start : start + _DETECTION_SAMPLE])
