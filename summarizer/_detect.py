@@ -52,9 +52,11 @@ def _read_npy(member: io.BufferedIOBase) -> tuple[tuple[int, ...], Iterator[tupl
 
     version = np.lib.format.read_magic(member)
     if version == (1, 0):
-        shape, _fortran, dtype = np.lib.format.read_array_header_1_0(member)
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
     else:
-        shape, _fortran, dtype = np.lib.format.read_array_header_2_0(member)
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+    if fortran or not shape:
+        raise SummarizerError("py3langid's model: expected arrays of rows in C order")
     rows, row_shape = shape[0], tuple(shape[1:])
     step = max(8, _SLICE // max(1, int(np.prod(row_shape))) // 8 * 8)  # whole bytes of bits
 
