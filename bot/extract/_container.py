@@ -24,6 +24,9 @@ TRUST_SHARE = 0.5
 #: Without a trusted named container, the element holding the most prose directly is taken
 #: when it holds this share of the page's prose; otherwise trafilatura reads the whole page.
 FALLBACK_SHARE = 0.5
+#: A container whose prose is one paragraph holding less than this share of the page's prose is
+#: a teaser among many (a section front), not an article: trafilatura reads the whole page.
+TEASER_SHARE = 0.1
 #: A twin of the container (same tag and class) belongs to the article from this many prose
 #: words (one sentence-like paragraph).
 TWIN_MIN_WORDS = 1
@@ -124,10 +127,18 @@ def narrow(tree: lxml_html.HtmlElement) -> Region:
     for candidate in _named_containers(tree):
         words = prose.words_in(candidate)
         if words >= MIN_BODY_WORDS and words >= TRUST_SHARE * reference:
+            if _is_teaser(candidate, words, prose):
+                return Region(tree, prose.total, narrowed=False)
             return _region(tree, candidate, prose)
     if prose.words_in(best) >= FALLBACK_SHARE * prose.total:
         return _region(tree, best, prose)
     return Region(tree, prose.total, narrowed=False)
+
+
+def _is_teaser(element: lxml_html.HtmlElement, words: int, prose: ProseMap) -> bool:
+    """One paragraph of prose, and a small share of the page's: the excerpt of one story on a
+    page of teasers, whose boxes wear the names article bodies do ("story", "article")."""
+    return words < TEASER_SHARE * prose.total and prose.paragraphs_in(element) == 1
 
 
 def _named_containers(tree: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
