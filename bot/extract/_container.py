@@ -32,7 +32,6 @@ TEASER_SHARE = 0.1
 TWIN_MIN_WORDS = 1
 
 _CELL_TAGS = frozenset(("td", "th", "li", "dd"))
-_SAME_CLASS = etree.XPath("//*[local-name() = $tag and @class = $cls]")
 _TIER_ARTICLE_ID = re.compile(
     r"(?:entry|article|art)-content|article__content|article(?:-|__)?body|articleBody|body-text"
 )
@@ -174,10 +173,12 @@ def _twins(
     cls = container.get("class")
     if not cls:
         return [container]
+    # iter() picks the tag in C; an XPath matching tag and class tests every element
     return [
         element
-        for element in _SAME_CLASS(tree, tag=container.tag, cls=cls)
-        if element is container or prose.words_in(element) >= TWIN_MIN_WORDS
+        for element in tree.iter(container.tag)
+        if element is container
+        or (element.get("class") == cls and prose.words_in(element) >= TWIN_MIN_WORDS)
     ]
 
 
