@@ -117,6 +117,8 @@ def narrow(tree: lxml_html.HtmlElement) -> Region:
     order. When none qualifies, the element holding the most prose directly is the article if
     it holds `FALLBACK_SHARE` of the page's prose; else trafilatura reads the whole page. An
     article split into twin boxes (same tag and class) is read from the element holding them.
+    When the first container trusted is a teaser (`_is_teaser`), the page is a section front:
+    trafilatura reads the whole page, as a reader would see all of its teasers.
     """
     prose = ProseMap.of(tree)
     best = prose.best()
