@@ -48,23 +48,19 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import json  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Iterable  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import numpy as np  # noqa: E402
-from rouge_score import rouge_scorer, tokenizers  # noqa: E402
+from _summarize_alerts import HEADER_2, Alerts, row_2, run_alerts  # noqa: E402
+from _summarize_scores import Scores, compare, interval, load, rouges  # noqa: E402
 
-from bot.match import Document, highlight_spans, matches, parse_query  # noqa: E402
-from summarizer import METHODS, _languages, _splitting, detect_language, rank, summarize  # noqa: E402
+from summarizer import METHODS, _languages, _splitting, detect_language, summarize  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "summarization"
 WARM_UP = 5
@@ -91,101 +87,6 @@ DATASETS = {
         Dataset("fundus_de", "fundus_teaser_de", 3, "German newsroom teasers; title given"),
     )
 }
-
-
-# --- data, ROUGE, statistics ---------------------------------------------------------------
-
-
-def load(path: Path, limit: int | None) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8") as lines:
-        rows = [json.loads(line) for line in lines if line.strip()]
-    return rows[:limit] if limit else rows
-
-
-class CachedTokenizer(tokenizers.Tokenizer):  # type: ignore[misc]
-    """A rouge-score tokenizer, memoized: methods share sentences and every one is scored."""
-
-    def __init__(self, english: bool) -> None:
-        self._english = tokenizers.DefaultTokenizer(use_stemmer=True) if english else None
-        self._cache: dict[str, list[str]] = {}
-
-    def tokenize(self, text: str) -> list[str]:
-        tokens = self._cache.get(text)
-        if tokens is None:
-            if self._english is not None:
-                tokens = self._english.tokenize(text)
-            else:
-                tokens = re.findall(r"\w+", text.lower())
-            self._cache[text] = tokens
-        return tokens
-
-
-_SCORERS: dict[bool, rouge_scorer.RougeScorer] = {}
-
-
-@dataclass
-class Scores:
-    """Per-article ROUGE F1 x100 of one method on some articles, and the time it took."""
-
-    rouge1: list[float] = field(default_factory=list)
-    rouge2: list[float] = field(default_factory=list)
-    rouge_lsum: list[float] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def add(self, reference: str, summary: list[str], language: str) -> None:
-        english = language == "en"
-        if english not in _SCORERS:
-            _SCORERS[english] = rouge_scorer.RougeScorer(
-                ["rouge1", "rouge2", "rougeLsum"], tokenizer=CachedTokenizer(english)
-            )
-        scores = _SCORERS[english].score(reference, "\n".join(summary))
-        self.rouge1.append(100 * scores["rouge1"].fmeasure)
-        self.rouge2.append(100 * scores["rouge2"].fmeasure)
-        self.rouge_lsum.append(100 * scores["rougeLsum"].fmeasure)
-
-    def extend(self, other: Scores) -> None:
-        self.rouge1 += other.rouge1
-        self.rouge2 += other.rouge2
-        self.rouge_lsum += other.rouge_lsum
-        self.seconds += other.seconds
-
-    def figures(self) -> dict[str, float]:
-        return {
-            "rouge1": float(np.mean(self.rouge1)),
-            "rouge2": float(np.mean(self.rouge2)),
-            "rouge_lsum": float(np.mean(self.rouge_lsum)),
-            "articles_per_second": len(self.rouge1) / self.seconds if self.seconds else 0.0,
-        }
-
-
-def bootstrap(difference: Iterable[float], resamples: int) -> dict[str, float]:
-    """Mean of paired differences and its percentile 95% interval (seeded)."""
-    d = np.asarray(list(difference))
-    rng = np.random.default_rng(0)
-    means = np.empty(resamples)
-    for start in range(0, resamples, 500):  # in blocks, to bound memory on big sets
-        block = rng.integers(0, len(d), (min(500, resamples - start), len(d)))
-        means[start : start + len(block)] = d[block].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return {"mean": float(d.mean()), "low": float(low), "high": float(high)}
-
-
-def compare(ours: Scores, lead: Scores, resamples: int) -> dict[str, Any]:
-    """One row's figures: Lead-k's, the method's, and the paired R1 difference."""
-    return {
-        "articles": len(lead.rouge1),
-        "lead": lead.figures(),
-        "method": ours.figures(),
-        "delta_rouge1": bootstrap(np.subtract(ours.rouge1, lead.rouge1), resamples),
-    }
-
-
-def rouges(figures: dict[str, float]) -> str:
-    return f"{figures['rouge1']:.2f}/{figures['rouge2']:.2f}/{figures['rouge_lsum']:.2f}"
-
-
-def interval(d: dict[str, float]) -> str:
-    return f"{d['mean']:+.2f} [{d['low']:+.2f}, {d['high']:+.2f}]"
 
 
 # --- table 1: the default against Lead-k ----------------------------------------------------
@@ -242,126 +143,6 @@ HEADER_1 = (
     "| set | language | fitted on it | articles | k | Lead-k R1/R2/RLsum | default R1/R2/RLsum "
     "| ΔR1 default − Lead [95% CI] | Lead art/s | default art/s |\n"
     "| --- | --- | --- | ---: | ---: | --- | --- | --- | ---: | ---: |"
-)
-
-
-# --- table 2: alerts built around the match --------------------------------------------------
-
-CONTENT_WORD = re.compile(r"[^\W\d_]{3,}")
-
-
-def alert_query(row: dict[str, str], language: str, number: int, key: str) -> str | None:
-    """One or two content words of the reference that the article matches, or ``None``."""
-    stop = _languages.get_language(language).stop_words
-    article = Document(title=row.get("title") or "", text=row["text"], language=language)
-    words = dict.fromkeys(w for w in CONTENT_WORD.findall(row["summary"]) if w.lower() not in stop)
-    found = [w for w in words if matches(parse_query(w), article) is not None]
-    if not found:
-        return None
-    rng = random.Random(f"{key}:{row.get('id', number)}")
-    return " ".join(rng.sample(found, min(len(found), 1 + number % 2)))
-
-
-@dataclass
-class Alerts:
-    """Table 2's counts for some articles."""
-
-    alerts: int = 0
-    no_query: int = 0
-    shown_plain: int = 0
-    shown_focused: int = 0
-    changed: int = 0
-    pick_seconds: float = 0.0
-    library_seconds: float = 0.0
-    lead: Scores = field(default_factory=Scores)
-    focused: Scores = field(default_factory=Scores)
-
-    def extend(self, other: Alerts) -> None:
-        for name in ("alerts", "no_query", "shown_plain", "shown_focused", "changed"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.pick_seconds += other.pick_seconds
-        self.library_seconds += other.library_seconds
-        self.lead.extend(other.lead)
-        self.focused.extend(other.focused)
-
-    def figures(self, resamples: int) -> dict[str, Any]:
-        n = max(self.alerts, 1)
-        figures: dict[str, Any] = {
-            "alerts": self.alerts,
-            "articles_without_a_query": self.no_query,
-            "shown_default": self.shown_plain / n,
-            "shown_focused": self.shown_focused / n,
-            "changed": self.changed / n,
-            "microseconds_per_pick": 1e6 * self.pick_seconds / n,
-            "microseconds_per_pick_library_alone": 1e6 * self.library_seconds / n,
-        }
-        if self.alerts:
-            figures |= compare(self.focused, self.lead, resamples)
-        return figures
-
-
-def one_alert(row: dict[str, str], k: int, language: str, query: str, result: Alerts) -> None:
-    title = row.get("title") or ""
-    match = matches(parse_query(query), Document(title=title, text=row["text"], language=language))
-    assert match is not None, query  # the query's words were checked to match the article
-
-    def shows(sentence: str) -> bool:
-        return bool(highlight_spans(sentence, match.terms, language))
-
-    ranking = rank(row["text"], language, title=row.get("title"))
-    plain = ranking.pick(k)
-    started = time.process_time()
-    focused = ranking.pick(k, focus=shows)
-    result.pick_seconds += time.process_time() - started
-    showing = frozenset(s for s in ranking.sentences if shows(s))
-    started = time.process_time()
-    ranking.pick(k, focus=showing.__contains__)
-    result.library_seconds += time.process_time() - started
-    in_title = bool(title) and shows(title)
-    result.alerts += 1
-    result.shown_plain += in_title or any(map(shows, plain))
-    result.shown_focused += in_title or any(map(shows, focused))
-    result.changed += focused != plain
-    lead = summarize(row["text"], k, language, method="lead", title=row.get("title"))
-    result.lead.add(row["summary"], lead, language)
-    result.focused.add(row["summary"], focused, language)
-
-
-def run_alerts(
-    rows: list[dict[str, str]], k: int, languages: list[str], key: str
-) -> dict[str, Alerts]:
-    results: dict[str, Alerts] = {}
-    for number, (row, language) in enumerate(zip(rows, languages, strict=True)):
-        result = results.setdefault(language, Alerts())
-        query = alert_query(row, language, number, key)
-        if query is None:
-            result.no_query += 1
-        else:
-            one_alert(row, k, language, query, result)
-    return results
-
-
-def row_2(name: str, language: str, k: object, a: dict[str, Any]) -> str:
-    alerts = f"{a['alerts']}" + (
-        f" ({a['articles_without_a_query']} without a query)"
-        if a["articles_without_a_query"]
-        else ""
-    )
-    if not a["alerts"]:
-        return f"| {name} | {language} | {alerts} | {k} |" + " – |" * 8
-    return (
-        f"| {name} | {language} | {alerts} | {k} | {100 * a['shown_default']:.1f}% "
-        f"| {100 * a['shown_focused']:.1f}% | {100 * a['changed']:.1f}% | {rouges(a['lead'])} "
-        f"| {rouges(a['method'])} | {interval(a['delta_rouge1'])} "
-        f"| {a['microseconds_per_pick']:.0f} | {a['microseconds_per_pick_library_alone']:.1f} |"
-    )
-
-
-HEADER_2 = (
-    "| set | language | alerts | k | title or summary shows a term: default | … focused "
-    "| focus changed the summary | Lead-k R1/R2/RLsum | focused R1/R2/RLsum "
-    "| ΔR1 focused − Lead [95% CI] | µs per pick | … library alone |\n"
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |"
 )
 
 

@@ -24,12 +24,14 @@ TRUST_SHARE = 0.5
 #: Without a trusted named container, the element holding the most prose directly is taken
 #: when it holds this share of the page's prose; otherwise trafilatura reads the whole page.
 FALLBACK_SHARE = 0.5
+#: A container whose prose is one paragraph holding less than this share of the page's prose is
+#: a teaser among many (a section front), not an article: trafilatura reads the whole page.
+TEASER_SHARE = 0.1
 #: A twin of the container (same tag and class) belongs to the article from this many prose
 #: words (one sentence-like paragraph).
 TWIN_MIN_WORDS = 1
 
 _CELL_TAGS = frozenset(("td", "th", "li", "dd"))
-_SAME_CLASS = etree.XPath("//*[local-name() = $tag and @class = $cls]")
 _TIER_ARTICLE_ID = re.compile(
     r"(?:entry|article|art)-content|article__content|article(?:-|__)?body|articleBody|body-text"
 )
@@ -115,6 +117,8 @@ def narrow(tree: lxml_html.HtmlElement) -> Region:
     order. When none qualifies, the element holding the most prose directly is the article if
     it holds `FALLBACK_SHARE` of the page's prose; else trafilatura reads the whole page. An
     article split into twin boxes (same tag and class) is read from the element holding them.
+    When the first container trusted is a teaser (`_is_teaser`), the page is a section front:
+    trafilatura reads the whole page, as a reader would see all of its teasers.
     """
     prose = ProseMap.of(tree)
     best = prose.best()
@@ -124,10 +128,18 @@ def narrow(tree: lxml_html.HtmlElement) -> Region:
     for candidate in _named_containers(tree):
         words = prose.words_in(candidate)
         if words >= MIN_BODY_WORDS and words >= TRUST_SHARE * reference:
+            if _is_teaser(candidate, words, prose):
+                return Region(tree, prose.total, narrowed=False)
             return _region(tree, candidate, prose)
     if prose.words_in(best) >= FALLBACK_SHARE * prose.total:
         return _region(tree, best, prose)
     return Region(tree, prose.total, narrowed=False)
+
+
+def _is_teaser(element: lxml_html.HtmlElement, words: int, prose: ProseMap) -> bool:
+    """One paragraph of prose, and a small share of the page's: the excerpt of one story on a
+    page of teasers, whose boxes wear the names article bodies do ("story", "article")."""
+    return words < TEASER_SHARE * prose.total and prose.paragraphs_in(element) == 1
 
 
 def _named_containers(tree: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
@@ -163,10 +175,12 @@ def _twins(
     cls = container.get("class")
     if not cls:
         return [container]
+    # iter() picks the tag in C; an XPath matching tag and class tests every element
     return [
         element
-        for element in _SAME_CLASS(tree, tag=container.tag, cls=cls)
-        if element is container or prose.words_in(element) >= TWIN_MIN_WORDS
+        for element in tree.iter(container.tag)
+        if element is container
+        or (element.get("class") == cls and prose.words_in(element) >= TWIN_MIN_WORDS)
     ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
@@ -12,9 +13,15 @@ from lxml import html as lxml_html
 
 from bot.language import decide
 
-__all__ = ["canonical_url", "declared_language", "language", "meta_tags", "published", "title"]
-
-#: Language detection reads this much text: enough for py3langid to be stable, and cheap.
+__all__ = [
+    "Head",
+    "canonical_url",
+    "declared_language",
+    "language",
+    "published",
+    "read_head",
+    "title",
+]
 
 
 def _first(values: Iterator[str] | Sequence[str]) -> str | None:
@@ -25,18 +32,52 @@ def _first(values: Iterator[str] | Sequence[str]) -> str | None:
     return None
 
 
-def meta_tags(tree: lxml_html.HtmlElement) -> dict[str, str]:
-    """<meta property|name|itemprop=KEY content=...> as {key: content}, first occurrence wins."""
-    found: dict[str, str] = {}
-    for meta in tree.iter("meta"):
-        content = meta.get("content")
-        if not content or not content.strip():
-            continue
-        for attr in ("property", "name", "itemprop"):
-            key = (meta.get(attr) or "").strip().lower()
-            if key and key not in found:
-                found[key] = content
-    return found
+@dataclass
+class Head:
+    """What the metadata rules read from a page, gathered in one walk over the tree (each
+    rule used to search the whole tree itself: five walks of a page of thousands of elements).
+
+    `tags` maps <meta property|name|itemprop=KEY content=...> keys (lower case) to content,
+    first occurrence winning; the lists hold the other elements' values in page order.
+    """
+
+    tags: dict[str, str] = field(default_factory=dict)
+    canonical: list[str] = field(default_factory=list)
+    headings: list[lxml_html.HtmlElement] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    json_ld: list[str] = field(default_factory=list)
+    times: list[str] = field(default_factory=list)
+
+
+def read_head(tree: lxml_html.HtmlElement) -> Head:
+    head = Head()
+    found = head.tags
+    for element in tree.iter("meta", "link", "script", "time", "h1", "title"):
+        tag = element.tag
+        if tag == "meta":
+            content = element.get("content")
+            if not content or not content.strip():
+                continue
+            for attr in ("property", "name", "itemprop"):
+                key = (element.get(attr) or "").strip().lower()
+                if key and key not in found:
+                    found[key] = content
+        elif tag == "link":
+            href = element.get("href")
+            if href is not None and element.get("rel") == "canonical":
+                head.canonical.append(href)
+        elif tag == "script":
+            if element.text and element.get("type") == "application/ld+json":
+                head.json_ld.append(element.text)
+        elif tag == "time":
+            value = element.get("datetime")
+            if value is not None:
+                head.times.append(value)
+        elif tag == "h1":
+            head.headings.append(element)
+        elif element.text:
+            head.titles.append(element.text)
+    return head
 
 
 def _meta(tags: dict[str, str], *names: str) -> str | None:
@@ -44,21 +85,20 @@ def _meta(tags: dict[str, str], *names: str) -> str | None:
     return _first(tags[name] for name in names if name in tags)
 
 
-def title(tree: lxml_html.HtmlElement, tags: dict[str, str]) -> str | None:
+def title(head: Head) -> str | None:
     # og:title is the headline without the " | Site name" suffix most <title>s carry.
-    title = _meta(tags, "og:title", "twitter:title", "headline")
+    title = _meta(head.tags, "og:title", "twitter:title", "headline")
     if title:
         return title
-    headings = tree.xpath("//h1")
-    if len(headings) == 1:
-        title = _first([headings[0].text_content()])
+    if len(head.headings) == 1:
+        title = _first([head.headings[0].text_content()])
         if title:
             return title
-    return _first(tree.xpath("//title/text()"))
+    return _first(head.titles)
 
 
-def canonical_url(tree: lxml_html.HtmlElement, tags: dict[str, str], url: str | None) -> str | None:
-    href = _first(tree.xpath('//link[@rel="canonical"]/@href')) or _meta(tags, "og:url")
+def canonical_url(head: Head, url: str | None) -> str | None:
+    href = _first(head.canonical) or _meta(head.tags, "og:url")
     if not href:
         return url
     absolute = urljoin(url, href) if url else href
@@ -86,7 +126,7 @@ def _parse_datetime(value: str) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def published(tree: lxml_html.HtmlElement, tags: dict[str, str]) -> datetime | None:
+def published(head: Head) -> datetime | None:
     """The page's own publication date: meta tags, then JSON-LD, then <time datetime>.
 
     A handful of lookups instead of htmldate's full search: htmldate costs several
@@ -95,7 +135,7 @@ def published(tree: lxml_html.HtmlElement, tags: dict[str, str]) -> datetime | N
     """
     candidates: list[str] = []
     meta = _meta(
-        tags,
+        head.tags,
         "article:published_time",
         "og:published_time",
         "datepublished",
@@ -110,20 +150,17 @@ def published(tree: lxml_html.HtmlElement, tags: dict[str, str]) -> datetime | N
     )
     if meta:
         candidates.append(meta)
-    for script in tree.xpath('//script[@type="application/ld+json"]/text()'):
+    for script in head.json_ld:
         match = _JSON_DATE.search(script)
         if match:
             candidates.append(match.group(1))
             break
-    candidates.extend(tree.xpath("//time/@datetime")[:1])
+    candidates.extend(head.times[:1])
     for candidate in candidates:
         parsed = _parse_datetime(candidate)
         if parsed is not None:
             return parsed
     return None
-
-
-# Container vocabulary in trafilatura's order of trust (its xpaths.BODY_XPATH, 2.3.1), matched
 
 
 def declared_language(tree: lxml_html.HtmlElement) -> str | None:

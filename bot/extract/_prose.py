@@ -66,6 +66,8 @@ class ProseMap:
     inside: dict[lxml_html.HtmlElement, int] = field(default_factory=dict)
     held: dict[lxml_html.HtmlElement, int] = field(default_factory=dict)
     total: int = 0
+    #: The blocks counted as paragraphs of prose.
+    paragraphs: set[lxml_html.HtmlElement] = field(default_factory=set)
 
     @classmethod
     def of(cls, root: lxml_html.HtmlElement) -> ProseMap:
@@ -120,6 +122,7 @@ class ProseMap:
         if not words:
             return
         element = block.element
+        self.paragraphs.add(element)
         self.inside[element] = self.inside.get(element, 0) + words
         self.total += words
         container = element.getparent() if element.tag in _PARAGRAPH_TAGS else element
@@ -129,6 +132,10 @@ class ProseMap:
 
     def words_in(self, element: lxml_html.HtmlElement) -> int:
         return self.inside.get(element, 0)
+
+    def paragraphs_in(self, element: lxml_html.HtmlElement) -> int:
+        """Paragraphs of prose in the element's subtree (a walk over it: call it rarely)."""
+        return sum(1 for descendant in element.iter() if descendant in self.paragraphs)
 
     def best(self) -> lxml_html.HtmlElement | None:
         """The element that directly holds the most prose: the article when nothing names it."""

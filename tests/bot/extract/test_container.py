@@ -90,3 +90,15 @@ def test_a_list_of_teasers_with_long_excerpts_is_not_the_article() -> None:
         f"<section class='more'><h2>You may also like</h2>{teasers}</section>"
     )
     assert extract_html(html).text == "\n\n".join(BODY[:2])
+
+
+def test_a_page_of_teasers_is_read_whole_not_as_its_first_teaser() -> None:
+    # each excerpt long enough (> 250 characters) to pass for a complete extraction alone
+    excerpts = [f"{BODY[i % 6]} {BODY[(i + 1) % 6]} (story {i})." for i in range(12)]
+    teasers = "".join(
+        f"<article><h2><a href='/s/{i}'>Headline of story {i}</a></h2>"
+        f"<p>{excerpt}</p><p><a href='/a/{i}'>By a staff writer</a></p></article>"
+        for i, excerpt in enumerate(excerpts)
+    )
+    text = extract_html(page(f"<main>{teasers}</main>")).text
+    assert sum(excerpt in text for excerpt in excerpts) > 1

@@ -40,3 +40,15 @@ def test_text_between_line_breaks_is_held_by_its_container() -> None:
     prose = ProseMap.of(root)
     assert prose.best() is root.get_element_by_id("cell")
     assert prose.total == 26  # one paragraph of the cell's own text, two sentences
+
+
+def test_paragraphs_of_prose_are_counted_per_subtree_without_headings_or_links() -> None:
+    root = lxml_html.fromstring(
+        f"<html><body><div id='one'><h2>Budget passes</h2><p>{SENTENCE}</p></div>"
+        f"<div id='two'><p>{SENTENCE}</p><p>{SENTENCE}</p><p><a href='/x'>{SENTENCE}</a></p>"
+        "</div></body></html>"
+    )
+    prose = ProseMap.of(root)
+    assert prose.paragraphs_in(root.get_element_by_id("one")) == 1
+    assert prose.paragraphs_in(root.get_element_by_id("two")) == 2
+    assert prose.paragraphs_in(root) == 3
