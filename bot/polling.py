@@ -50,6 +50,7 @@ __all__ = [
     "claim_feeds",
     "is_pushed",
     "note_published",
+    "pushed_among",
     "record_failure",
     "record_success",
     "sync_feeds",
@@ -175,6 +176,17 @@ def is_pushed(session: Session, feed_id: int) -> bool:
     primary-key lookup, answered from the session when the row is already loaded."""
     row = session.get(WebSubSubscription, feed_id)
     return row is not None and row.state == "active"
+
+
+def pushed_among(db: Database, feed_ids: Sequence[int]) -> set[int]:
+    """Which of these feeds a WebSub hub pushes (for counting their polls as safety polls)."""
+    with db.session() as session:
+        rows = session.scalars(
+            select(WebSubSubscription.feed_id).where(
+                WebSubSubscription.feed_id.in_(feed_ids), WebSubSubscription.state == "active"
+            )
+        )
+        return set(rows)
 
 
 def note_published(feed: Feed, published: Sequence[datetime], now: datetime) -> None:

@@ -19,7 +19,7 @@ from bot.clock import FrozenClock
 from bot.deliver import ConsoleChannel
 from bot.fetch import FetchResult
 from bot.parse import ParsedFeed
-from bot.polling import claim_feeds, record_failure, record_success, sync_feeds
+from bot.polling import claim_feeds, pushed_among, record_failure, record_success, sync_feeds
 from bot.schedule import MEDIAN_STEP
 from bot.services import Services
 from bot.settings import FeedConfig, PollSettings, Settings
@@ -279,6 +279,23 @@ def test_a_search_feed_waits_its_sources_interval_however_much_it_finds(db: Data
             published=busy,
         )
     assert feed_row(db, feed).next_poll_at == NOW + timedelta(seconds=900)
+
+
+def test_only_feeds_with_an_active_subscription_count_as_pushed(db: Database) -> None:
+    feeds = [make_feed(db, f"https://outlet.example/{n}.xml") for n in range(3)]
+    with db.session() as session:
+        for feed, state in zip(feeds, ["active", "failed"], strict=False):
+            session.add(
+                WebSubSubscription(
+                    feed_id=feed,
+                    hub_url="https://hub.example/",
+                    topic_url=f"https://outlet.example/{feed}",
+                    token=f"t{feed}",
+                    secret="s",
+                    state=state,
+                )
+            )
+    assert pushed_among(db, feeds) == {feeds[0]}
 
 
 def test_a_failure_of_a_feed_since_deleted_is_ignored(db: Database) -> None:
