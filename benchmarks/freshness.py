@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/freshness.py [--feeds 1000] [--hours 24] [--warmup 1]
         [--tail 0.25] [--seed 0] [--json FILE] [--quick | --smoke] [--transport memory|http]
-        [--jobs 2] [--schedules fixed,new] [--profile]
+        [--jobs 2] [--schedules fixed,new] [--threads] [--profile]
 
 The world (benchmarks/_freshness_model.py, one seeded RNG, the same for both schedules):
 2% wires (an entry every 2-5 minutes), 30% "hourly" (Poisson, 1.4/h from 06:00 to 22:00 UTC,
@@ -29,11 +29,17 @@ text) and summaries use the "lead" method.
 
 Schedules. fixed: every feed every 900 s, as on main before issue 14 (the adaptive code with
 `poll.min_interval = max_interval = 900`). new: the adaptive schedule (bot/schedule.py) with
-the default poll settings, plus WebSub: the poll discovers the hub (`note_hub`), the simulated
-hub verifies the subscription through the bot's `bot.websub.Callback.verify` after that poll
-pass (the subscriber job's POST to the hub is skipped), then pushes each entry at its
-publication time, signed with the subscription's secret, to `Callback.receive`, whose accepted
-content is awaited through `Pipeline.push` (_freshness_hub.py; not over HTTP).
+the default poll settings (the daily request budget is the fixed schedule's, 96 a feed, shared
+by the square root of each feed's publication rate), plus WebSub: the poll discovers the hub
+(`note_hub`), the simulated hub verifies the subscription through the bot's
+`bot.websub.Callback.verify` after that poll pass (the subscriber job's POST to the hub is
+skipped), then pushes each entry at its publication time, signed with the subscription's
+secret, to `Callback.receive`, whose accepted content is awaited through `Pipeline.push`
+(_freshness_hub.py; not over HTTP).
+
+The database steps the service hands to threads (`asyncio.to_thread`) run inline here, in the
+event loop's thread (`run_db_steps_inline`; `--threads` keeps the threads): same calls, same
+figures, a fraction of the CPU on a busy machine.
 
 Delay = when the alert was queued (the Outbox row's `created_at`, simulated) - the entry's
 publication time, for entries published during the measured day (the warm-up before it is
@@ -58,11 +64,11 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
@@ -70,15 +76,12 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 import httpx  # noqa: E402
 from _freshness_hub import SimHub  # noqa: E402
 from _freshness_model import (  # noqa: E402
-    FREQUENT,
-    HUB_SHARE,
-    MIX,
     TERM,
     World,
     build_world,
-    percentile,
 )
-from _freshness_server import Hit, InProcess, PublisherServer  # noqa: E402
+from _freshness_report import Run, Schedule, figures, print_table, summary_json  # noqa: E402
+from _freshness_server import InProcess, PublisherServer  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from bot.chat.prefs import Caller, ensure_chat  # noqa: E402
@@ -93,6 +96,7 @@ from bot.store import Article, Feed, Outbox, open_database  # noqa: E402
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday, 00:00 UTC: sim second 0
 CHAT = 1
+T = TypeVar("T")
 FIXED_INTERVAL = 900
 
 
@@ -117,28 +121,6 @@ def _transport() -> PinnedTransport:
         max_connections=200, max_keepalive_connections=2000, keepalive_expiry=None
     )
     return PinnedTransport(network, limits=limits)
-
-
-@dataclass
-class Schedule:
-    """How one run polls: the settings it changes, and whether hubs push."""
-
-    name: str
-    describe: str
-    settings: dict[str, Any] = field(default_factory=dict)
-    push: bool = False
-
-
-@dataclass
-class Run:
-    schedule: Schedule
-    delays: dict[int, list[float]]  # feed id -> delays (s) of its entries published in the day
-    missing: dict[int, int]  # feed id -> entries with no alert by the end of the tail
-    hits: list[Hit]
-    polls: int  # poll_due calls
-    pushes: int
-    wall: float
-    cpu: float  # this process's CPU seconds (the server's are its own)
 
 
 # --- one simulated day -------------------------------------------------------------------------
@@ -256,6 +238,22 @@ class Sim:
         self.db.dispose()
 
 
+async def _inline(func: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    return func(*args, **kwargs)
+
+
+def run_db_steps_inline() -> None:
+    """`asyncio.to_thread` runs its function at once, in the event loop's thread (`--threads`
+    keeps the threads). The service hands each database step to a thread so the loop keeps
+    serving other feeds' network I/O while SQLite or PostgreSQL works; here the network is
+    in-process and the clock simulated, so there is nothing to overlap, and on a shared
+    two-core machine each hand-over (a queue put, a thread wake-up, the GIL passed back and
+    forth) cost more CPU than the step itself. The steps are the same calls, in the same
+    order within a feed; the pipeline's store lock is never contended (a step finishes
+    before another coroutine runs)."""
+    asyncio.to_thread = _inline  # type: ignore[assignment]
+
+
 async def simulate(
     world: World, schedule: Schedule, tail: float, folder: Path, transport: str
 ) -> Run:
@@ -280,139 +278,6 @@ async def simulate(
     )
 
 
-# --- figures -----------------------------------------------------------------------------------
-
-
-def _fmt(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    return f"{seconds:.0f} s" if seconds < 600 else f"{seconds / 60:.0f} min"
-
-
-def figures(world: World, run: Run) -> dict[str, Any]:
-    """Delays per class and for pushed feeds, requests per day, per host per minute at peak."""
-    groups: dict[str, list[float]] = defaultdict(list)
-    missing: Counter[str] = Counter()
-    for f in world.feeds:
-        own = run.delays.get(f.id, [])
-        names = ["all", f.kind] + (["frequent"] if f.kind in FREQUENT else [])
-        names += ["pushed"] if f.hub else ["not pushed"]
-        for name in names:
-            groups[name] += own
-            missing[name] += run.missing.get(f.id, 0)
-    day = [h for h in run.hits if 0 <= h.t < world.end]
-    scale = 24 / world.hours
-    per_kind = Counter(world.feeds[h.feed].kind for h in day if h.feed >= 0)
-    n_kind = Counter(f.kind for f in world.feeds)
-    per_minute = Counter((h.host, int(h.t // 60)) for h in day)
-    (peak_host, peak_minute), peak = per_minute.most_common(1)[0] if per_minute else (("-", 0), 0)
-    overall = Counter(int(h.t // 60) for h in day)
-    return {
-        "delay": {
-            name: {
-                "entries": len(values),
-                "not_alerted": missing[name],
-                "median_s": percentile(values, 0.5),
-                "p95_s": percentile(values, 0.95),
-            }
-            for name, values in groups.items()
-        },
-        "requests_per_day": len(day) * scale,
-        "not_modified_share": sum(h.status == 304 for h in day) / max(1, len(day)),
-        "requests_per_feed_per_day": {
-            kind: per_kind[kind] * scale / n_kind[kind] for kind in n_kind
-        }
-        | {"all": len(day) * scale / len(world.feeds)},
-        "peak_host_per_minute": peak,
-        "peak_host": peak_host,
-        "peak_minute": f"{peak_minute // 60:02d}:{peak_minute % 60:02d}",
-        "peak_all_hosts_per_minute": max(overall.values(), default=0),
-        "poll_passes": run.polls,
-        "pushes": run.pushes,
-        "wall_s": run.wall,
-        "cpu_s": run.cpu,
-        "cpu_ms_per_request": 1000 * run.cpu / max(1, len(run.hits)),
-    }
-
-
-def print_table(world: World, runs: list[Run], stats: dict[str, dict[str, Any]]) -> None:
-    n = len(world.feeds)
-    mix = ", ".join(f"{sum(f.kind == kind for f in world.feeds)} {kind}" for kind, _ in MIX)
-    entries = sum(1 for f in world.feeds for t in f.times if 0 <= t < world.end)
-    hubs = sum(f.hub for f in world.feeds)
-    print(
-        f"## Freshness: {n:,} simulated feeds over {world.hours:g} h (after "
-        f"{world.warmup / 3600:g} h warm-up), through bot.ingest.Pipeline\n"
-    )
-    print(
-        f"publication mix: {mix}; {hubs} feeds ({HUB_SHARE:.0%}) with a WebSub hub; "
-        f"{entries:,} entries published in the measured day; {len(world.hosts())} hosts "
-        "(15% of feeds on one site, 7.5% on two more, 2% on ten, half alone)\n"
-    )
-    for run in runs:
-        print(f"- {run.schedule.name}: {run.schedule.describe}")
-    names = [r.schedule.name for r in runs]
-    print(
-        "\n| delay, publication -> alert queued | "
-        + " | ".join(f"{x} median | {x} p95" for x in names)
-        + " | entries (not alerted) |"
-    )
-    print("| --- |" + " ---: | ---: |" * len(runs) + " ---: |")
-    rows = ["all", "pushed", "not pushed", "frequent", "wire", "hourly", "daily", "rare"]
-    label = {"frequent": "at least hourly (wire + hourly)", "pushed": "pushed (hub feeds)"}
-    for row in rows:
-        cells = []
-        for name in names:
-            d = stats[name]["delay"].get(row, {})
-            cells.append(f"{_fmt(d.get('median_s'))} | {_fmt(d.get('p95_s'))}")
-        counts = " / ".join(
-            f"{stats[x]['delay'].get(row, {}).get('entries', 0)}"
-            f" ({stats[x]['delay'].get(row, {}).get('not_alerted', 0)})"
-            for x in names
-        )
-        print(f"| {label.get(row, row)} | " + " | ".join(cells) + f" | {counts} |")
-    print("\n| requests | " + " | ".join(names) + " |")
-    print("| --- |" + " ---: |" * len(runs))
-    lines = [
-        ("total per day", lambda s: f"{s['requests_per_day']:,.0f}"),
-        ("answered 304", lambda s: f"{s['not_modified_share']:.0%}"),
-    ]
-    lines += [
-        (f"per feed per day: {kind}", lambda s, k=kind: f"{s['requests_per_feed_per_day'][k]:.1f}")
-        for kind in ["all"] + [k for k, _ in MIX]
-    ]
-    lines += [
-        (
-            "per host per minute at peak",
-            lambda s: f"{s['peak_host_per_minute']} ({s['peak_host']}, {s['peak_minute']})",
-        ),
-        ("all hosts, busiest minute", lambda s: f"{s['peak_all_hosts_per_minute']}"),
-        ("poll passes / pushes", lambda s: f"{s['poll_passes']:,} / {s['pushes']:,}"),
-        ("wall time of the run", lambda s: f"{s['wall_s']:.0f} s"),
-        (
-            "bot CPU (ms per request)",
-            lambda s: f"{s['cpu_s']:.0f} s ({s['cpu_ms_per_request']:.1f})",
-        ),
-    ]
-    for what, cell in lines:
-        print(f"| {what} | " + " | ".join(cell(stats[x]) for x in names) + " |")
-
-
-def summary_json(stats: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    fixed, new = stats.get("fixed"), stats.get("new")
-    out: dict[str, Any] = {"schedules": stats}
-    if fixed:
-        out["fixed_median_s"] = fixed["delay"]["all"]["median_s"]
-        out["requests_per_day_fixed"] = fixed["requests_per_day"]
-    if new:
-        out["pushed_median_s"] = new["delay"]["pushed"]["median_s"]
-        out["hourly_median_s"] = new["delay"]["frequent"]["median_s"]
-        out["p95_s"] = new["delay"]["all"]["p95_s"]
-        out["new_median_s"] = new["delay"]["all"]["median_s"]
-        out["requests_per_day_new"] = new["requests_per_day"]
-    return out
-
-
 SCHEDULES = {
     "fixed": Schedule(
         "fixed",
@@ -422,8 +287,10 @@ SCHEDULES = {
     ),
     "new": Schedule(
         "new",
-        "adaptive polling (bot/schedule.py, default poll settings) + WebSub push for hub feeds "
-        "(subscription found by the poll, verified and pushed through bot.websub.Callback)",
+        "adaptive polling (bot/schedule.py, default poll settings: a daily budget of what "
+        "900 s a feed costs, shared by the square root of each feed's rate) + WebSub push for "
+        "hub feeds (subscription found by the poll, verified and pushed through "
+        "bot.websub.Callback)",
         {"websub": {"public_url": "http://bot.sim/websub"}, "health_port": 8080},
         push=True,
     ),
@@ -492,6 +359,9 @@ def main() -> None:
         "the same answers through an httpx transport in this process (default: faster)",
     )
     parser.add_argument("--jobs", type=int, default=2, help="schedules simulated at once")
+    parser.add_argument(
+        "--threads", action="store_true", help="database steps in threads, as in the service"
+    )
     parser.add_argument("--quick", action="store_true", help="100 feeds, 6 h (CI's smoke run)")
     parser.add_argument("--smoke", action="store_true", help="30 feeds, 2 h: does it run?")
     parser.add_argument("--profile", action="store_true", help="cProfile, top functions")
@@ -503,6 +373,8 @@ def main() -> None:
         args.feeds, args.hours, args.warmup, args.tail = 30, 2.0, 0.5, 0.25
     logging.basicConfig(level=logging.WARNING)
     world = build_world(args.feeds, args.hours, args.warmup * 3600, args.seed, START)
+    if not args.threads:
+        run_db_steps_inline()
     if not args.profile:
         report(world, args)
         return

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+import bot.polling as polling
 from bot.alerts import AlertSummaries, queue_alerts
 from bot.audience import followers, public_story, read_bylines
 from bot.clock import Clock
@@ -34,7 +35,7 @@ from bot.followups import update_alerts
 from bot.group import Fingerprint, StoryIndex, fingerprint
 from bot.match import Document
 from bot.parse import FeedEntry, FeedParseError, ParsedFeed, parse_feed
-from bot.polling import PollReport, claim_feeds, newest_entry_at, record_failure, record_success
+from bot.polling import PollReport, claim_feeds, record_failure, record_success
 from bot.settings import Settings
 from bot.store import Article, Database, Feed, Story
 from bot.subscribers import SubscriptionIndex
@@ -86,6 +87,7 @@ class Pipeline:
         self.stories = StoryIndex()
         self.subscriptions = SubscriptionIndex()
         self._locks: dict[int, asyncio.Lock] = {}
+        self.budget = polling.PollBudget(settings.poll)  # the shared daily request budget's scale
         self._loaded = False
         self._last_article = 0  # the newest article the story index has seen
         # One store step at a time in this process: they share the story index, and on SQLite
@@ -117,8 +119,8 @@ class Pipeline:
         return await self.poll(await asyncio.to_thread(self._claim, False))
 
     def _claim(self, due_only: bool) -> list[int]:
-        lease = self.settings.poll.timeout * 6 + 60  # outlives a slow poll
-        return claim_feeds(self.db, self.clock.now(), self.worker, lease, due_only=due_only)
+        lease, now = self.settings.poll.timeout * 6 + 60, self.clock.now()  # outlives a slow poll
+        return claim_feeds(self.db, now, self.worker, lease, due_only=due_only, budget=self.budget)
 
     async def poll(self, feed_ids: list[int]) -> list[PollReport]:
         if not self._loaded:
@@ -272,15 +274,13 @@ class Pipeline:
                 if not feed.name and feed_title:
                     feed.name = feed_title[:200]
                 audience = None if origin.public else followers(session, feed_id)
-                newest = newest_entry_at(session, feed_id)
                 for candidate in candidates:
                     self._store_one(session, feed, candidate, now, counts, audience)
-                if polled is not None:  # the schedule learns from the new entries' times
-                    times, poll = [c.published or now for c in candidates], self.settings.poll
-                    read, answer = polled.parsed, polled.result
-                    record_success(
-                        feed, answer, now, poll, parsed=read, published=times, newest=newest
-                    )
+                times = [c.published or now for c in candidates]
+                if polled is None:  # pushed: the newest entry moves, not the schedule
+                    polling.note_published(feed, times, now)
+                else:  # the schedule learns from the new entries' times
+                    record_success(feed, polled.result, now, self.budget, polled.parsed, times)
                     if polled.hub is not None and self.settings.websub.active:
                         note_hub(session, feed_id, polled.hub, now, self.settings.websub)
         except Exception:
@@ -394,7 +394,7 @@ class Pipeline:
     def _record_success(self, feed_id: int, result: FetchResult) -> None:
         with self.db.session() as session:
             if (feed := session.get(Feed, feed_id)) is not None:
-                record_success(feed, result, self.clock.now(), self.settings.poll)
+                record_success(feed, result, self.clock.now(), self.budget)
 
     def _record_failure(self, feed_id: int, error: str, result: FetchResult | None = None) -> None:
         record_failure(self.db, feed_id, error, self.clock.now(), self.settings.poll, result)

@@ -15,9 +15,13 @@ from typing import Literal
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
-__all__ = ["POLL_OUTCOMES", "Metrics"]
+__all__ = ["POLL_KINDS", "POLL_OUTCOMES", "PUSH_OUTCOMES", "Metrics"]
 
 POLL_OUTCOMES = ("new", "unchanged", "not_modified", "failed")
+# A feed polled at its own rhythm, a pushed feed's safety poll, a search feed's query.
+POLL_KINDS = ("adaptive", "safety", "search")
+# Pushes to a known callback: each is received, then accepted (signed) or rejected.
+PUSH_OUTCOMES = ("received", "accepted", "rejected")
 # The outbox's message kinds (OutboxKind); others are counted too, they just start unseen.
 SEND_KINDS = ("alert", "followup", "edit", "digest", "away", "notice", "reply")
 RetryReason = Literal["429", "error"]
@@ -31,6 +35,18 @@ class Metrics:
         r = self.registry
         self.feed_polls = Counter(
             "newsbot_feed_polls", "Feed polls, by outcome.", ["outcome"], registry=r
+        )
+        self.polls_by_kind = Counter(
+            "newsbot_polls_by_kind",
+            "Feed polls, by kind: adaptive, safety (a pushed feed), search.",
+            ["kind"],
+            registry=r,
+        )
+        self.pushes = Counter(
+            "newsbot_websub_pushes",
+            "WebSub pushes to a known callback: received, then accepted or rejected (signature).",
+            ["outcome"],
+            registry=r,
         )
         self.feed_failures = Gauge(
             "newsbot_feed_failures", "Active feeds whose last poll failed.", registry=r
@@ -71,6 +87,10 @@ class Metrics:
         # event instead of a gap.
         for outcome in POLL_OUTCOMES:
             self.feed_polls.labels(outcome=outcome)
+        for kind in POLL_KINDS:
+            self.polls_by_kind.labels(kind=kind)
+        for outcome in PUSH_OUTCOMES:
+            self.pushes.labels(outcome=outcome)
         for kind in SEND_KINDS:
             self.messages_sent.labels(kind=kind)
         for outcome in ("sent", "retried", "rejected", "undeliverable"):
@@ -88,13 +108,19 @@ class Metrics:
         stories: int = 0,
         alerts: int = 0,
         updates: int = 0,
+        kind: str = "adaptive",
     ) -> None:
-        """One feed poll: its outcome, and the articles, stories and alerts it made."""
+        """One feed poll: its outcome and kind, and the articles, stories and alerts it made."""
         self.feed_polls.labels(outcome=outcome).inc()
+        self.polls_by_kind.labels(kind=kind).inc()
         self.articles.inc(articles)
         self.stories.inc(stories)
         self.alerts_queued.inc(alerts)
         self.alert_updates_queued.inc(updates)
+
+    def pushed(self, outcome: str) -> None:
+        """A WebSub push: "received", "accepted" or "rejected" (see PUSH_OUTCOMES)."""
+        self.pushes.labels(outcome=outcome).inc()
 
     def digests(self, n: int) -> None:
         """`n` digests were queued (not the held alerts released after quiet hours)."""

@@ -10,6 +10,22 @@ spends 96 requests a day on a feed that publishes once. Delay follows the gap (a
 of it), bounded by `poll.min_interval` (the politeness floor) and `poll.max_interval` (the
 longest a feed may go unpolled, so a quiet feed that wakes up is not missed for a day).
 
+Why a shared budget, spent by the square root of the rate. Polling at a fixed fraction of the
+gap spends what the news demands, which on a busy day can be more than the fixed schedule it
+replaces. With a daily budget `B` (`poll.budget_interval`: what polling every feed at that
+interval would cost), the question becomes how to share it. A feed publishing at rate `λ` and
+polled every `I` leaves each entry waiting `I / 2` on average; minimising the mean wait per entry,
+`Σ λᵢ Iᵢ / 2`, under `Σ 1 / Iᵢ = B` (a Lagrange multiplier) gives `Iᵢ ∝ 1 / √λᵢ`: the
+square-root rule. Polling in proportion to the rate over-serves busy feeds and uniform polling
+over-serves quiet ones; Cho & Garcia-Molina (2003, "Effective page refresh policies for Web
+crawlers", ACM TODS 28(4)) show the first is even worse than the second under a fixed budget.
+So each feed waits `scale · √gap`, one `scale` for all, found by `budget_scale` so that the
+feeds' requests a day, each within its bounds and floors, add up to the budget (recomputed
+every `BUDGET_REFRESH` s by `bot.polling` from the stored gaps). A pushed feed costs only its
+safety polls, and a feed with no gap learned yet its configured interval; idle feeds count at
+their idle gap, so a quiet night or a rare feed frees requests for the busy ones. Without a
+budget (`budget_interval = 0`), or before the first scale is known, the fraction rule applies.
+
 Why a median, kept in log space. Gaps between entries are skewed: bursts of several entries a
 minute apart, then a night without any. A mean is dragged by the night; the median is not. We
 keep a running median without storing history: the first poll's backlog gives a true median of
@@ -54,10 +70,24 @@ from datetime import datetime
 
 from bot.settings import PollSettings
 
-__all__ = ["MEDIAN_STEP", "FeedRhythm", "NextPoll", "PollSeen", "failure_wait", "next_poll"]
+__all__ = [
+    "BUDGET_REFRESH",
+    "DAY",
+    "MEDIAN_STEP",
+    "Demand",
+    "FeedRhythm",
+    "NextPoll",
+    "PollSeen",
+    "budget_scale",
+    "failure_wait",
+    "next_poll",
+]
 
 #: How far (in log space) one new gap moves the running median: e^0.2 = ×1.22.
 MEDIAN_STEP = 0.2
+#: Seconds between two computations of the budget's scale: gaps move slowly.
+BUDGET_REFRESH = 600
+DAY = 86400
 
 
 @dataclass(frozen=True)
@@ -104,19 +134,15 @@ class NextPoll:
     reason: str
 
 
-def next_poll(rhythm: FeedRhythm, seen: PollSeen, poll: PollSettings) -> NextPoll:
-    """After a successful poll (new entries, none, or a 304): when to poll next."""
+def next_poll(
+    rhythm: FeedRhythm, seen: PollSeen, poll: PollSettings, scale: float | None = None
+) -> NextPoll:
+    """After a successful poll (new entries, none, or a 304): when to poll next. `scale` is
+    the shared budget's (`budget_scale`); None: the fraction rule."""
     median, newest = _learn(rhythm.median_gap, rhythm.newest_entry_at, seen, poll.min_interval)
     hint = seen.hint if seen.read else rhythm.hint
     idle = (seen.now - newest).total_seconds() if newest is not None else 0.0
-    if median is None:  # no gap seen yet: the configured interval, longer while nothing comes
-        interval, reason = float(rhythm.interval), "configured"
-        if poll.gap_fraction * idle > interval:
-            interval, reason = poll.gap_fraction * idle, "idle"
-    else:
-        interval, reason = poll.gap_fraction * max(median, idle), "gap"
-        if idle > median:
-            reason = "idle"
+    interval, reason = _wanted(rhythm.interval, median, idle, poll, scale)
     interval, reason = _bounded(interval, reason, poll)
     for floor, why in ((hint, "ttl"), (seen.max_age, "max-age")):
         if floor is not None and min(floor, poll.max_interval) > interval:
@@ -127,7 +153,71 @@ def next_poll(rhythm: FeedRhythm, seen: PollSeen, poll: PollSettings) -> NextPol
         interval, reason = poll.pushed_interval, "pushed"
     if seen.retry_after is not None and seen.retry_after > interval:
         interval, reason = min(seen.retry_after, poll.backoff_max), "retry-after"
-    return NextPoll(math.ceil(interval), median, hint, newest, reason)
+    return NextPoll(math.ceil(round(interval, 3)), median, hint, newest, reason)
+
+
+def _wanted(
+    configured: int, median: float | None, idle: float, poll: PollSettings, scale: float | None
+) -> tuple[float, str]:
+    """The interval the feed's rhythm asks for, before bounds and floors."""
+    if median is None:  # no gap seen yet: the configured interval, longer while nothing comes
+        if poll.gap_fraction * idle > configured:
+            return poll.gap_fraction * idle, "idle"
+        return float(configured), "configured"
+    gap = max(median, idle)
+    reason = "idle" if idle > median else "budget" if scale is not None else "gap"
+    return (scale * math.sqrt(gap) if scale is not None else poll.gap_fraction * gap), reason
+
+
+@dataclass(frozen=True)
+class Demand:
+    """One feed as the budget sees it: `median_gap` and `idle` (s since its newest entry),
+    its configured `interval`, `floor` (its `ttl` / `sy:updatePeriod`, s) and `pushed`."""
+
+    interval: int
+    median_gap: float | None = None
+    idle: float = 0.0
+    floor: float = 0.0
+    pushed: bool = False
+
+
+def budget_scale(demands: Sequence[Demand], per_day: float, poll: PollSettings) -> float | None:
+    """The `scale` at which the feeds' requests a day (each feed every `scale · √gap`, within
+    its bounds and floors) add up to `per_day`, found by bisection in log space (the cost
+    falls as the scale grows). When even every feed at `min_interval` fits, the smallest
+    scale that puts them all there; when not even `max_interval` does, the one that puts
+    them all at the maximum. None while no feed has a gap learned (nothing to share by)."""
+    floors = [_floor(d, poll) for d in demands]
+    gaps = [max(d.median_gap, d.idle, 1.0) if d.median_gap is not None else None for d in demands]
+    fixed = [_wanted(d.interval, None, d.idle, poll, None)[0] for d in demands]
+
+    def cost(scale: float) -> float:
+        total = 0.0
+        for gap, floor, start in zip(gaps, floors, fixed, strict=True):
+            wanted = scale * math.sqrt(gap) if gap is not None else start
+            total += DAY / min(max(wanted, floor), poll.max_interval)
+        return total
+
+    learned = [g for g in gaps if g is not None]
+    if not learned:
+        return None
+    low = poll.min_interval / math.sqrt(max(learned))  # every feed at min_interval or above
+    high = poll.max_interval / math.sqrt(min(learned))  # every feed at max_interval
+    if cost(low) <= per_day:
+        return low
+    for _ in range(100):
+        mid = math.sqrt(low * high)
+        low, high = (low, mid) if cost(mid) <= per_day else (mid, high)
+        if high / low < 1 + 1e-9:
+            break
+    return high
+
+
+def _floor(demand: Demand, poll: PollSettings) -> float:
+    """The shortest interval the feed may get: `min_interval`, its publisher's hint (capped
+    by `max_interval`), and for a pushed feed the safety interval."""
+    floor = max(float(poll.min_interval), min(demand.floor, poll.max_interval))
+    return max(floor, poll.pushed_interval) if demand.pushed else floor
 
 
 def failure_wait(current: int, failures: int, retry_after: float | None, poll: PollSettings) -> int:

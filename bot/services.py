@@ -26,7 +26,7 @@ from bot.health import HealthServer
 from bot.ingest import Pipeline, PollReport
 from bot.metrics import Metrics
 from bot.outbox import enqueue
-from bot.polling import sync_feeds
+from bot.polling import pushed_among, sync_feeds
 from bot.render import RenderedMessage
 from bot.searches import SearchPoller
 from bot.settings import PollSettings, Settings
@@ -190,18 +190,22 @@ class Services:
 
     async def poll_due(self) -> list[PollReport]:
         """The due feeds, then the search feeds within their budgets."""
-        reports = await self.pipeline.poll_due()
-        reports += await self.searches.poll_due()
+        feeds = await self.pipeline.poll_due()
+        reports = feeds + await self.searches.poll_due()
         if reports and not self.first_poll_reported:
             self.first_poll_reported = True
             report_first_poll(reports)
-        for r in reports:
+        ids = [r.feed_id for r in feeds]
+        pushed = await asyncio.to_thread(pushed_among, self.db, ids) if ids else set()
+        for n, r in enumerate(reports):
+            kind = "search" if n >= len(feeds) else "safety" if r.feed_id in pushed else "adaptive"
             self.metrics.polled(
                 r.outcome,
                 articles=r.new_articles,
                 stories=r.new_stories,
                 alerts=r.alerts,
                 updates=r.updates,
+                kind=kind,
             )
         return reports
 
@@ -219,7 +223,8 @@ class Services:
         mounts = []
         if self.settings.websub.active:
             sink = loop_sink(asyncio.get_running_loop(), self.pipeline.push)
-            callback = Callback(self.db, self.clock, self.settings.websub, sink)
+            count = self.metrics.pushed
+            callback = Callback(self.db, self.clock, self.settings.websub, sink, count)
             mounts.append(callback.mount(self.settings.poll.max_bytes))
         host, port = self.settings.health_host, self.settings.health_port
         return HealthServer(self.metrics, self.health, host, port, mounts).start()

@@ -108,6 +108,9 @@ class Feed(Base):
     current_interval: Mapped[int | None] = mapped_column(Integer)
     median_gap: Mapped[float | None] = mapped_column(Float)
     publisher_hint: Mapped[int | None] = mapped_column(Integer)
+    # The newest entry's time (publication, else first seen), polled or pushed: where the
+    # current gap starts, kept here so a poll needs no aggregate over its articles.
+    newest_entry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def display_name(self) -> str:

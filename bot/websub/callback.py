@@ -33,12 +33,14 @@ from bot.health import Answer, Mount, Request
 from bot.settings import WebSubSettings
 from bot.store import Database, WebSubSubscription
 
-__all__ = ["Callback", "PushSink", "loop_sink", "route", "signature_ok"]
+__all__ = ["Callback", "PushCount", "PushSink", "loop_sink", "route", "signature_ok"]
 
 log = logging.getLogger(__name__)
 
 #: Hands a verified body to ingest: (feed id, body, content type); False when it cannot.
 PushSink = Callable[[int, bytes, str | None], bool]
+#: Told of each push to a known callback: "received", then "accepted" or "rejected" (signature).
+PushCount = Callable[[str], None]
 
 DIGESTS = {
     "sha1": hashlib.sha1,
@@ -98,12 +100,18 @@ class Callback:
     """Answers hubs for the subscriptions in the table; `mount()` serves it."""
 
     def __init__(
-        self, db: Database, clock: Clock, settings: WebSubSettings, sink: PushSink
+        self,
+        db: Database,
+        clock: Clock,
+        settings: WebSubSettings,
+        sink: PushSink,
+        count: PushCount | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self.sink = sink
+        self.count: PushCount = count or (lambda _: None)
 
     def mount(self, max_body: int) -> Mount:
         return Mount(route(self.settings), self.handle, max_body)
@@ -155,14 +163,17 @@ class Callback:
             if row is None:
                 return NOT_FOUND
             feed_id = row.feed_id
+            self.count("received")
             if not signature_ok(row.secret, request.headers.get("x-hub-signature"), request.body):
                 log.warning("feed %s: pushed content ignored: bad or missing signature", feed_id)
+                self.count("rejected")
                 return ACCEPTED
             row.last_push_at = self.clock.now()
         content_type = request.headers.get("content-type")
         if not self.sink(feed_id, request.body, content_type):
             return Answer(503, b"stopping\n", headers={"Retry-After": "60"})
         log.info("feed %s: pushed content received (%d bytes)", feed_id, len(request.body))
+        self.count("accepted")
         return ACCEPTED
 
 

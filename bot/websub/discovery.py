@@ -51,7 +51,8 @@ def note_hub(
     session: Session, feed_id: int, hub: Hub, now: datetime, settings: WebSubSettings
 ) -> WebSubSubscription:
     """Record the feed's hub: a new row waits for the subscriber job ("requested"); a row whose
-    hub or topic changed, or that failed long enough ago, is requested again."""
+    hub or topic changed, that failed long enough ago, or that was unsubscribed (the feed is
+    polled, so it is needed again) is requested again."""
     row = session.get(WebSubSubscription, feed_id)
     if row is None:
         row = WebSubSubscription(
@@ -69,7 +70,7 @@ def note_hub(
     moved = (row.hub_url, row.topic_url) != (hub.hub_url, hub.topic_url)
     retry = timedelta(seconds=settings.retry_failed_after)
     stale = row.state == "failed" and (row.requested_at is None or row.requested_at + retry <= now)
-    if moved or stale:
+    if moved or stale or row.state == "unsubscribed":  # (polled: followed again)
         log.info("feed %s: WebSub subscription requested again at %s", feed_id, hub.hub_url)
         row.hub_url, row.topic_url = hub.hub_url, hub.topic_url
         row.state, row.failures, row.requested_at, row.last_error = "requested", 0, None, None

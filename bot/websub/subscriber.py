@@ -16,6 +16,12 @@ A hub that refuses, fails, or does not verify within `websub.verify_timeout` cou
 after `websub.max_failures` in a row, or when a lease ends unrenewed, the subscription is
 "failed" and the feed is polled at its normal interval again (`bot.websub.discovery` tries
 afresh later). Only `state == "active"` means "pushed".
+
+A feed nobody needs any more (paused or removed by an operator, a chat's feed no chat follows)
+is unsubscribed (§5.1, `hub.mode=unsubscribe`, state "unsubscribed"): the hub stops pushing now
+rather than when the lease ends, and the callback answers its verification. One attempt: a hub
+that refuses has the lease's end to stop anyway. The feed's next poll, when it is followed
+again, subscribes afresh (`bot.websub.discovery`).
 """
 
 from __future__ import annotations
@@ -26,12 +32,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from bot.clock import Clock
 from bot.fetch import Fetcher, FetchResult
 from bot.settings import Settings, WebSubSettings
-from bot.store import Database, Feed, WebSubSubscription
+from bot.store import ChatSource, Database, Feed, WebSubSubscription
 
 __all__ = ["Step", "SubscribeReport", "Subscriber", "callback_url", "next_step"]
 
@@ -90,6 +96,7 @@ class SubscribeReport:
     requested: int = 0  # subscription requests the hub accepted
     failed: int = 0  # requests refused, unanswered or unverified
     given_up: int = 0  # subscriptions now "failed": their feeds are polled normally
+    unsubscribed: int = 0  # subscriptions of feeds nobody needs, ended at the hub
 
 
 class Subscriber:
@@ -124,13 +131,23 @@ class Subscriber:
         now, options = self.clock.now(), self.settings.websub
         requests = []
         with self.db.session() as session:
+            followed = exists().where(ChatSource.feed_id == Feed.id)
+            needed = Feed.active & or_(Feed.public, followed, Feed.search_source.is_not(None))
             rows = session.execute(
-                select(WebSubSubscription, Feed.public)
+                select(WebSubSubscription, Feed.public, needed)
                 .join(Feed, Feed.id == WebSubSubscription.feed_id)
-                .where(WebSubSubscription.state.in_(["requested", "active"]), Feed.active)
+                .where(WebSubSubscription.state.in_(["requested", "active"]))
                 .with_for_update(skip_locked=True, of=WebSubSubscription)  # one worker each
             ).all()
-            for row, public in rows:
+            for row, public, wanted in rows:
+                if not wanted:
+                    if row.requested_at is not None or row.state == "active":  # the hub knows it
+                        form = self._form(row) | {"hub.mode": "unsubscribe"}
+                        requests.append(_Request(row.feed_id, row.hub_url, form, not public))
+                    row.state, row.requested_at = "unsubscribed", now
+                    report.unsubscribed += 1
+                    log.info("feed %s: no longer needed, unsubscribing at its hub", row.feed_id)
+                    continue
                 step = next_step(row, now, options)
                 if step == "expired":
                     self._give_up(row, "the lease ended before the hub confirmed a renewal")
@@ -153,6 +170,11 @@ class Subscriber:
         }
 
     def _answered(self, feed_id: int, result: FetchResult, report: SubscribeReport) -> None:
+        with self.db.session() as session:
+            row = session.get(WebSubSubscription, feed_id)
+            if row is not None and row.state == "unsubscribed":  # one attempt, see above
+                log.info("feed %s: unsubscribe sent to the hub (%s)", feed_id, result.error or "ok")
+                return
         if result.error is None:
             report.requested += 1
             log.info("feed %s: the WebSub hub accepted the request", feed_id)

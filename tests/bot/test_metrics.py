@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.health import HealthServer
-from bot.metrics import Metrics
+from bot.metrics import POLL_KINDS, PUSH_OUTCOMES, Metrics
 from bot.services import refresh_gauges
 from bot.store import Chat, Feed, Outbox, OutboxStatus, open_database
 
@@ -75,6 +75,19 @@ def test_metrics_endpoint_shows_poll_counters_by_outcome(
     assert value(body, "newsbot_stories_total") == 2
     assert value(body, "newsbot_alerts_queued_total") == 5
     assert value(body, "newsbot_alert_updates_queued_total") == 1
+
+
+def test_metrics_endpoint_shows_polls_by_kind_and_pushes_by_outcome(
+    metrics: Metrics, serve: Callable[..., HealthServer]
+) -> None:
+    metrics.polled("new", kind="safety")
+    metrics.polled("not_modified")
+    for outcome in ("received", "accepted", "received", "rejected"):
+        metrics.pushed(outcome)
+    body = get(serve(), "/metrics").text
+    kinds = [value(body, "newsbot_polls_by_kind_total", kind=k) for k in POLL_KINDS]
+    pushes = [value(body, "newsbot_websub_pushes_total", outcome=o) for o in PUSH_OUTCOMES]
+    assert (kinds, pushes) == ([1, 1, 0], [2, 1, 1])
 
 
 def test_metrics_endpoint_shows_delivery_counters(

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -18,7 +19,7 @@ from bot.clock import FrozenClock
 from bot.deliver import ConsoleChannel
 from bot.fetch import FetchResult
 from bot.parse import ParsedFeed
-from bot.polling import claim_feeds, record_failure, record_success, sync_feeds
+from bot.polling import claim_feeds, pushed_among, record_failure, record_success, sync_feeds
 from bot.schedule import MEDIAN_STEP
 from bot.services import Services
 from bot.settings import FeedConfig, PollSettings, Settings
@@ -276,9 +277,25 @@ def test_a_search_feed_waits_its_sources_interval_however_much_it_finds(db: Data
             POLL,
             parsed=read,
             published=busy,
-            newest=None,
         )
     assert feed_row(db, feed).next_poll_at == NOW + timedelta(seconds=900)
+
+
+def test_only_feeds_with_an_active_subscription_count_as_pushed(db: Database) -> None:
+    feeds = [make_feed(db, f"https://outlet.example/{n}.xml") for n in range(3)]
+    with db.session() as session:
+        for feed, state in zip(feeds, ["active", "failed"], strict=False):
+            session.add(
+                WebSubSubscription(
+                    feed_id=feed,
+                    hub_url="https://hub.example/",
+                    topic_url=f"https://outlet.example/{feed}",
+                    token=f"t{feed}",
+                    secret="s",
+                    state=state,
+                )
+            )
+    assert pushed_among(db, feeds) == {feeds[0]}
 
 
 def test_a_failure_of_a_feed_since_deleted_is_ignored(db: Database) -> None:
@@ -305,13 +322,13 @@ class World:
     clock: FrozenClock
     services: Services | None = None
 
-    def start(self, *routes: tuple[str, Route]) -> Services:
+    def start(self, *routes: tuple[str, Route], **poll: Any) -> Services:
         feeds = [FeedConfig(url=self.server.route(path, r), name=path) for path, r in routes]
         settings = Settings(
             database_url=self.database_url,
             data_dir=self.tmp_path,
             feeds=feeds,
-            poll={"fetch_pages": False},
+            poll={"fetch_pages": False} | poll,
         )
         self.services = Services.build(settings, ConsoleChannel(), clock=self.clock)
         return self.services
@@ -388,6 +405,22 @@ async def test_a_feed_publishing_every_5_minutes_is_polled_more_often_than_a_dai
     assert polled == ["/wire.xml"]
 
 
+async def test_the_feeds_share_the_daily_budget_once_their_gaps_are_learned(world: World) -> None:
+    services = world.start(
+        ("/wire.xml", Route(rss(timedelta(minutes=5)))),
+        ("/daily.xml", Route(rss(timedelta(days=1)))),
+    )
+    await services.pipeline.poll_all()  # the gaps are learned
+    world.clock.advance(seconds=60)
+    await services.pipeline.poll_all()  # the budget's scale is computed, the intervals follow it
+    wire, daily = (
+        world.feed("/wire.xml").current_interval,
+        world.feed("/daily.xml").current_interval,
+    )
+    assert wire is not None and daily is not None and wire < daily
+    assert 0.99 * 2 * 96 <= 86400 / wire + 86400 / daily <= 2 * 96  # two feeds at 900 s
+
+
 async def test_the_interval_chosen_is_stored_with_the_feed(world: World) -> None:
     services = world.start(("/hourly.xml", Route(rss(timedelta(hours=1)))))
     await services.pipeline.poll_all()
@@ -396,7 +429,8 @@ async def test_the_interval_chosen_is_stored_with_the_feed(world: World) -> None
 
 
 async def test_a_304_keeps_what_was_learned(world: World) -> None:
-    services = world.start(("/hourly.xml", Route(rss(timedelta(hours=1)), etag='"v1"')))
+    hourly = Route(rss(timedelta(hours=1)), etag='"v1"')
+    services = world.start(("/hourly.xml", hourly), budget_interval=0)  # the fraction rule
     await services.pipeline.poll_all()
     world.clock.advance(seconds=450)
     [report] = await services.pipeline.poll_due()
@@ -437,7 +471,7 @@ async def test_a_busy_publisher_that_keeps_refusing_is_backed_off(world: World) 
 
 async def test_max_age_is_honoured_on_new_content_and_on_a_304(world: World) -> None:
     cached = Route(rss(timedelta(minutes=5)), etag='"v1"', headers={"Cache-Control": "max-age=600"})
-    services = world.start(("/cached.xml", cached))
+    services = world.start(("/cached.xml", cached), budget_interval=0)  # max-age above the rule
     await services.pipeline.poll_all()
     assert world.wait("/cached.xml") == 600
     world.clock.advance(seconds=600)

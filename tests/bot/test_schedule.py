@@ -7,7 +7,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.schedule import MEDIAN_STEP, FeedRhythm, PollSeen, failure_wait, next_poll
+from bot.schedule import (
+    MEDIAN_STEP,
+    Demand,
+    FeedRhythm,
+    PollSeen,
+    budget_scale,
+    failure_wait,
+    next_poll,
+)
 from bot.settings import PollSettings
 from tests.fakes import NOW
 
@@ -189,3 +197,68 @@ def test_backoff_stops_at_the_longest_backoff() -> None:
 
 def test_a_failure_with_retry_after_waits_at_least_that_long() -> None:
     assert failure_wait(450, 1, 2 * HOUR, POLL) == 2 * HOUR
+
+
+# --- the shared daily budget -------------------------------------------------------------------
+
+WORLD = (
+    [Demand(900, median_gap=3 * MINUTE, idle=MINUTE)] * 5  # wires
+    + [Demand(900, median_gap=40 * MINUTE, idle=10 * MINUTE)] * 30  # hourly
+    + [Demand(900, median_gap=6 * HOUR, idle=2 * HOUR)] * 40  # daily
+    + [Demand(900, median_gap=3 * DAY, idle=DAY)] * 25  # rare
+    + [Demand(900, median_gap=20 * MINUTE, pushed=True)] * 10
+    + [Demand(900, median_gap=10 * MINUTE, floor=2 * HOUR)] * 5  # a ttl of two hours
+    + [Demand(900)] * 5  # nothing learned yet
+)
+
+
+def interval_at(demand: Demand, scale: float | None) -> int:
+    """The interval `next_poll` gives the feed at this scale, after a poll that found nothing."""
+    newest = NOW - timedelta(seconds=demand.idle)
+    rhythm = FeedRhythm(900, demand.median_gap, int(demand.floor) or None, newest, demand.pushed)
+    return next_poll(rhythm, PollSeen(NOW), POLL, scale).interval
+
+
+def per_day(demands: list[Demand], scale: float | None) -> float:
+    return sum(DAY / interval_at(d, scale) for d in demands)
+
+
+def test_the_feeds_requests_add_up_to_the_budget_and_never_more() -> None:
+    budget = len(WORLD) * DAY / 900
+    spent = per_day(WORLD, budget_scale(WORLD, budget, POLL))
+    assert 0.99 * budget <= spent <= budget
+
+
+def test_a_busier_feed_is_polled_more_often_by_the_square_root_of_its_rate() -> None:
+    scale = budget_scale(WORLD, len(WORLD) * DAY / 900, POLL)
+    busy, quiet = Demand(900, median_gap=10 * MINUTE), Demand(900, median_gap=1000 * MINUTE)
+    assert interval_at(quiet, scale) == pytest.approx(10 * interval_at(busy, scale), rel=0.01)
+
+
+def test_a_feed_idle_for_longer_than_its_gap_is_polled_less_often() -> None:
+    scale = budget_scale(WORLD, len(WORLD) * DAY / 900, POLL)
+    idle = Demand(900, median_gap=40 * MINUTE, idle=10 * HOUR)
+    assert interval_at(idle, scale) > interval_at(Demand(900, median_gap=40 * MINUTE), scale)
+
+
+def test_the_publishers_ttl_and_the_push_safety_interval_stay_floors() -> None:
+    scale = budget_scale(WORLD, 10 * len(WORLD) * DAY / 900, POLL)  # a generous budget
+    ttl = Demand(900, median_gap=10 * MINUTE, floor=2 * HOUR)
+    pushed = Demand(900, median_gap=10 * MINUTE, pushed=True)
+    assert (interval_at(ttl, scale), interval_at(pushed, scale)) == (2 * HOUR, HOUR)
+
+
+def test_a_budget_every_feed_fits_in_at_the_minimum_polls_them_all_at_the_minimum() -> None:
+    demands = [Demand(900, median_gap=HOUR), Demand(900, median_gap=DAY)]
+    scale = budget_scale(demands, 10 * DAY, POLL)
+    assert [interval_at(d, scale) for d in demands] == [60, 60]
+
+
+def test_a_budget_too_small_for_the_maximum_polls_every_feed_at_the_maximum() -> None:
+    demands = [Demand(900, median_gap=HOUR), Demand(900, median_gap=DAY)]
+    scale = budget_scale(demands, 1, POLL)
+    assert [interval_at(d, scale) for d in demands] == [4 * HOUR, 4 * HOUR]
+
+
+def test_without_a_gap_learned_there_is_no_scale_and_the_fraction_rule_applies() -> None:
+    assert budget_scale([Demand(900), Demand(600)], 192, POLL) is None

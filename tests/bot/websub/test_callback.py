@@ -146,6 +146,30 @@ def test_unsigned_or_badly_signed_content_is_ignored_but_acknowledged(
     assert row(db).last_push_at is None
 
 
+def counted(db: Database, sink: Sink) -> tuple[Callback, list[str]]:
+    """The fixture's callback, with its pushes counted into a list."""
+    seen: list[str] = []
+    settings = WebSubSettings(public_url="https://bot.example/websub")
+    return Callback(db, FrozenClock(NOW), settings, sink, seen.append), seen
+
+
+def test_a_signed_push_counts_as_received_and_accepted(
+    callback: Callback, sink: Sink, db: Database
+) -> None:
+    counting, seen = counted(db, sink)
+    body = b"<feed>news</feed>"
+    push(counting, body, sign(body))
+    assert seen == ["received", "accepted"]
+
+
+def test_a_badly_signed_push_counts_as_received_and_rejected(
+    callback: Callback, sink: Sink, db: Database
+) -> None:
+    counting, seen = counted(db, sink)
+    push(counting, b"<feed>news</feed>", sign(b"other body"))
+    assert seen == ["received", "rejected"]
+
+
 def test_content_for_an_unknown_token_is_404(callback: Callback, sink: Sink) -> None:
     body = b"<feed/>"
     assert push(callback, body, sign(body), token="other") == 404

@@ -116,3 +116,12 @@ def test_a_failed_subscription_is_tried_again_only_after_a_while(db: Database) -
     later = NOW + timedelta(seconds=SETTINGS.retry_failed_after)
     retried = note(db, fid, hub, later)
     assert (retried.state, retried.failures) == ("requested", 0)
+
+
+def test_an_unsubscribed_feed_polled_again_is_subscribed_afresh(db: Database) -> None:
+    fid = feed_id(db)
+    hub = Hub("https://hub.example/", FETCHED)
+    note(db, fid, hub)
+    with db.session() as session:
+        session.get_one(WebSubSubscription, fid).state = "unsubscribed"
+    assert note(db, fid, hub).state == "requested"

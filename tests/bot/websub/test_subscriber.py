@@ -17,7 +17,7 @@ from bot.fetch import Fetcher
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.settings import Settings, TelegramSettings, WebSubSettings
-from bot.store import Database, WebSubSubscription
+from bot.store import Chat, ChatSource, Database, Feed, WebSubSubscription
 from bot.websub import Callback, Subscriber, SubscribeReport, next_step
 from tests.fakes import NOW
 from tests.fakes.websub_hub import FakeHub, add_subscription, free_port
@@ -100,6 +100,34 @@ async def test_a_lease_is_renewed_before_it_ends(s: Setup) -> None:
     assert (row.state, row.lease_until) == ("active", renewal + timedelta(seconds=LEASE))
 
 
+async def test_a_feed_an_operator_removed_is_unsubscribed_at_its_hub(s: Setup) -> None:
+    await s.run()
+    await s.verified(1)
+    with s.db.session() as session:
+        session.get_one(Feed, 1).active = False
+    report = await s.run()
+    await s.verified(2)
+    assert (report.unsubscribed, s.hub.requests[-1]["hub.mode"]) == (1, "unsubscribe")
+    assert s.hub.verifications[-1] == ("unsubscribe", 200, True)
+    assert s.row().state == "unsubscribed"
+
+
+async def test_a_chat_feed_no_chat_follows_is_unsubscribed_at_its_hub(s: Setup) -> None:
+    await s.run()
+    await s.verified(1)
+    with s.db.session() as session:
+        session.get_one(Feed, 1).public = False  # a chat's feed, and no chat follows it
+    report = await s.run()  # (the hub, on 127.0.0.1, is not contacted for a chat's feed)
+    assert (report.unsubscribed, s.row().state) == (1, "unsubscribed")
+
+
+async def test_a_feed_still_needed_is_not_unsubscribed(s: Setup) -> None:
+    await s.run()
+    await s.verified(1)
+    report = await s.run()
+    assert (report.unsubscribed, s.row().state) == (0, "active")
+
+
 async def test_a_hub_that_stops_answering_sends_the_feed_back_to_polling(s: Setup) -> None:
     await s.run()
     await s.verified(1)
@@ -175,7 +203,11 @@ async def test_a_chat_feeds_hub_on_a_private_address_is_not_contacted(
     db: Database, hub: FakeHub
 ) -> None:
     """A hub URL is as trusted as the feed naming it: a chat's feed is a user-given link."""
-    add_subscription(db, TOPIC, hub_url=hub.url, public=False)
+    feed_id = add_subscription(db, TOPIC, hub_url=hub.url, public=False)
+    with db.session() as session:  # a chat follows it
+        session.add(Chat(id=7, created_at=NOW, digest_enabled=False))
+        session.flush()
+        session.add(ChatSource(chat_id=7, feed_id=feed_id, created_at=NOW))
     port = free_port()
     settings = Settings(
         health_port=port,
