@@ -301,7 +301,9 @@ class _Digests:
                 self.session.scalars(
                     select(Story.id)
                     .where(Story.created_at > since, public_story())
-                    .order_by(Story.source_count.desc(), Story.created_at.desc())
+                    # The id settles ties, or which tied stories make the list would depend
+                    # on the limit (on the chunk's longest match list).
+                    .order_by(Story.source_count.desc(), Story.created_at.desc(), Story.id.desc())
                     .limit(room)
                 )
             )

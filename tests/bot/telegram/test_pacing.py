@@ -80,3 +80,20 @@ async def test_a_chats_next_message_waits_an_interval_from_this_ones_answer(
     assert not pacer.has_capacity(42)
     clock.now += 0.05
     assert pacer.has_capacity(42)
+
+
+async def test_a_second_never_holds_more_than_the_limit_counting_from_request_to_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = LoopClock(monkeypatch)
+    pacer = Pacer(Pacing(overall_per_second=2, **LANES_OUT_OF_THE_WAY))  # slots 0.5 s apart
+
+    def slow_answer() -> None:
+        clock.now += 0.9  # Telegram counted it somewhere in these 0.9 s
+
+    await send(pacer, 1, during=slow_answer)  # answered at 0.9
+    await send(pacer, 2)  # its slot (0.5) is past: answered at 0.9 too
+    clock.now += 0.5  # 1.4: the schedule's next slot, but both may have been counted after 0.4
+    assert not pacer.has_capacity(3)
+    clock.now += 0.5  # 1.9: both answers are more than a second old
+    assert pacer.has_capacity(3)
