@@ -18,7 +18,7 @@ from bot.deliver import OutboxWorker
 from bot.digest import queue_due_digests
 from bot.services import Services
 from bot.store import Database, Outbox, OutboxStatus
-from bot.telegram.pacing import Pacing
+from bot.telegram.pacing import Pacer, Pacing
 from bot.telegram.send import TelegramChannel
 
 TELEGRAM = {"per_chat_per_s": 1, "global_per_s": 30, "group_per_min": 20}
@@ -47,11 +47,12 @@ def pending(db: Database) -> int:
 
 @contextlib.asynccontextmanager
 async def outbox_on(services: Services, fake: Fake, pacing: Pacing):  # type: ignore[no-untyped-def]
-    """An OutboxWorker configured as the service's, on its own paced bot (its own pacing)."""
+    """An OutboxWorker configured as the service's, on its own paced bot (its own pacing),
+    and that bot's `Pacer` (for its `late_seconds`)."""
     bot_ = paced_bot(fake, pacing)
     d = services.settings.delivery
     async with bot_:
-        yield OutboxWorker(
+        worker = OutboxWorker(
             services.db,
             TelegramChannel(bot_, timeout_backoff=d.retry_backoff),
             services.clock,
@@ -61,6 +62,7 @@ async def outbox_on(services: Services, fake: Fake, pacing: Pacing):  # type: ig
             worker=services.outbox.worker,
             in_flight=d.max_in_flight,
         )
+        yield worker, bot_.rate_limiter.pacer  # type: ignore[union-attr]
 
 
 async def deliver(outbox: OutboxWorker, seconds: float) -> float:
@@ -81,9 +83,15 @@ async def deliver(outbox: OutboxWorker, seconds: float) -> float:
 def passes(services: Services) -> str:
     d = services.settings.delivery
     return (
-        f"OutboxWorker ({d.batch} rows of at most {d.chats_per_pass} chats a pass, "
+        f"OutboxWorker (up to {d.chats_per_pass} chats at once, claimed as others finish; "
         f"{d.max_in_flight} in flight)"
     )
+
+
+def kept_up(pacer: Pacer, elapsed: float) -> str:
+    """Whether this process kept up with the rate: the overall budget it lost because its
+    event loop served a waiting send after the send's slot (a busy machine's doing)."""
+    return f"{pacer.late_seconds:.2f} s of the {elapsed:.0f} s lost to a late event loop"
 
 
 async def alerts_at_limits(report: Report, services: Services, fake: Fake, seconds: float) -> None:
@@ -91,10 +99,11 @@ async def alerts_at_limits(report: Report, services: Services, fake: Fake, secon
     pacing = configured_pacing(services)
     queued = await asyncio.to_thread(pending, services.db)
     watch = FakeWatch(fake)
-    async with outbox_on(services, fake, pacing) as outbox:
+    async with outbox_on(services, fake, pacing) as (outbox, pacer):
         elapsed = await deliver(outbox, seconds)
     sends = watch.since()
     rate = sends.ok / elapsed
+    late = kept_up(pacer, elapsed)
     left = await asyncio.to_thread(pending, services.db)
     more = f"{left / rate / 60:,.0f} min more at this rate" if rate else "no progress"
     report.figures["delivery_rate_fraction"] = round(rate / pacing.overall_per_second, 3)
@@ -105,7 +114,7 @@ async def alerts_at_limits(report: Report, services: Services, fake: Fake, secon
         f"for at most {seconds:.0f} s",
         f"{sends.ok:,} sent in {elapsed:.1f} s = {rate:.1f}/s of the "
         f"{pacing.overall_per_second:.0f}/s configured ({rate / pacing.overall_per_second:.0%})"
-        f"; {sends.refusals()}; {left:,} left: {more}",
+        f"; {sends.refusals()}; {left:,} left: {more}; {late}",
     )
 
 
@@ -135,7 +144,7 @@ async def fan_out_raised(
     fake.limits(**RAISED)
     watch = FakeWatch(fake)
     c0 = cpu_s()
-    async with outbox_on(services, fake, RAISED_PACING) as outbox:
+    async with outbox_on(services, fake, RAISED_PACING) as (outbox, _):
         elapsed = await deliver(outbox, seconds)
     cpu, sends = cpu_s() - c0, watch.since()
     left = await asyncio.to_thread(pending, services.db)
@@ -157,10 +166,11 @@ async def fan_out_at_limits(report: Report, services: Services, fake: Fake, ids:
     make_due(services.db, ids, now)
     queued = await asyncio.to_thread(queue_due_digests, services.db, now, services.settings.digest)
     watch = FakeWatch(fake)
-    async with outbox_on(services, fake, pacing) as outbox:
+    async with outbox_on(services, fake, pacing) as (outbox, pacer):
         elapsed = await deliver(outbox, 24 * 3600)
     sends = watch.since()
     rate = sends.ok / elapsed
+    late = kept_up(pacer, elapsed)
     report.figures["fanout_msgs_per_s"] = round(rate, 2)
     report.figures["fanout_rate_fraction"] = round(rate / pacing.overall_per_second, 3)
     report.figures["fanout_429"] = sends.throttled
@@ -170,7 +180,7 @@ async def fan_out_at_limits(report: Report, services: Services, fake: Fake, ids:
         f"{sends.ok:,} sent in {elapsed:.1f} s = {rate:.1f}/s "
         f"({rate / pacing.overall_per_second:.0%} of {pacing.overall_per_second:.0f}/s); "
         f"{sends.refusals()}; 100,000 chats at this rate: "
-        f"{100_000 * queued / max(len(ids), 1) / max(rate, 1e-9) / 60:.0f} min",
+        f"{100_000 * queued / max(len(ids), 1) / max(rate, 1e-9) / 60:.0f} min; {late}",
     )
 
 
@@ -182,7 +192,7 @@ async def profile_fan_out(report: Report, services: Services, fake: Fake, ids: l
     queueing = cProfile.Profile()
     queueing.runcall(queue_due_digests, services.db, now, services.settings.digest)
     sending = cProfile.Profile()
-    async with outbox_on(services, fake, RAISED_PACING) as outbox:
+    async with outbox_on(services, fake, RAISED_PACING) as (outbox, _):
         sending.enable()
         try:
             await deliver(outbox, 3600)
@@ -193,8 +203,8 @@ async def profile_fan_out(report: Report, services: Services, fake: Fake, ids: l
         + top_functions(queueing, ours=True)
     )
     report.notes.append(
-        "cProfile of sending those digests (event loop thread only; the per-message DB "
-        "transaction runs in worker threads and is not in it):\n\n" + top_functions(sending)
+        "cProfile of sending those digests (event loop thread only; the claims and the "
+        "per-message record run in worker threads and are not in it):\n\n" + top_functions(sending)
     )
 
 

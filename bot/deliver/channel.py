@@ -43,6 +43,7 @@ class OutgoingMessage:
     thread_id: int | None = None
     buttons: tuple[tuple[Button, ...], ...] = ()
     edit_message_id: int | None = None  # set: edit that earlier message instead of sending anew
+    kind: str = "alert"  # the row's OutboxKind, for the metrics of what was sent
 
 
 @dataclass(frozen=True)

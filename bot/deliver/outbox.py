@@ -1,10 +1,17 @@
 """The outbox worker: sends what was queued, and marks it sent only once the channel took it.
 
 Messages are sent in order within a chat and concurrently across chats. What happens next
-depends only on the channel's typed answer: a retry pauses that message (or, for a 429 naming the
-chat, every message to that chat) until its time; a gone chat is deactivated and its messages
-kept as undeliverable; a migrated group moves to its new id and is sent to there. Nothing is ever
-deleted, so a restart resends nothing already sent and loses nothing queued.
+depends only on the channel's typed answer (`bot.deliver.record`): a retry pauses that message
+(or, for a 429 naming the chat, every message to that chat) until its time; a gone chat is
+deactivated and its messages kept as undeliverable; a migrated group moves to its new id and is
+sent to there. Nothing is ever deleted, so a restart resends nothing already sent and loses
+nothing queued.
+
+A pass streams rather than sending a batch and waiting for its slowest chat: it holds up to
+`chats_per_pass` chats, each sending its few claimed messages as its own pacing allows, and
+claims more chats as others finish. A chat's own limit (1 a second, 20 a minute for a group)
+therefore never leaves the overall budget idle while other chats have messages ready, which is
+what held alerts to 72% of 30/s when a pass waited for the chat with the most messages in it.
 """
 
 from __future__ import annotations
@@ -12,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
+from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
@@ -31,15 +39,22 @@ from bot.deliver.channel import (
     SendOutcome,
     Sent,
 )
-from bot.deliver.destinations import pause_destination
+from bot.deliver.record import record_outcome, topic_gone
 from bot.metrics import Metrics
-from bot.outbox import enqueue
-from bot.render import RenderedMessage
-from bot.store import Chat, Database, Outbox, OutboxKind, OutboxStatus, Subscription
+from bot.store import Chat, Database, Outbox, OutboxStatus
 
 __all__ = ["DeliveryReport", "OutboxWorker"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# At most this many rows of one chat per claim: a group's 10 take half a minute at 20 a
+# minute, well inside the lease, and a chat with hundreds queued does not crowd out the others
+# of its claim (it is claimed again, in order, once these are sent).
+PER_CHAT = 10
+# Seconds between two claims of one pass: at 30 sends a second a claim refills some 15 chats,
+# and the claim runs at most twice a second.
+REFILL_SECONDS = 0.5
 
 
 @dataclass
@@ -56,7 +71,7 @@ class DeliveryReport:
         self.undeliverable += other.undeliverable
 
 
-def _message(row: Outbox) -> OutgoingMessage:
+def _message(row: Any) -> OutgoingMessage:
     return OutgoingMessage(
         outbox_id=row.id,
         chat_id=row.chat_id,
@@ -66,6 +81,7 @@ def _message(row: Outbox) -> OutgoingMessage:
         thread_id=row.thread_id,
         buttons=tuple(tuple(Button(text, data) for text, data in line) for line in row.buttons),
         edit_message_id=row.edit_message_id,
+        kind=row.kind,
     )
 
 
@@ -82,6 +98,7 @@ class OutboxWorker:
         worker: str = "newsbot",
         metrics: Metrics | None = None,
         in_flight: int = 1,
+        pass_seconds: float = 60.0,
     ) -> None:
         self.db = db
         self.channel = channel
@@ -91,61 +108,99 @@ class OutboxWorker:
         self.lease = lease
         self.worker = worker
         self.metrics = metrics
+        # A pass stops claiming after this long and returns once its chats are done, so the
+        # job's metrics and health stamp move on even while the outbox never runs dry.
+        self.pass_seconds = pass_seconds
         self._in_flight = asyncio.Semaphore(in_flight)
         # One pass at a time in this process: the scheduled pass and a /digest command must not
         # both send the same pending rows.
         self._pass = asyncio.Lock()
 
-    def _claim(self) -> dict[int, list[OutgoingMessage]]:
-        """Take the chats to deliver to now, one worker per chat (so a chat's messages keep
-        their order and its pacing): chat rows locked with SKIP LOCKED, then marked with a
-        lease; a worker that dies lets the lease expire and another takes over."""
+    def _claim(self, room: int, finished: Sequence[int]) -> dict[int, list[OutgoingMessage]]:
+        """Release the chats this pass is done with and take up to `room` more with messages
+        due now, oldest first, one worker per chat (so a chat's messages keep their order and
+        its pacing): chat rows locked with SKIP LOCKED, then marked with a lease; a worker
+        that dies lets the lease expire and another takes over. One transaction."""
         now = self.clock.now()
-        due = (
-            select(Outbox.chat_id)
-            .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now)
-            .group_by(Outbox.chat_id)
-            .order_by(func.min(Outbox.id))
-            .limit(self.chats_per_pass * 2)
-        )
+        free = or_(Chat.claimed_until.is_(None), Chat.claimed_until < now)
         with self.db.session() as session:
-            candidates = session.scalars(due).all()
+            if finished:
+                self._unclaim(session, finished)
+            # The due rows in the order of their index (status, not_before): no grouping or
+            # sorting of the whole queue, which at 70,000 pending rows took 0.4 s a claim.
+            due = session.scalars(
+                select(Outbox.chat_id)
+                .join(Chat, Chat.id == Outbox.chat_id)
+                .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now, free)
+                .order_by(Outbox.not_before, Outbox.id)
+                .limit(room * PER_CHAT)
+            ).all()
+            candidates = list(dict.fromkeys(due))
             if not candidates:
                 return {}
             chats = session.scalars(
                 select(Chat.id)
-                .where(
-                    Chat.id.in_(candidates),
-                    or_(Chat.claimed_until.is_(None), Chat.claimed_until < now),
-                )
-                .limit(self.chats_per_pass)
+                .where(Chat.id.in_(candidates), free)
+                .limit(room)
                 .with_for_update(skip_locked=True)
             ).all()
-            if not chats:
-                return {}
-            session.execute(
-                update(Chat)
-                .where(Chat.id.in_(chats))
-                .values(
-                    claimed_by=self.worker,
-                    claimed_until=now + timedelta(seconds=self.lease),
+            by_chat = self._due_in_order(session, chats, now) if chats else {}
+            if by_chat:
+                session.execute(
+                    update(Chat)
+                    .where(Chat.id.in_(list(by_chat)))
+                    .values(
+                        claimed_by=self.worker,
+                        claimed_until=now + timedelta(seconds=self.lease),
+                    )
                 )
-            )
-        with self.db.session() as session:
-            rows = session.scalars(
-                select(Outbox)
-                .where(
-                    Outbox.chat_id.in_(chats),
-                    Outbox.status == OutboxStatus.PENDING,
-                    Outbox.not_before <= now,
-                )
-                .order_by(Outbox.id)
-                .limit(self.batch)
-            ).all()
-            by_chat: dict[int, list[OutgoingMessage]] = defaultdict(list)
-            for row in rows:
-                by_chat[row.chat_id].append(_message(row))
         return by_chat
+
+    def _due_in_order(
+        self, session: Session, chats: Sequence[int], now: datetime
+    ) -> dict[int, list[OutgoingMessage]]:
+        """Each chat's first pending messages in order, up to the first one not due yet (a
+        message waiting to be retried holds back the ones after it)."""
+        per_chat = max(1, min(PER_CHAT, self.batch // len(chats)))
+        place = func.row_number().over(partition_by=Outbox.chat_id, order_by=Outbox.id)
+        pending = (
+            select(
+                Outbox.id,
+                Outbox.chat_id,
+                Outbox.kind,
+                Outbox.text,
+                Outbox.disable_preview,
+                Outbox.reply_to_message_id,
+                Outbox.thread_id,
+                Outbox.buttons,
+                Outbox.edit_message_id,
+                Outbox.not_before,
+                place.label("place"),
+            )
+            .where(Outbox.chat_id.in_(chats), _unindexed(Outbox.status) == OutboxStatus.PENDING)
+            .subquery()
+        )
+        rows = session.execute(
+            select(pending)
+            .where(pending.c.place <= per_chat)
+            .order_by(pending.c.id)
+            .limit(self.batch)
+        ).all()
+        by_chat: dict[int, list[OutgoingMessage]] = defaultdict(list)
+        held: set[int] = set()
+        for row in rows:
+            if row.chat_id in held or row.not_before > now:
+                held.add(row.chat_id)
+                continue
+            by_chat[row.chat_id].append(_message(row))
+        return by_chat
+
+    def _unclaim(self, session: Session, chats: Sequence[int]) -> None:
+        session.execute(
+            update(Chat)
+            .where(Chat.id.in_(chats), Chat.claimed_by == self.worker)
+            .values(claimed_by=None, claimed_until=None)
+        )
 
     def _release(self) -> None:
         with self.db.session() as session:
@@ -156,24 +211,56 @@ class OutboxWorker:
             )
 
     async def run_once(self) -> DeliveryReport:
-        """Send every message that is due now; returns what happened to them."""
+        """Send every message that is due now (for at most `pass_seconds` of claiming);
+        returns what happened to them."""
         async with self._pass:
             return await self._run_once()
 
     async def _run_once(self) -> DeliveryReport:
-        by_chat = await asyncio.to_thread(self._claim)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.pass_seconds
+        closing: asyncio.Future[None] = loop.create_future()
         report = DeliveryReport()
-        if not by_chat:
-            return report
+        running: dict[asyncio.Task[None], int] = {}  # a chat's sending task, and the chat
+        finished: list[int] = []  # chats done, released by the next claim
+        may_find = True  # false once a claim found nothing and no chat has finished since
         try:
             # A TaskGroup, not gather: if one chat's task dies (cancellation, shutdown), the
             # others are stopped and awaited first, so no send outlives the pass that claimed it.
             async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(self._send_chat(msgs)) for msgs in by_chat.values()]
+                while True:
+                    room = self.chats_per_pass - len(running)
+                    claimed_at = loop.time()
+                    if may_find and room > 0 and claimed_at < deadline:
+                        released, finished = finished, []
+                        claim = asyncio.to_thread(self._claim, room, released)
+                        claimed = await _uninterrupted(claim)
+                        may_find = bool(claimed)
+                        for messages in claimed.values():
+                            task = group.create_task(self._send_chat(messages, report, closing))
+                            running[task] = messages[0].chat_id
+                    elif claimed_at >= deadline and not closing.done():
+                        closing.set_result(None)  # chats waiting on their own pacing stop
+                    if not running:
+                        break
+                    # Wait for a chat to finish (or the deadline), then let a few more finish
+                    # before claiming again, so claims stay a few a second.
+                    claiming = may_find and not closing.done()
+                    until_deadline = max(0.0, deadline - loop.time()) if claiming else None
+                    done, _ = await asyncio.wait(
+                        running, timeout=until_deadline, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    pause = claimed_at + REFILL_SECONDS - loop.time()
+                    if pause > 0 and len(done) < len(running):
+                        more, _ = await asyncio.wait(running, timeout=pause)
+                        done |= more
+                    for task in done:
+                        finished.append(running.pop(task))
+                        may_find = True
         finally:
+            if not closing.done():
+                closing.set_result(None)
             await asyncio.shield(asyncio.to_thread(self._release))
-        for task in tasks:
-            report.add(task.result())
         return report
 
     async def drain(self, max_passes: int = 100) -> DeliveryReport:
@@ -186,9 +273,12 @@ class OutboxWorker:
                 break
         return total
 
-    async def _send_chat(self, messages: list[OutgoingMessage]) -> DeliveryReport:
-        report = DeliveryReport()
+    async def _send_chat(
+        self, messages: list[OutgoingMessage], report: DeliveryReport, closing: asyncio.Future[None]
+    ) -> None:
         for message in messages:
+            if not await self._ready(message.chat_id, closing):
+                break  # the pass is ending: the rest stays queued for the next one
             outcome = await self._send(message)
             if isinstance(outcome, Migrated):
                 moved = OutgoingMessage(**{**message.__dict__, "chat_id": outcome.new_chat_id})
@@ -202,9 +292,20 @@ class OutboxWorker:
                 report.rejected += 1
             elif isinstance(outcome, ChatGone):
                 report.undeliverable += 1
-                if not _topic_gone(message, outcome):
+                if not topic_gone(message, outcome):
                     break  # the whole chat is gone; a closed topic leaves the rest of it
-        return report
+
+    async def _ready(self, chat_id: int, closing: asyncio.Future[None]) -> bool:
+        """Wait until the chat's own pacing lets its next message go (not in an in-flight
+        slot: this may take seconds); false when the pass ends first."""
+        ready = asyncio.ensure_future(self.channel.ready(chat_id))
+        if not ready.done():
+            await asyncio.wait((ready, closing), return_when=asyncio.FIRST_COMPLETED)
+        if ready.done():
+            ready.result()
+            return True
+        ready.cancel()
+        return False
 
     async def _send(self, message: OutgoingMessage) -> SendOutcome:
         """Send one message and write down the answer, holding an in-flight slot from the
@@ -214,14 +315,8 @@ class OutboxWorker:
         A stop (cancellation) does not interrupt a send under way: the request may already
         have reached Telegram, so it is finished and recorded first, then the stop proceeds.
         """
-        await self.channel.ready(message.chat_id)  # not in a slot: this may take seconds
         async with self._in_flight:
-            attempt = asyncio.ensure_future(self._send_and_record(message))
-            try:
-                return await asyncio.shield(attempt)
-            except asyncio.CancelledError:
-                await attempt
-                raise
+            return await _uninterrupted(self._send_and_record(message))
 
     async def _send_and_record(self, message: OutgoingMessage) -> SendOutcome:
         try:
@@ -235,116 +330,28 @@ class OutboxWorker:
     def _record(self, message: OutgoingMessage, outcome: SendOutcome) -> None:
         """Write down what the channel answered; retried on a lost connection, since a send
         that is not recorded would be sent again."""
-        self.db.run(lambda session: self._apply(session, message, outcome))
-
-    def _apply(self, session: Session, message: OutgoingMessage, outcome: SendOutcome) -> None:
         now = self.clock.now()
-        row = session.get(Outbox, message.outbox_id)
-        if row is None:
-            return
-        row.attempts += 1
-        if isinstance(outcome, Sent):
-            row.status = OutboxStatus.SENT
-            row.sent_at = now
-            row.sent_by = self.worker
-            if self.metrics is not None:
-                self.metrics.sent(row.kind)
-            row.message_id = outcome.message_id
-            row.last_error = None
-            log.info("outbox %s chat %s: sent", row.id, row.chat_id)
-        elif isinstance(outcome, Retry):
-            row.last_error = outcome.reason
-            if self.metrics is not None:
-                self.metrics.retry("429" if outcome.chat_wide else "error")
-            when = now + timedelta(seconds=outcome.after)
-            if outcome.chat_wide:
-                session.execute(
-                    update(Outbox)
-                    .where(
-                        Outbox.chat_id == row.chat_id,
-                        Outbox.status == OutboxStatus.PENDING,
-                        Outbox.not_before < when,
-                    )
-                    .values(not_before=when)
-                )
-            row.not_before = when
-            log.warning(
-                "outbox %s chat %s: retry in %.0fs (%s)",
-                row.id,
-                row.chat_id,
-                outcome.after,
-                outcome.reason,
+        self.db.run(
+            lambda session: record_outcome(
+                session, message, outcome, now=now, worker=self.worker, metrics=self.metrics
             )
-        elif isinstance(outcome, Rejected):
-            row.status = OutboxStatus.FAILED
-            row.last_error = outcome.reason
-            log.error("outbox %s chat %s: rejected: %s", row.id, row.chat_id, outcome.reason)
-        elif isinstance(outcome, ChatGone) and _topic_gone(message, outcome):
-            _close_topic(session, row, outcome.reason, now)
-        elif isinstance(outcome, ChatGone):
-            _deactivate(session, row.chat_id, outcome.reason)
-            pause_destination(session, row.chat_id, outcome.reason, now)
-            if self.metrics is not None:
-                self.metrics.chat_gone()
-        elif isinstance(outcome, Migrated):
-            _migrate(session, row.chat_id, outcome.new_chat_id)
-
-
-TOPIC_MARKERS = ("topic_closed", "topic_deleted", "message thread not found")
-
-
-def _topic_gone(message: OutgoingMessage, outcome: ChatGone) -> bool:
-    reason = outcome.reason.lower()
-    return message.thread_id is not None and any(m in reason for m in TOPIC_MARKERS)
-
-
-def _close_topic(session: Session, row: Outbox, reason: str, now: datetime) -> None:
-    """A forum topic closed under us: stop the queries bound to it and tell the group once,
-    in its General topic, instead of retrying forever or dropping the whole chat."""
-    session.execute(
-        update(Outbox)
-        .where(
-            Outbox.chat_id == row.chat_id,
-            Outbox.thread_id == row.thread_id,
-            Outbox.status == OutboxStatus.PENDING,
         )
-        .values(status=OutboxStatus.UNDELIVERABLE, last_error=reason)
-    )
-    subs = session.scalars(
-        select(Subscription).where(
-            Subscription.chat_id == row.chat_id, Subscription.thread_id == row.thread_id
-        )
-    ).all()
-    for sub in subs:
-        sub.muted_until = now + timedelta(days=3650)
-    queries = ", ".join(f"<code>{escape(sub.query)}</code>" for sub in subs) or "some queries"
-    notice = RenderedMessage(
-        f"⚠️ The topic where alerts for {queries} went is closed, so I stopped them. "
-        "Send /subscribe again from an open topic to resume."
-    )
-    enqueue(session, row.chat_id, notice, kind=OutboxKind.NOTICE, now=now)
-    log.warning(
-        "chat %s topic %s closed: %d queries stopped", row.chat_id, row.thread_id, len(subs)
-    )
 
 
-def _deactivate(session: Session, chat_id: int, reason: str) -> None:
-    chat = session.get(Chat, chat_id)
-    if chat is not None:
-        chat.active = False
-        chat.inactive_reason = reason
-    session.execute(
-        update(Outbox)
-        .where(Outbox.chat_id == chat_id, Outbox.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.UNDELIVERABLE, last_error=reason)
-    )
-    log.warning("chat %s: deactivated (%s); its pending messages are kept", chat_id, reason)
+def _unindexed(column: Any) -> Any:
+    """`column` as an expression no index serves. Without statistics SQLite answers "these
+    chats' pending rows" through the (status, not_before) index, walking every pending row of
+    the queue (0.1 s at 70,000), instead of through the chat_id index (each chat's few rows)."""
+    return func.coalesce(column, "")
 
 
-def _migrate(session: Session, old_id: int, new_id: int) -> None:
-    chat = session.get(Chat, old_id)
-    if chat is None or session.get(Chat, new_id) is not None:
-        return
-    # ON UPDATE CASCADE carries subscriptions, alerts and the outbox along to the new id.
-    session.execute(update(Chat).where(Chat.id == old_id).values(id=new_id))
-    log.info("chat %s: migrated to %s", old_id, new_id)
+async def _uninterrupted(work: Awaitable[T]) -> T:
+    """`work` carried to its end even if the caller is cancelled meanwhile (then the
+    cancellation proceeds): a send Telegram may have taken is recorded, a claim committed in
+    its thread is known and released, rather than left behind."""
+    attempt = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(attempt)
+    except asyncio.CancelledError:
+        await attempt
+        raise

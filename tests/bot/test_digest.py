@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.chat.prefs import ensure_chat, set_digest_time, set_timezone
 from bot.digest import queue_due_digests
 from bot.settings import DigestSettings, Settings
-from bot.store import Alert, Article, Chat, Database, Feed, Outbox, Story
+from bot.store import Alert, Article, Chat, ChatSource, Database, Feed, Outbox, Story
 from tests.fakes import NOW
 
 SETTINGS = Settings()
@@ -169,3 +169,34 @@ def test_a_digest_accounts_for_every_matched_story_past_its_length(db: Database)
     assert all(title.strip() in everything for title in titles)  # none dropped, none silent
     assert "Also matched (30)" in everything
     assert everything.count(" happened.") == 10  # the first ten with their summaries
+
+
+def test_digests_queued_together_name_a_private_outlet_to_its_follower_only(db: Database) -> None:
+    # Two chats in one chunk, the same story in both digests: the follower of the private
+    # feed that also reported it sees that outlet, the other chat does not.
+    for chat_id in (1, 2):
+        make_chat(db, chat_id, "UTC", "08:00")
+    story_id = add_story(db, "Merger talks", NOW, ["Wire"])
+    with db.session() as session:
+        letter = Feed(url="letter", name="Secret Letter", public=False, created_at=NOW)
+        session.add(letter)
+        session.flush()
+        session.add(
+            Article(
+                feed_id=letter.id,
+                story_id=story_id,
+                guid="letter-1",
+                url="https://letter.example/1",
+                title="Merger talks",
+                text="",
+                source="Secret Letter",
+                fetched_at=NOW,
+            )
+        )
+        session.add(ChatSource(chat_id=1, feed_id=letter.id, created_at=NOW))
+        for chat_id in (1, 2):
+            session.add(Alert(chat_id=chat_id, story_id=story_id, terms=["merger"], created_at=NOW))
+    queue_due_digests(db, datetime(2025, 12, 22, 8, 0, tzinfo=UTC), DigestSettings())
+    texts = {row.chat_id: row.text for row in digests(db)}
+    assert "Wire, Secret Letter" in texts[1]
+    assert "Merger talks" in texts[2] and "Secret Letter" not in texts[2]

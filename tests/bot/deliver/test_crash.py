@@ -42,6 +42,7 @@ deliver_interval = 0.1
 
 [delivery]
 batch = {BATCH}
+max_in_flight = 1         # the bound under test: one send awaiting its answer at a time
 overall_per_second = 40   # a few seconds of fan-out, so the kills land inside it
 private_per_second = 1000
 group_per_minute = 60000
@@ -162,8 +163,9 @@ def test_sigkill_during_digest_fan_out_loses_nothing_and_repeats_only_in_flight_
     assert stories[0]["title"] in sent[0]["visible_text"]
 
     # The bound: a message is marked as sent before the next one is sent (delivery.max_in_flight
-    # is 1), so at any instant at most one message is accepted by Telegram and not yet noted: a
-    # kill leaves at most that one to send again, and the run after it sends it once.
+    # is 1 here; the default of 4 repeats at most 4), so at any instant at most one message is
+    # accepted by Telegram and not yet noted: a kill leaves at most that one to send again, and
+    # the run after it sends it once.
     assert all(n <= 1 for n in in_flight_at_kill), in_flight_at_kill
     assert repeats <= KILLS, (repeats, in_flight_at_kill)
     # A repeat comes only from a row found in flight at some kill.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import pytest
 from sqlalchemy import select
 
@@ -164,3 +167,50 @@ async def test_a_channel_bug_is_retried_later_not_lost(db: Database) -> None:
     channel = ScriptedChannel()
     await OutboxWorker(db, channel, clock).drain()
     assert channel.delivered == [(1, "message 0 for 1")]
+
+
+async def test_a_message_waiting_for_its_retry_holds_back_the_chats_later_ones(
+    db: Database,
+) -> None:
+    queue(db, [1], per_chat=2)
+    clock = FrozenClock(NOW)
+    channel = ScriptedChannel()
+    channel.script[1] = [Retry(after=30, reason="timed out")]  # not chat-wide
+    worker = OutboxWorker(db, channel, clock)
+    await worker.run_once()
+    await worker.run_once()
+    assert channel.delivered == []  # message 1 does not overtake message 0
+    clock.advance(seconds=30)
+    await worker.drain()
+    assert [t for _, t in channel.delivered] == ["message 0 for 1", "message 1 for 1"]
+
+
+class SlowChatChannel(ScriptedChannel):
+    """Chat 1's pacing holds its message until every other chat's message is delivered (or,
+    as a guard against a hang, a few seconds)."""
+
+    def __init__(self, others: int) -> None:
+        super().__init__()
+        self.others = others
+        self.others_done = asyncio.Event()
+
+    async def ready(self, chat_id: int) -> None:
+        if chat_id == 1:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.others_done.wait(), 5)
+
+    async def send(self, message: OutgoingMessage) -> SendOutcome:
+        outcome = await super().send(message)
+        if sum(chat != 1 for chat, _ in self.delivered) == self.others:
+            self.others_done.set()
+        return outcome
+
+
+async def test_a_chat_waiting_on_its_own_pacing_does_not_hold_up_the_others(
+    db: Database,
+) -> None:
+    queue(db, [1, 2, 3, 4, 5, 6], per_chat=1)
+    channel = SlowChatChannel(others=5)
+    # Two chats at a time: chat 1 and one other; the others are claimed as each finishes.
+    await OutboxWorker(db, channel, FrozenClock(NOW), chats_per_pass=2).run_once()
+    assert [chat for chat, _ in channel.delivered] == [2, 3, 4, 5, 6, 1]
