@@ -163,7 +163,7 @@ class DeliverySettings(BaseModel):
     claim_seconds: float = Field(default=300.0, gt=0, description="lease on a claimed chat")
     retry_backoff: float = Field(default=5.0, gt=0)
     max_in_flight: int = Field(
-        default=4,
+        default=1,
         ge=1,
         description="sends awaiting Telegram's answer at once; a crash repeats at most this many",
     )
