@@ -55,18 +55,30 @@ _NONE: frozenset[Any] = frozenset()
 class Entry:
     """One distinct query (its text and syntax tree) and the keys subscribed to it, in order.
 
+    Its plans, one per table of the index in the order of the tables, are a plan alone while
+    there is one table (the usual: one language), since a bot holds hundreds of thousands.
     ``keys`` is a tuple while it is short (what a match reports, without a copy) and a dict
     (key -> None) beyond, so that a popular query ("bitcoin") drops a subscriber in constant
     time while a rare one costs a few bytes.
     """
 
-    __slots__ = ("keys", "root", "source")
+    __slots__ = ("_plans", "keys", "root", "source")
     _TUPLE_LIMIT = 32
 
     def __init__(self, source: str, root: Node) -> None:
         self.source = source
         self.root = root
         self.keys: tuple[Hashable, ...] | dict[Hashable, None] = ()
+        self._plans: Plan | tuple[Plan, ...] = ()
+
+    @property
+    def plans(self) -> tuple[Plan, ...]:
+        plans = self._plans
+        return (plans,) if isinstance(plans, Plan) else plans
+
+    def file(self, plan: Plan) -> None:
+        """Keep the entry's plan for one more table."""
+        self._plans = plan if self._plans == () else (*self.plans, plan)
 
     def add(self, key: Hashable) -> None:
         keys = self.keys
@@ -135,6 +147,11 @@ class Plan:
         if flags & FIXED and len(terms) == 1 and terms[0].stem is not None:
             self.flags |= ONE
             self.word, self.texts, self.terms = terms[0].stem, terms[0].texts, ()
+
+    @property
+    def source(self) -> str:
+        """The query's text (what the index's buckets are listed by)."""
+        return self.entry.source
 
     def found(self, story: Story) -> tuple[tuple[str, ...], tuple[Where, ...]]:
         """The positive terms present in the story and where each is (as ``matches`` says)."""
