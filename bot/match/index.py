@@ -25,7 +25,7 @@ from collections.abc import Hashable, Iterable
 from typing import Any, NamedTuple
 
 from bot.match.check import run
-from bot.match.plan import FIXED, ONE, SHARED, TESTED, WORDS, Compiler, Entry, Plan
+from bot.match.plan import FIXED, ONE, PAIR, SHARED, TESTED, WORDS, Compiler, Entry, Plan
 from bot.match.query import AllOf, AnyOf, Node, Not, Query, needs_positive
 from bot.match.story import Document, Story, Where
 from bot.match.terms import TermInfo
@@ -131,6 +131,7 @@ class _Table:
         append = found.append
         seen: set[Plan] = set()
         tested, shared, one, words, fixed = TESTED, SHARED, ONE, WORDS, FIXED  # locals: faster
+        pair = PAIR
         texts: tuple[str, ...]
         where: tuple[Where, ...]
         for bucket in self.buckets(story):
@@ -169,6 +170,9 @@ class _Table:
                         else:
                             texts = hit.texts
                             where = _IN_TITLE if hit.stem in title else _IN_TEXT
+                elif flags & pair:  # one two-word phrase, present
+                    texts = plan.texts
+                    where = _IN_TITLE if plan.pair in story.title.pairs else _IN_TEXT
                 elif flags & fixed:  # words and pairs, all there
                     texts = tuple([info.text for info in plan.terms])
                     where = tuple([_place(info, story) for info in plan.terms])

@@ -36,6 +36,7 @@ from bot.match.text import Stemmer
 __all__ = [
     "FIXED",
     "ONE",
+    "PAIR",
     "SHARED",
     "TESTED",
     "WORDS",
@@ -109,6 +110,8 @@ FIXED = 4
 WORDS = 8
 #: several anchors lead to the plan, so a story may reach it twice
 SHARED = 16
+#: the query reports one two-word phrase that every match contains (``pair``, ``texts``)
+PAIR = 32
 
 #: Stems a plan tests: one stem as itself, several as a tuple (most plans test one or none).
 Stems = str | tuple[str, ...]
@@ -120,12 +123,13 @@ class Plan:
     A story reaching the plan through its anchor matches when it has every stem of ``need``,
     none of ``avoid``, and passes ``check``. ``terms`` are the distinct positive terms, for
     reporting which were found and where; a query reporting one plain word (the usual) keeps
-    its stem in ``word`` and its text in ``texts`` instead. ``flags`` (``TESTED``, ``ONE``,
-    ``FIXED``, ``WORDS``, ``SHARED``) let the index take the short ways through the usual
+    its stem in ``word`` and its text in ``texts`` instead, and one reporting a two-word phrase
+    its stems in ``pair``. ``flags`` (``TESTED``, ``ONE``, ``PAIR``, ``FIXED``, ``WORDS``,
+    ``SHARED``) let the index take the short ways through the usual
     queries: reporting matches is most of the time a story takes.
     """
 
-    __slots__ = ("avoid", "check", "entry", "flags", "need", "terms", "texts", "word")
+    __slots__ = ("avoid", "check", "entry", "flags", "need", "pair", "terms", "texts", "word")
 
     def __init__(
         self,
@@ -144,9 +148,13 @@ class Plan:
         self.terms = terms
         self.word: str | None = None
         self.texts: tuple[str, ...] = ()
+        self.pair: tuple[str, str] | None = None
         if flags & FIXED and len(terms) == 1 and terms[0].stem is not None:
             self.flags |= ONE
             self.word, self.texts, self.terms = terms[0].stem, terms[0].texts, ()
+        elif flags & FIXED and len(terms) == 1 and terms[0].pair is not None:
+            self.flags |= PAIR
+            self.pair, self.texts, self.terms = terms[0].pair, terms[0].texts, ()
 
     @property
     def source(self) -> str:
