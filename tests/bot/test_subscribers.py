@@ -134,13 +134,3 @@ def test_one_subscriber_of_a_shared_query_leaving_keeps_the_others(db: Database)
     remove(db, middle)
     assert matching(loaded(db, index)) == [(CHAT, first), (3003, last)]
 
-
-def test_a_query_nobody_holds_any_more_is_forgotten_and_a_new_one_takes_its_place(
-    db: Database,
-) -> None:
-    old = add(db, CHAT, "ceasefire")
-    index = loaded(db)
-    remove(db, old)
-    new = add(db, OTHER, "storm")
-    loaded(db, index)
-    assert (matching(index), matching(index, FLOOD)) == ([], [(OTHER, new)])
