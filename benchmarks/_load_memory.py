@@ -1,5 +1,6 @@
-"""What holds the bot's memory: the subscription and story indexes built in a fresh process
-under tracemalloc, its top allocations by line, and that process's RSS before and after.
+"""What holds the bot's memory: the subscription and story indexes built in a fresh process,
+that process's RSS before and after (`index_rss_mb`: what the indexes add to it), then built
+again under tracemalloc for the top allocations by line.
 
 Run by `benchmarks/load.py` as a child (``python benchmarks/_load_memory.py URL``), so
 tracemalloc's own bookkeeping (it roughly doubles the memory of what it traces) never counts
@@ -34,11 +35,18 @@ def main(url: str) -> dict[str, object]:
     imported = _status_mb("VmRSS")
     settings = Settings(database_url=url, feeds=[])
     db = open_database(url)
-    pipeline = Pipeline(db, Fetcher(), settings, SystemClock())
+
+    def built() -> Pipeline:
+        pipeline = Pipeline(db, Fetcher(), settings, SystemClock())
+        pipeline.load()
+        with db.session() as session:
+            pipeline.subscriptions.refresh(session)
+        return pipeline
+
+    untraced = built()
+    index_rss = _status_mb("VmRSS") - imported
     tracemalloc.start()
-    pipeline.load()
-    with db.session() as session:
-        pipeline.subscriptions.refresh(session)
+    pipeline = built()
     snapshot = tracemalloc.take_snapshot()
     traced, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -47,8 +55,10 @@ def main(url: str) -> dict[str, object]:
         for stat in snapshot.statistics("lineno")[:12]
     ]
     db.dispose()
+    del untraced
     return {
         "rss_after_imports_mb": round(imported, 1),
+        "index_rss_mb": round(index_rss, 1),
         "traced_mb": round(traced / 2**20, 1),
         "queries": len(pipeline.subscriptions),
         "stories": len(pipeline.stories),

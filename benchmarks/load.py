@@ -178,13 +178,15 @@ def memory_of_the_indexes(report: Report, url: str) -> None:
         return
     found = json.loads(child.stdout)
     report.figures["rss_after_imports_mb"] = found["rss_after_imports_mb"]
+    report.figures["index_rss_mb"] = found["index_rss_mb"]
     report.figures["index_traced_mb"] = found["traced_mb"]
     lines = [[f"`{t['where']}`", f"{t['mb']:,.1f}", f"{t['blocks']:,}"] for t in found["top"]]
     report.notes.append(
         f"What holds the memory: the subscription index ({found['queries']:,} queries) and the "
         f"story index ({found['stories']:,} stories) built in a fresh process under "
         f"tracemalloc: {found['traced_mb']:,.1f} MB traced; that process's RSS after its "
-        f"imports, before any data: {found['rss_after_imports_mb']:,.0f} MB. Top allocations "
+        f"imports, before any data: {found['rss_after_imports_mb']:,.0f} MB, and what building "
+        f"the indexes (untraced) added to it: {found['index_rss_mb']:,.0f} MB. Top allocations "
         f"by line:\n\n" + table(["where", "MB", "blocks"], lines)
     )
 

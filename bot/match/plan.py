@@ -36,6 +36,7 @@ from bot.match.text import Stemmer
 __all__ = [
     "FIXED",
     "ONE",
+    "PAIR",
     "SHARED",
     "TESTED",
     "WORDS",
@@ -55,18 +56,30 @@ _NONE: frozenset[Any] = frozenset()
 class Entry:
     """One distinct query (its text and syntax tree) and the keys subscribed to it, in order.
 
+    Its plans, one per table of the index in the order of the tables, are a plan alone while
+    there is one table (the usual: one language), since a bot holds hundreds of thousands.
     ``keys`` is a tuple while it is short (what a match reports, without a copy) and a dict
     (key -> None) beyond, so that a popular query ("bitcoin") drops a subscriber in constant
     time while a rare one costs a few bytes.
     """
 
-    __slots__ = ("keys", "root", "source")
+    __slots__ = ("_plans", "keys", "root", "source")
     _TUPLE_LIMIT = 32
 
     def __init__(self, source: str, root: Node) -> None:
         self.source = source
         self.root = root
         self.keys: tuple[Hashable, ...] | dict[Hashable, None] = ()
+        self._plans: Plan | tuple[Plan, ...] = ()
+
+    @property
+    def plans(self) -> tuple[Plan, ...]:
+        plans = self._plans
+        return (plans,) if isinstance(plans, Plan) else plans
+
+    def file(self, plan: Plan) -> None:
+        """Keep the entry's plan for one more table."""
+        self._plans = plan if self._plans == () else (*self.plans, plan)
 
     def add(self, key: Hashable) -> None:
         keys = self.keys
@@ -97,6 +110,8 @@ FIXED = 4
 WORDS = 8
 #: several anchors lead to the plan, so a story may reach it twice
 SHARED = 16
+#: the query reports one two-word phrase that every match contains (``pair``, ``texts``)
+PAIR = 32
 
 #: Stems a plan tests: one stem as itself, several as a tuple (most plans test one or none).
 Stems = str | tuple[str, ...]
@@ -108,12 +123,13 @@ class Plan:
     A story reaching the plan through its anchor matches when it has every stem of ``need``,
     none of ``avoid``, and passes ``check``. ``terms`` are the distinct positive terms, for
     reporting which were found and where; a query reporting one plain word (the usual) keeps
-    its stem in ``word`` and its text in ``texts`` instead. ``flags`` (``TESTED``, ``ONE``,
-    ``FIXED``, ``WORDS``, ``SHARED``) let the index take the short ways through the usual
+    its stem in ``word`` and its text in ``texts`` instead, and one reporting a two-word phrase
+    its stems in ``pair``. ``flags`` (``TESTED``, ``ONE``, ``PAIR``, ``FIXED``, ``WORDS``,
+    ``SHARED``) let the index take the short ways through the usual
     queries: reporting matches is most of the time a story takes.
     """
 
-    __slots__ = ("avoid", "check", "entry", "flags", "need", "terms", "texts", "word")
+    __slots__ = ("avoid", "check", "entry", "flags", "need", "pair", "terms", "texts", "word")
 
     def __init__(
         self,
@@ -132,9 +148,18 @@ class Plan:
         self.terms = terms
         self.word: str | None = None
         self.texts: tuple[str, ...] = ()
+        self.pair: tuple[str, str] | None = None
         if flags & FIXED and len(terms) == 1 and terms[0].stem is not None:
             self.flags |= ONE
             self.word, self.texts, self.terms = terms[0].stem, terms[0].texts, ()
+        elif flags & FIXED and len(terms) == 1 and terms[0].pair is not None:
+            self.flags |= PAIR
+            self.pair, self.texts, self.terms = terms[0].pair, terms[0].texts, ()
+
+    @property
+    def source(self) -> str:
+        """The query's text (what the index's buckets are listed by)."""
+        return self.entry.source
 
     def found(self, story: Story) -> tuple[tuple[str, ...], tuple[Where, ...]]:
         """The positive terms present in the story and where each is (as ``matches`` says)."""

@@ -126,3 +126,11 @@ def test_a_change_is_applied_by_itself_without_a_rebuild(
         refreshed = loaded(db, index)
     assert matching(refreshed) == matching(loaded(db))  # the same as an index built afresh
     assert "1 changes applied" in caplog.text and "index built" not in caplog.text
+
+
+def test_one_subscriber_of_a_shared_query_leaving_keeps_the_others(db: Database) -> None:
+    first, middle, last = (add(db, chat, "ceasefire") for chat in (CHAT, OTHER, 3003))
+    index = loaded(db)
+    remove(db, middle)
+    assert matching(loaded(db, index)) == [(CHAT, first), (3003, last)]
+
