@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 import summarizer
 from bot.audience import Byline
 from bot.clock import in_quiet_hours
-from bot.match import highlight_spans
+from bot.match.highlight import Highlighter
 from bot.outbox import Queued, enqueue_all
 from bot.render import AlertView, RenderedMessage, alert_buttons, render_alert
 from bot.store import Alert, Article, Chat, OutboxKind, SourceMute, Story, Subscription
@@ -52,6 +52,7 @@ class AlertSummaries:
     title: str | None = None
     _ranking: summarizer.Ranking | None = field(default=None, repr=False)
     _picked: dict[tuple[tuple[str, ...], int], list[str]] = field(default_factory=dict)
+    _read: dict[tuple[str, str], Highlighter] = field(default_factory=dict, repr=False)
 
     def for_match(self, terms: Sequence[str], sentences: int) -> list[str]:
         shown = list(self.default)[:sentences]
@@ -71,8 +72,21 @@ class AlertSummaries:
         self._picked[key] = picked
         return picked
 
+    def highlights(
+        self, sentence: str, terms: Sequence[str], language: str
+    ) -> list[tuple[int, int]]:
+        """Where the terms are in one of the story's sentences (each sentence is read once a
+        story, however many queries it is shown to)."""
+        return self._highlighter(sentence, language).spans(terms)
+
     def _shows(self, sentence: str, terms: Sequence[str]) -> bool:
-        return bool(highlight_spans(sentence, terms, self.language))
+        return self._highlighter(sentence, self.language).shows(terms)
+
+    def _highlighter(self, sentence: str, language: str) -> Highlighter:
+        found = self._read.get((sentence, language))
+        if found is None:
+            found = self._read[sentence, language] = Highlighter(sentence, language)
+        return found
 
     def _ranked(self) -> summarizer.Ranking:
         if self._ranking is None:
@@ -232,7 +246,7 @@ class _Messages:
             query=m.query,
             terms=m.terms,
             where=m.where,
-            highlights=[highlight_spans(s, m.terms, language) for s in summary],
+            highlights=[self.summaries.highlights(s, m.terms, language) for s in summary],
             feed_id=self.article.feed_id,
         )
         return render_alert(view)

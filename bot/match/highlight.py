@@ -1,14 +1,104 @@
-"""Highlighting: where in a text the terms of a match occur, to emphasize them in an alert."""
+"""Highlighting: where in a text the terms of a match occur, to emphasize them in an alert.
+
+A burst shows the same few sentences of a story to thousands of queries, so a sentence is read
+once (:class:`Highlighter`: its words, stems and offsets) and each query's terms are then only
+looked up in it; a term's words are stemmed once per language, not once per sentence.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from bot.match.direct import stem_groups
-from bot.match.story import find_phrase
-from bot.match.text import stemmer_for, tokenize, word_groups
+from bot.match.story import Field, StemGroups, find_phrase
+from bot.match.text import Stemmer, stemmer_for, tokenize, word_groups
 
-__all__ = ["highlight_spans"]
+__all__ = ["Highlighter", "highlight_spans"]
+
+
+@lru_cache(maxsize=16_384)
+def _term_groups(term: str, stemmer: Stemmer) -> StemGroups:
+    """A term as stem groups for one language (a burst asks for the same terms again and again;
+    the bound keeps a long-running bot's memory flat)."""
+    return stem_groups(word_groups(term), stemmer)
+
+
+class Highlighter:
+    """One text read once for highlighting, so that any number of term lists are then look-ups.
+
+    The words are read as matching reads them (:class:`~bot.match.story.Field`: stems looked
+    up in the stemmer's memo at once); their character offsets are found only when spans are
+    asked for, since most sentences a burst looks at are only asked whether a term is there.
+    """
+
+    __slots__ = ("_ends", "_field", "_positions", "_starts", "_stemmer", "_text")
+
+    def __init__(self, text: str, language: str = "en") -> None:
+        self._text = text
+        self._stemmer = stemmer_for(language)
+        self._field = Field(text, self._stemmer)
+        self._positions: dict[str, list[tuple[int, int]]] | None = None
+        self._starts: dict[int, int] | None = None  # word position -> character offsets
+        self._ends: dict[int, int] = {}
+
+    @property
+    def positions(self) -> dict[str, list[tuple[int, int]]]:
+        """Stem -> (first, last) word positions, each list in text order with a joined
+        compound right after its parts (the order :func:`~bot.match.text.tokenize` gives)."""
+        if self._positions is None:
+            positions: dict[str, list[tuple[int, int]]] = {}
+            joined = {last: (stem, first) for stem, first, last in self._field.compounds}
+            for i, stem in enumerate(self._field.sequence):
+                positions.setdefault(stem, []).append((i, i))
+                if i in joined:
+                    compound, first = joined[i]
+                    positions.setdefault(compound, []).append((first, i))
+            self._positions = positions
+        return self._positions
+
+    def _occurrences(self, term: str) -> dict[int, int]:
+        """Where the term occurs, as ``{last word position: first word position}``."""
+        groups = _term_groups(term, self._stemmer)
+        return find_phrase(groups, self.positions) if groups else {}
+
+    def shows(self, terms: Iterable[str]) -> bool:
+        """Whether any of the terms occurs (what ``bool(spans(terms))`` says, sooner)."""
+        stems = self._field.stems
+        for term in terms:
+            groups = _term_groups(term, self._stemmer)
+            if len(groups) == 1 and len(groups[0]) == 1 and len(groups[0][0]) == 1:
+                if groups[0][0][0] in stems:  # a plain word: one set look-up
+                    return True
+            elif groups and find_phrase(groups, self.positions):
+                return True
+        return False
+
+    def _offsets(self) -> tuple[dict[int, int], dict[int, int]]:
+        """Where each word starts and ends in the text, by word position."""
+        if self._starts is None:
+            self._starts = {}
+            for token in tokenize(self._text, self._stemmer):
+                if token.first == token.last:
+                    self._starts[token.first] = token.start
+                    self._ends[token.last] = token.end
+        return self._starts, self._ends
+
+    def spans(self, terms: Iterable[str]) -> list[tuple[int, int]]:
+        """Character spans where the terms occur, in order, overlaps merged."""
+        starts, ends = self._offsets()
+        spans: list[tuple[int, int]] = []
+        for term in terms:
+            spans.extend(
+                (starts[first], ends[last]) for last, first in self._occurrences(term).items()
+            )
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
 
 
 def highlight_spans(
@@ -19,25 +109,4 @@ def highlight_spans(
     Matching is the same as for alerts (case, accents, inflections, hyphenation), so
     ``ceasefire`` marks ``Cease-fires`` and ``"peace plan"`` marks ``Peace Plans``.
     """
-    stemmer = stemmer_for(language)
-    positions: dict[str, list[tuple[int, int]]] = {}
-    starts: dict[int, int] = {}
-    ends: dict[int, int] = {}
-    for token in tokenize(doc_text, stemmer):
-        positions.setdefault(token.stem, []).append((token.first, token.last))
-        if token.first == token.last:
-            starts[token.first] = token.start
-            ends[token.last] = token.end
-    spans: list[tuple[int, int]] = []
-    for term in terms:
-        groups = stem_groups(word_groups(term), stemmer)
-        if groups:
-            occurrences = find_phrase(groups, positions)
-            spans.extend((starts[first], ends[last]) for last, first in occurrences.items())
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+    return Highlighter(doc_text, language).spans(terms)
