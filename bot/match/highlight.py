@@ -12,16 +12,39 @@ from functools import lru_cache
 
 from bot.match.direct import stem_groups
 from bot.match.story import Field, StemGroups, find_phrase
-from bot.match.text import Stemmer, stemmer_for, tokenize, word_groups
+from bot.match.text import Stemmer, fold, stemmer_for, tokenize, word_groups
 
-__all__ = ["Highlighter", "highlight_spans"]
+__all__ = ["Highlighter", "Terms", "highlight_spans"]
 
 
 @lru_cache(maxsize=16_384)
 def _term_groups(term: str, stemmer: Stemmer) -> StemGroups:
     """A term as stem groups for one language (a burst asks for the same terms again and again;
     the bound keeps a long-running bot's memory flat)."""
+    if term.isalnum():  # one word, no hyphen: what word_groups makes of it, without its regex
+        return (((stemmer(fold(term)),),),)
     return stem_groups(word_groups(term), stemmer)
+
+
+class Terms:
+    """A match's terms stemmed for one language, to be looked for in many sentences: the plain
+    words as one set (a sentence shows one when the sets meet), phrases and compounds as stem
+    groups."""
+
+    __slots__ = ("phrases", "words")
+
+    def __init__(self, terms: Iterable[str], language: str = "en") -> None:
+        stemmer = stemmer_for(language)
+        words: set[str] = set()
+        phrases: list[StemGroups] = []
+        for term in terms:
+            groups = _term_groups(term, stemmer)
+            if len(groups) == 1 and len(groups[0]) == 1 and len(groups[0][0]) == 1:
+                words.add(groups[0][0][0])
+            elif groups:
+                phrases.append(groups)
+        self.words = frozenset(words)
+        self.phrases = tuple(phrases)
 
 
 class Highlighter:
@@ -62,17 +85,11 @@ class Highlighter:
         groups = _term_groups(term, self._stemmer)
         return find_phrase(groups, self.positions) if groups else {}
 
-    def shows(self, terms: Iterable[str]) -> bool:
+    def shows(self, terms: Terms) -> bool:
         """Whether any of the terms occurs (what ``bool(spans(terms))`` says, sooner)."""
-        stems = self._field.stems
-        for term in terms:
-            groups = _term_groups(term, self._stemmer)
-            if len(groups) == 1 and len(groups[0]) == 1 and len(groups[0][0]) == 1:
-                if groups[0][0][0] in stems:  # a plain word: one set look-up
-                    return True
-            elif groups and find_phrase(groups, self.positions):
-                return True
-        return False
+        if not terms.words.isdisjoint(self._field.stems):
+            return True
+        return any(find_phrase(groups, self.positions) for groups in terms.phrases)
 
     def _offsets(self) -> tuple[dict[int, int], dict[int, int]]:
         """Where each word starts and ends in the text, by word position."""

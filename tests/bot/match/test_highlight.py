@@ -12,7 +12,7 @@ import pytest
 
 from bot.match import highlight_spans
 from bot.match.direct import stem_groups
-from bot.match.highlight import Highlighter
+from bot.match.highlight import Highlighter, Terms
 from bot.match.story import find_phrase
 from bot.match.text import TOKEN_RE, stemmer_for, tokenize, word_groups
 from summarizer import split_sentences
@@ -93,6 +93,9 @@ def test_a_sentence_read_once_highlights_every_query_as_reading_it_each_time(
             read = Highlighter(sentence, language)
             for terms in queries:
                 expected = _reference_spans(sentence, terms, language)
-                assert (read.spans(terms), read.shows(terms)) == (expected, bool(expected))
+                assert (read.spans(terms), read.shows(Terms(terms, language))) == (
+                    expected,
+                    bool(expected),
+                )
                 compared, found = compared + 1, found + bool(expected)
     assert found > compared // 10  # the queries do find things: the comparison is not vacuous
