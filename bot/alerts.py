@@ -15,7 +15,7 @@ no buttons, since whoever reads it is not whoever set its queries.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -60,6 +60,7 @@ class AlertSummaries:
     _ranking: summarizer.Ranking | None = field(default=None, repr=False)
     _picked: dict[tuple[tuple[str, ...], int], list[str]] = field(default_factory=dict)
     _read: dict[tuple[str, str], Highlighter] = field(default_factory=dict, repr=False)
+    _having: dict[str, set[str]] | None = field(default=None, repr=False)  # stem -> sentences
 
     def for_match(self, terms: Sequence[str], sentences: int) -> list[str]:
         shown = list(self.default)[:sentences]
@@ -73,7 +74,7 @@ class AlertSummaries:
                 picked = self._ranked().pick(
                     len(shown),
                     max_words=self.max_words,
-                    focus=lambda sentence: self._shows(sentence, found),
+                    focus=self._focus(found),
                 )
             except summarizer.SummarizerError as exc:  # a language it cannot read: as it was
                 log.warning("no focused summary (%s); the story's own is kept", exc)
@@ -86,6 +87,18 @@ class AlertSummaries:
         """Where the terms are in one of the story's sentences (each sentence is read once a
         story, however many queries it is shown to)."""
         return self._highlighter(sentence, language).spans(terms)
+
+    def _focus(self, terms: Terms) -> Callable[[str], bool]:
+        """Whether an article sentence shows one of the terms; for plain words (the usual
+        terms) a look-up in the sentences each stem is in, the article read once a story."""
+        if terms.phrases:
+            return lambda sentence: self._shows(sentence, terms)
+        if self._having is None:
+            self._having = {}
+            for sentence in self._ranked().sentences:
+                for stem in self._highlighter(sentence, self.language).stems:
+                    self._having.setdefault(stem, set()).add(sentence)
+        return set[str]().union(*(self._having.get(w, ()) for w in terms.words)).__contains__
 
     def _shows(self, sentence: str, terms: Terms) -> bool:
         return self._highlighter(sentence, self.language).shows(terms)

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from bot.match.direct import stem_groups
 from bot.match.story import Field, StemGroups, find_phrase
-from bot.match.text import Stemmer, fold, stemmer_for, tokenize, word_groups
+from bot.match.text import TOKEN_RE, Stemmer, fold, split_compound, stemmer_for, word_groups
 
 __all__ = ["Highlighter", "Terms", "highlight_spans"]
 
@@ -62,13 +62,19 @@ class Highlighter:
         self._stemmer = stemmer_for(language)
         self._field = Field(text, self._stemmer)
         self._positions: dict[str, list[tuple[int, int]]] | None = None
-        self._starts: dict[int, int] | None = None  # word position -> character offsets
-        self._ends: dict[int, int] = {}
+        self._starts: list[int] | None = None  # by word position: where it starts, ends
+        self._ends: list[int] = []
+
+    @property
+    def stems(self) -> set[str]:
+        """Every stem of the text (a joined compound's too)."""
+        return self._field.stems
 
     @property
     def positions(self) -> dict[str, list[tuple[int, int]]]:
         """Stem -> (first, last) word positions, each list in text order with a joined
-        compound right after its parts (the order :func:`~bot.match.text.tokenize` gives)."""
+        compound right after its parts (the order :func:`~bot.match.text.tokenize` gives, so
+        the spans are those found from its tokens)."""
         if self._positions is None:
             positions: dict[str, list[tuple[int, int]]] = {}
             joined = {last: (stem, first) for stem, first, last in self._field.compounds}
@@ -81,24 +87,31 @@ class Highlighter:
         return self._positions
 
     def _occurrences(self, term: str) -> dict[int, int]:
-        """Where the term occurs, as ``{last word position: first word position}``."""
+        """Where the term occurs, as ``{last word position: first word position}`` (the
+        words' positions only once matching's quick test says it is there at all)."""
         groups = _term_groups(term, self._stemmer)
-        return find_phrase(groups, self.positions) if groups else {}
+        if not groups or not self._field.has(groups):
+            return {}
+        return find_phrase(groups, self.positions)
 
     def shows(self, terms: Terms) -> bool:
         """Whether any of the terms occurs (what ``bool(spans(terms))`` says, sooner)."""
         if not terms.words.isdisjoint(self._field.stems):
             return True
-        return any(find_phrase(groups, self.positions) for groups in terms.phrases)
+        return any(self._field.has(groups) for groups in terms.phrases)  # as matching does
 
-    def _offsets(self) -> tuple[dict[int, int], dict[int, int]]:
-        """Where each word starts and ends in the text, by word position."""
+    def _offsets(self) -> tuple[list[int], list[int]]:
+        """Where each word starts and ends in the text, by word position (a compound's parts
+        are words of their own, one hyphen apart)."""
         if self._starts is None:
-            self._starts = {}
-            for token in tokenize(self._text, self._stemmer):
-                if token.first == token.last:
-                    self._starts[token.first] = token.start
-                    self._ends[token.last] = token.end
+            self._starts, self._ends = [], []
+            for m in TOKEN_RE.finditer(self._text):
+                offset = m.start()
+                for part in split_compound(m.group()):
+                    self._starts.append(offset)
+                    offset += len(part)
+                    self._ends.append(offset)
+                    offset += 1
         return self._starts, self._ends
 
     def spans(self, terms: Iterable[str]) -> list[tuple[int, int]]:

@@ -426,6 +426,46 @@ def test_an_alert_whose_summary_lacks_the_matched_term_shows_a_sentence_that_has
     assert shown[0].startswith("Negotiators from both sides agreed")
 
 
+def test_an_alert_brings_in_the_one_sentence_with_its_word_even_one_the_ranking_leaves_out(
+    db: Database, planet: int
+) -> None:
+    """`falter` is only in CEASEFIRE's last sentence, which the article's own ranking does not
+    choose: the focused summary must find it (through the sentences each word is in)."""
+    make_chat(db)
+    sub = make_query(db, text="falter")
+    story, article = make_story(db, planet)
+    with db.session() as session:
+        s, a = session.get(Story, story), session.get(Article, article)
+        assert s is not None and a is not None
+        summaries = AlertSummaries(a.text, "en", SUMMARY)
+        match = [ChatMatch(CHAT, sub, "falter", ("falter",), ("text",))]
+        queue_alerts(session, s, a, ["Planet"], match, NOW, summaries)
+    [message] = outbox(db)
+    shown = message.text.split("\n\n")[1].split("\n")
+    assert len(shown) == len(SUMMARY)
+    assert "<b>falter</b>" in shown[-1]
+
+
+def test_an_alert_whose_summary_lacks_a_matched_phrase_shows_a_sentence_that_has_it(
+    db: Database, planet: int
+) -> None:
+    """A phrase is looked for sentence by sentence (plain words through the sentences each
+    word is in): "heavy weapons" is in CEASEFIRE's last sentence only."""
+    make_chat(db)
+    sub = make_query(db, text='"heavy weapons"')
+    story, article = make_story(db, planet)
+    with db.session() as session:
+        s, a = session.get(Story, story), session.get(Article, article)
+        assert s is not None and a is not None
+        summaries = AlertSummaries(a.text, "en", SUMMARY)
+        match = [ChatMatch(CHAT, sub, '"heavy weapons"', ("heavy weapons",), ("text",))]
+        queue_alerts(session, s, a, ["Planet"], match, NOW, summaries)
+    [message] = outbox(db)
+    shown = message.text.split("\n\n")[1].split("\n")
+    assert len(shown) == len(SUMMARY)
+    assert "<b>heavy weapons</b>" in shown[-1]
+
+
 def test_an_alert_whose_summary_shows_the_term_keeps_the_storys_summary(
     db: Database, planet: int
 ) -> None:

@@ -35,6 +35,12 @@ def test_highlight_spans_merge_overlaps_and_skip_absent_terms() -> None:
     assert highlight_spans(text, ["peace plan", "plan talks", "olympics"]) == [(4, 20)]
 
 
+def test_highlight_spans_cover_compounds_of_any_hyphen_and_their_parts() -> None:
+    text = "The cease\u2011fire and a three-party-deal held; fire went on."
+    spans = highlight_spans(text, ["ceasefire", "party deal", "fire"])
+    assert [text[a:b] for a, b in spans] == ["cease\u2011fire", "party-deal", "fire"]
+
+
 # --- one reading, many queries: the same spans as reading the sentence for each query ----------
 
 
