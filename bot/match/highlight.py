@@ -105,6 +105,11 @@ class Highlighter:
         are words of their own, one hyphen apart)."""
         if self._starts is None:
             self._starts, self._ends = [], []
+            if not self._field.compounds:  # the usual sentence: a word is one position
+                for m in TOKEN_RE.finditer(self._text):
+                    self._starts.append(m.start())
+                    self._ends.append(m.end())
+                return self._starts, self._ends
             for m in TOKEN_RE.finditer(self._text):
                 offset = m.start()
                 for part in split_compound(m.group()):
