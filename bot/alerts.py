@@ -14,21 +14,28 @@ no buttons, since whoever reads it is not whoever set its queries.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Row, insert, select
 from sqlalchemy.orm import Session
 
 import summarizer
 from bot.audience import Byline
 from bot.clock import in_quiet_hours
-from bot.match import highlight_spans
+from bot.match.highlight import Highlighter, Terms
 from bot.outbox import Queued, enqueue_all
-from bot.render import AlertView, RenderedMessage, alert_buttons, render_alert
+from bot.render import (
+    RenderedMessage,
+    alert_body,
+    alert_buttons,
+    alert_head,
+    alert_sources,
+    alert_text,
+    alert_why,
+)
 from bot.store import Alert, Article, Chat, OutboxKind, SourceMute, Story, Subscription
 from bot.subscribers import ChatMatch
 
@@ -52,6 +59,8 @@ class AlertSummaries:
     title: str | None = None
     _ranking: summarizer.Ranking | None = field(default=None, repr=False)
     _picked: dict[tuple[tuple[str, ...], int], list[str]] = field(default_factory=dict)
+    _read: dict[tuple[str, str], Highlighter] = field(default_factory=dict, repr=False)
+    _having: dict[str, set[str]] | None = field(default=None, repr=False)  # stem -> sentences
 
     def for_match(self, terms: Sequence[str], sentences: int) -> list[str]:
         shown = list(self.default)[:sentences]
@@ -59,20 +68,46 @@ class AlertSummaries:
         if not terms or not shown or key in self._picked:
             return self._picked.get(key, shown)
         picked = shown
-        if not any(self._shows(sentence, terms) for sentence in shown):
+        found = Terms(terms, self.language)
+        if not any(self._shows(sentence, found) for sentence in shown):
             try:
                 picked = self._ranked().pick(
                     len(shown),
                     max_words=self.max_words,
-                    focus=lambda sentence: self._shows(sentence, terms),
+                    focus=self._focus(found),
                 )
             except summarizer.SummarizerError as exc:  # a language it cannot read: as it was
                 log.warning("no focused summary (%s); the story's own is kept", exc)
         self._picked[key] = picked
         return picked
 
-    def _shows(self, sentence: str, terms: Sequence[str]) -> bool:
-        return bool(highlight_spans(sentence, terms, self.language))
+    def highlights(
+        self, sentence: str, terms: Sequence[str], language: str
+    ) -> list[tuple[int, int]]:
+        """Where the terms are in one of the story's sentences (each sentence is read once a
+        story, however many queries it is shown to)."""
+        return self._highlighter(sentence, language).spans(terms)
+
+    def _focus(self, terms: Terms) -> Callable[[str], bool]:
+        """Whether an article sentence shows one of the terms; for plain words (the usual
+        terms) a look-up in the sentences each stem is in, the article read once a story."""
+        if terms.phrases:
+            return lambda sentence: self._shows(sentence, terms)
+        if self._having is None:
+            self._having = {}
+            for sentence in self._ranked().sentences:
+                for stem in self._highlighter(sentence, self.language).stems:
+                    self._having.setdefault(stem, set()).add(sentence)
+        return set[str]().union(*(self._having.get(w, ()) for w in terms.words)).__contains__
+
+    def _shows(self, sentence: str, terms: Terms) -> bool:
+        return self._highlighter(sentence, self.language).shows(terms)
+
+    def _highlighter(self, sentence: str, language: str) -> Highlighter:
+        found = self._read.get((sentence, language))
+        if found is None:
+            found = self._read[sentence, language] = Highlighter(sentence, language)
+        return found
 
     def _ranked(self) -> summarizer.Ranking:
         if self._ranking is None:
@@ -82,6 +117,10 @@ class AlertSummaries:
         return self._ranking
 
 
+_ALERTS = Alert.metadata.tables[Alert.__tablename__]  # inserted with Core: no ORM work per row
+_Gate = Row[tuple[int, str | None, datetime | None, int, str, int | None]]  # a Subscription's
+
+
 def _eligible(
     session: Session,
     story: Story,
@@ -89,16 +128,19 @@ def _eligible(
     matches: list[ChatMatch],
     now: datetime,
     byline: Byline,
-) -> dict[int, tuple[ChatMatch, Subscription]]:
+) -> dict[int, tuple[ChatMatch, _Gate]]:
     """The subscription each chat hears through: its oldest one that is not muted or paused,
     whose significance gate the story passes (counting the outlets the chat may see), in a
     chat that has not muted the story's outlet."""
-    subs = {
-        s.id: s
-        for s in session.scalars(
-            select(Subscription).where(Subscription.id.in_([m.subscription_id for m in matches]))
-        )
-    }
+    gates = select(
+        Subscription.id,
+        Subscription.paused_reason,
+        Subscription.muted_until,
+        Subscription.min_sources,
+        Subscription.frequency,
+        Subscription.thread_id,
+    ).where(Subscription.id.in_([m.subscription_id for m in matches]))
+    subs = {s.id: s for s in session.execute(gates)}  # the columns alone: no ORM objects
     muted_chats = set(
         session.scalars(
             select(SourceMute.chat_id).where(
@@ -108,7 +150,7 @@ def _eligible(
             )
         )
     )
-    chosen: dict[int, tuple[ChatMatch, Subscription]] = {}
+    chosen: dict[int, tuple[ChatMatch, _Gate]] = {}
     for m in sorted(matches, key=lambda m: m.subscription_id):  # the oldest query first
         sub = subs.get(m.subscription_id)
         if sub is None or m.chat_id in chosen or m.chat_id in muted_chats:
@@ -190,7 +232,7 @@ def queue_alerts(
             message = messages.for_chat(m, chat.id, chat.summary_sentences, chat.type)
             queued.append(Queued(chat.id, message, OutboxKind.ALERT, story.id, sub.thread_id))
     if alerts:
-        session.execute(insert(Alert), alerts)
+        session.execute(insert(_ALERTS), alerts)
     enqueue_all(session, queued, now)
     log.info("story %s: %d alerts recorded, %d queued", story.id, len(alerts), len(queued))
     return len(queued)
@@ -198,41 +240,39 @@ def queue_alerts(
 
 @dataclass
 class _Messages:
-    """Alert messages for one story: rendered once per (query, terms, where, length, outlets
-    shown); only the buttons (which name the chat's own subscription) differ from chat to chat."""
+    """Alert messages for one story, in parts (see `bot.render.alert_text`): the head once, the
+    highlighted summary once per (matched terms, length), the "reported by" lines once per
+    outlets shown; only the why-line and the buttons (which name the chat's own subscription)
+    are made chat by chat."""
 
     story: Story
     article: Article
     byline: Byline
     summaries: AlertSummaries
-    _rendered: dict[tuple[object, ...], RenderedMessage] = field(default_factory=dict)
+    _head: str = ""
+    _bodies: dict[tuple[tuple[str, ...], int], tuple[str, ...]] = field(default_factory=dict)
+    _sources: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._head = alert_head(self.story.title, self.story.url)
 
     def for_chat(
         self, m: ChatMatch, chat_id: int, sentences: int, chat_type: str = "private"
     ) -> RenderedMessage:
-        sources = tuple(self.byline.for_chat(chat_id))
-        key = (m.query, m.terms, m.where, sentences, sources)
-        rendered = self._rendered.get(key)
-        if rendered is None:
-            rendered = self._rendered[key] = self._render(m, sentences, sources)
+        body = self._bodies.get((m.terms, sentences))
+        if body is None:
+            body = self._bodies[m.terms, sentences] = self._body(m.terms, sentences)
+        names = tuple(self.byline.for_chat(chat_id))
+        sources = self._sources.get(names)
+        if sources is None:
+            sources = self._sources[names] = alert_sources(names)
+        text = alert_text(self._head, body, (*sources, alert_why(m.query, m.terms, m.where)))
         if chat_type == "channel":
-            return rendered
+            return RenderedMessage(text, disable_preview=False)
         buttons = alert_buttons(m.subscription_id, self.article.feed_id)
-        return dataclasses.replace(rendered, buttons=buttons)
+        return RenderedMessage(text, buttons, disable_preview=False)
 
-    def _render(self, m: ChatMatch, sentences: int, sources: Sequence[str]) -> RenderedMessage:
-        summary = self.summaries.for_match(m.terms, sentences)
+    def _body(self, terms: tuple[str, ...], sentences: int) -> tuple[str, ...]:
+        summary = self.summaries.for_match(terms, sentences)
         language = self.story.language or "en"
-        view = AlertView(
-            story_id=self.story.id,
-            title=self.story.title,
-            url=self.story.url,
-            summary=summary,
-            sources=sources,
-            query=m.query,
-            terms=m.terms,
-            where=m.where,
-            highlights=[highlight_spans(s, m.terms, language) for s in summary],
-            feed_id=self.article.feed_id,
-        )
-        return render_alert(view)
+        return alert_body(summary, [self.summaries.highlights(s, terms, language) for s in summary])

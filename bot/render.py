@@ -17,7 +17,13 @@ __all__ = [
     "AlertView",
     "DigestItem",
     "RenderedMessage",
+    "alert_body",
     "alert_buttons",
+    "alert_head",
+    "alert_sources",
+    "alert_tail",
+    "alert_text",
+    "alert_why",
     "duration",
     "emphasize",
     "render_alert",
@@ -108,24 +114,61 @@ def _fit(text: str, limit: int) -> str:
 
 
 def render_alert(view: AlertView) -> RenderedMessage:
-    title = _fit(view.title or view.url, 300)
-    lines = [f"🔔 <b>{_link(title, view.url)}</b>", ""]
+    text = alert_text(
+        alert_head(view.title, view.url),
+        alert_body(view.summary, view.highlights),
+        alert_tail(view.sources, view.query, view.terms, view.where),
+    )
+    buttons = alert_buttons(view.subscription_id, view.feed_id)
+    return RenderedMessage(text, buttons, disable_preview=False)
+
+
+# An alert in parts, so that a burst renders what many chats share once: the head once a
+# story, the highlighted summary once for each set of matched terms, and only the why-line
+# for each chat; `render_alert` is these parts put together.
+
+
+def alert_head(title: str, url: str) -> str:
+    return f"🔔 <b>{_link(_fit(title or url, 300), url)}</b>"
+
+
+def alert_body(
+    summary: Sequence[str], highlights: Sequence[Sequence[tuple[int, int]]]
+) -> tuple[str, ...]:
+    """The summary's lines, the matched terms emphasized, within the message's limit."""
+    lines: list[str] = []
     budget = MAX_MESSAGE - 900  # room for title, sources, why-line and escaping growth
-    for i, sentence in enumerate(view.summary):
-        spans = view.highlights[i] if i < len(view.highlights) else ()
+    for i, sentence in enumerate(summary):
+        spans = highlights[i] if i < len(highlights) else ()
         sentence = _fit(sentence, budget)
         budget -= len(sentence)
         if budget < 0:
             break
         lines.append(emphasize(sentence, spans))
-    sources = sources_line(view.sources)
-    if sources:
-        lines += ["", f"{SOURCES_PREFIX}{sources}"]
-    where = f" in {' and '.join(dict.fromkeys(view.where))}" if view.where else ""
-    terms = ", ".join(escape(t) for t in view.terms)
-    lines.append(f"🔎 <i>{escape(_fit(view.query, 200))}</i> matched {terms}{where}")
-    buttons = alert_buttons(view.subscription_id, view.feed_id)
-    return RenderedMessage("\n".join(lines).strip(), buttons, disable_preview=False)
+    return tuple(lines)
+
+
+def alert_sources(sources: Sequence[str]) -> tuple[str, ...]:
+    """The "reported by" lines (none when no outlet may be named)."""
+    line = sources_line(sources)
+    return ("", f"{SOURCES_PREFIX}{line}") if line else ()
+
+
+def alert_why(query: str, terms: Sequence[str], where: Sequence[str]) -> str:
+    """Which query matched, which of its terms and where."""
+    found = f" in {' and '.join(dict.fromkeys(where))}" if where else ""
+    shown = ", ".join(escape(t) for t in terms)
+    return f"🔎 <i>{escape(_fit(query, 200))}</i> matched {shown}{found}"
+
+
+def alert_tail(
+    sources: Sequence[str], query: str, terms: Sequence[str], where: Sequence[str]
+) -> tuple[str, ...]:
+    return (*alert_sources(sources), alert_why(query, terms, where))
+
+
+def alert_text(head: str, body: Sequence[str], tail: Sequence[str]) -> str:
+    return "\n".join((head, "", *body, *tail)).strip()
 
 
 def alert_buttons(

@@ -405,25 +405,51 @@ def test_a_chat_without_quiet_hours_hears_at_night(db: Database, planet: int) ->
 # --- what the alert says -------------------------------------------------------------------------
 
 
-def test_an_alert_whose_summary_lacks_the_matched_term_shows_a_sentence_that_has_it(
-    db: Database, planet: int
-) -> None:
-    """CEASEFIRE's aid agencies appear in its fourth sentence only; the story's summary is
-    about the truce. The alert for `convoys` brings that sentence in, in article order."""
+def focused(db: Database, planet: int, query: str, term: str) -> list[str]:
+    """The summary lines (between blank lines) of the alert a chat gets when its `query`
+    matched CEASEFIRE through `term`, the story's own summary being SUMMARY."""
     make_chat(db)
-    sub = make_query(db, text="convoys")
+    sub = make_query(db, text=query)
     story, article = make_story(db, planet)
     with db.session() as session:
         s, a = session.get(Story, story), session.get(Article, article)
         assert s is not None and a is not None
         summaries = AlertSummaries(a.text, "en", SUMMARY)
-        match = [ChatMatch(CHAT, sub, "convoys", ("convoys",), ("text",))]
+        match = [ChatMatch(CHAT, sub, query, (term,), ("text",))]
         queue_alerts(session, s, a, ["Planet"], match, NOW, summaries)
     [message] = outbox(db)
-    shown = message.text.split("\n\n")[1].split("\n")  # the summary, between blank lines
+    return message.text.split("\n\n")[1].split("\n")
+
+
+def test_an_alert_whose_summary_lacks_the_matched_term_shows_a_sentence_that_has_it(
+    db: Database, planet: int
+) -> None:
+    """CEASEFIRE's aid agencies appear in its fourth sentence only; the story's summary is
+    about the truce. The alert for `convoys` brings that sentence in, in article order."""
+    shown = focused(db, planet, "convoys", "convoys")
     assert len(shown) == len(SUMMARY)  # as long as the story's own
     assert "<b>convoys</b>" in shown[-1]  # the fourth sentence, last: in article order
     assert shown[0].startswith("Negotiators from both sides agreed")
+
+
+def test_an_alert_brings_in_the_one_sentence_with_its_word_even_one_the_ranking_leaves_out(
+    db: Database, planet: int
+) -> None:
+    """`falter` is only in CEASEFIRE's last sentence, which the article's own ranking does not
+    choose: the focused summary must find it (through the sentences each word is in)."""
+    shown = focused(db, planet, "falter", "falter")
+    assert len(shown) == len(SUMMARY)
+    assert "<b>falter</b>" in shown[-1]
+
+
+def test_an_alert_whose_summary_lacks_a_matched_phrase_shows_a_sentence_that_has_it(
+    db: Database, planet: int
+) -> None:
+    """A phrase is looked for sentence by sentence (plain words through the sentences each
+    word is in): "heavy weapons" is in CEASEFIRE's last sentence only."""
+    shown = focused(db, planet, '"heavy weapons"', "heavy weapons")
+    assert len(shown) == len(SUMMARY)
+    assert "<b>heavy weapons</b>" in shown[-1]
 
 
 def test_an_alert_whose_summary_shows_the_term_keeps_the_storys_summary(
