@@ -36,6 +36,7 @@ from bot.schedule import (
     Demand,
     FeedRhythm,
     PollSeen,
+    budget_per_day,
     budget_scale,
     failure_wait,
     next_poll,
@@ -97,7 +98,7 @@ class PollBudget:
 
     def refresh(self, session: Session, now: datetime) -> float | None:
         """Recompute the scale when it is older than `BUDGET_REFRESH` (or never was)."""
-        if not self.poll.budget_interval:
+        if self.poll.budget_interval == 0:
             return None
         at = self.computed_at
         fresh = at is not None and timedelta(0) <= now - at < timedelta(seconds=BUDGET_REFRESH)
@@ -105,8 +106,7 @@ class PollBudget:
             return self.scale
         demands = _demands(session, now)
         self.feeds = len(demands)
-        per_day = len(demands) * DAY / self.poll.budget_interval
-        self.scale = budget_scale(demands, per_day, self.poll)
+        self.scale = budget_scale(demands, budget_per_day(demands, self.poll), self.poll)
         self.computed_at = now
         return self.scale
 

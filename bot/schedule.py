@@ -12,8 +12,8 @@ longest a feed may go unpolled, so a quiet feed that wakes up is not missed for 
 
 Why a shared budget, spent by the square root of the rate. Polling at a fixed fraction of the
 gap spends what the news demands, which on a busy day can be more than the fixed schedule it
-replaces. With a daily budget `B` (`poll.budget_interval`: what polling every feed at that
-interval would cost), the question becomes how to share it. A feed publishing at rate `λ` and
+replaces. With a daily budget `B` (what polling every feed at its configured interval would cost,
+or at `poll.budget_interval` when set), the question becomes how to share it. A feed publishing at rate `λ` and
 polled every `I` leaves each entry waiting `I / 2` on average; minimising the mean wait per entry,
 `Σ λᵢ Iᵢ / 2`, under `Σ 1 / Iᵢ = B` (a Lagrange multiplier) gives `Iᵢ ∝ 1 / √λᵢ`: the
 square-root rule. Polling in proportion to the rate over-serves busy feeds and uniform polling
@@ -78,6 +78,7 @@ __all__ = [
     "FeedRhythm",
     "NextPoll",
     "PollSeen",
+    "budget_per_day",
     "budget_scale",
     "failure_wait",
     "next_poll",
@@ -179,6 +180,15 @@ class Demand:
     idle: float = 0.0
     floor: float = 0.0
     pushed: bool = False
+
+
+def budget_per_day(demands: Sequence[Demand], poll: PollSettings) -> float:
+    """The daily budget: what the fixed schedule it replaces would spend, each feed polled at its
+    own configured interval (a deployment that set its feeds to a minute keeps a minute's
+    worth), or every feed at `poll.budget_interval` when that is set."""
+    if poll.budget_interval:
+        return len(demands) * DAY / poll.budget_interval
+    return sum(DAY / max(d.interval, 1) for d in demands)
 
 
 def budget_scale(demands: Sequence[Demand], per_day: float, poll: PollSettings) -> float | None:

@@ -116,8 +116,9 @@ class PollSettings(BaseModel):
     max_interval: int = Field(default=4 * 3600, ge=1, description="longest wait between polls, s")
     gap_fraction: float = Field(default=0.125, gt=0, le=1, description="part of the median gap")
     pushed_interval: int = Field(default=3600, ge=1, description="safety poll of a pushed feed, s")
-    # requests a day, all feeds together: polling each at this interval (0: no budget, gap_fraction)
-    budget_interval: float = Field(default=900.0, ge=0, description="the daily request budget, s")
+    # requests a day, all feeds together: unset, what polling each at its own configured interval
+    # costs (the fixed schedule); a number, each at that interval; 0, no budget (gap_fraction)
+    budget_interval: float | None = Field(default=None, ge=0, description="daily budget, s")
     alert_max_age: int = Field(
         default=48 * 3600, description="entries published longer ago than this (s) raise no alert"
     )

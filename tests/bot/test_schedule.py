@@ -12,6 +12,7 @@ from bot.schedule import (
     Demand,
     FeedRhythm,
     PollSeen,
+    budget_per_day,
     budget_scale,
     failure_wait,
     next_poll,
@@ -262,3 +263,13 @@ def test_a_budget_too_small_for_the_maximum_polls_every_feed_at_the_maximum() ->
 
 def test_without_a_gap_learned_there_is_no_scale_and_the_fraction_rule_applies() -> None:
     assert budget_scale([Demand(900), Demand(600)], 192, POLL) is None
+
+
+def test_the_budget_is_what_the_feeds_configured_intervals_would_spend() -> None:
+    feeds = [Demand(60), Demand(900), Demand(3600)]
+    assert budget_per_day(feeds, PollSettings()) == DAY / 60 + DAY / 900 + DAY / 3600
+
+
+def test_a_budget_interval_the_operator_set_prices_every_feed_alike() -> None:
+    feeds = [Demand(60), Demand(900), Demand(3600)]
+    assert budget_per_day(feeds, PollSettings(budget_interval=900)) == 3 * DAY / 900
