@@ -32,7 +32,6 @@ from bot.fetch import FetchResult
 from bot.parse import ParsedFeed
 from bot.schedule import (
     BUDGET_REFRESH,
-    DAY,
     Demand,
     FeedRhythm,
     PollSeen,
