@@ -15,8 +15,8 @@ gap spends what the news demands, which on a busy day can be more than the fixed
 replaces. With a daily budget `B` (what polling every feed at its configured interval would
 cost, or at `poll.budget_interval` when set), the question becomes how to share it. A feed
 publishing at rate `λ` and polled every `I` leaves each entry waiting `I / 2` on average;
-minimising the mean wait per entry, `Σ λᵢ Iᵢ / 2`, under `Σ 1 / Iᵢ = B` (a Lagrange multiplier) gives `Iᵢ ∝ 1 / √λᵢ`: the
-square-root rule. Polling in proportion to the rate over-serves busy feeds and uniform polling
+minimising the mean wait per entry, `Σ λᵢ Iᵢ / 2`, under `Σ 1 / Iᵢ = B` (a Lagrange
+multiplier) gives `Iᵢ ∝ 1 / √λᵢ`: the square-root rule. Polling in proportion to the rate over-serves busy feeds and uniform polling
 over-serves quiet ones; Cho & Garcia-Molina (2003, "Effective page refresh policies for Web
 crawlers", ACM TODS 28(4)) show the first is even worse than the second under a fixed budget.
 So each feed waits `scale · √gap`, one `scale` for all, found by `budget_scale` so that the
