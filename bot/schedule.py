@@ -10,21 +10,21 @@ spends 96 requests a day on a feed that publishes once. Delay follows the gap (a
 of it), bounded by `poll.min_interval` (the politeness floor) and `poll.max_interval` (the
 longest a feed may go unpolled, so a quiet feed that wakes up is not missed for a day).
 
-Why a shared budget, spent by the square root of the rate. Polling at a fixed fraction of the
-gap spends what the news demands, which on a busy day can be more than the fixed schedule it
-replaces. With a daily budget `B` (what polling every feed at its configured interval would
-cost, or at `poll.budget_interval` when set), the question becomes how to share it. A feed
-publishing at rate `λ` and polled every `I` leaves each entry waiting `I / 2` on average;
-minimising the mean wait per entry, `Σ λᵢ Iᵢ / 2`, under `Σ 1 / Iᵢ = B` (a Lagrange
-multiplier) gives `Iᵢ ∝ 1 / √λᵢ`: the square-root rule. Polling in proportion to the rate over-serves busy feeds and uniform polling
+Why a shared budget, spent by the square root of the rate. Polling at a fixed fraction of the gap
+spends what the news demands, which on a busy day can be more than the fixed schedule it replaces.
+With a daily budget `B` (what polling every feed at its configured interval would cost, or at
+`poll.budget_interval` when set), the question becomes how to share it. A feed publishing at rate
+`λ` and polled every `I` leaves each entry waiting `I / 2` on average; minimising the mean wait per
+entry, `Σ λᵢ Iᵢ / 2`, under `Σ 1 / Iᵢ = B` (a Lagrange multiplier) gives `Iᵢ ∝ 1 / √λᵢ`: the
+square-root rule. Polling in proportion to the rate over-serves busy feeds and uniform polling
 over-serves quiet ones; Cho & Garcia-Molina (2003, "Effective page refresh policies for Web
-crawlers", ACM TODS 28(4)) show the first is even worse than the second under a fixed budget.
-So each feed waits `scale · √gap`, one `scale` for all, found by `budget_scale` so that the
-feeds' requests a day, each within its bounds and floors, add up to the budget (recomputed
-every `BUDGET_REFRESH` s by `bot.polling` from the stored gaps). A pushed feed costs only its
-safety polls, and a feed with no gap learned yet its configured interval; idle feeds count at
-their idle gap, so a quiet night or a rare feed frees requests for the busy ones. Without a
-budget (`budget_interval = 0`), or before the first scale is known, the fraction rule applies.
+crawlers", ACM TODS 28(4)) show the first is even worse than the second under a fixed budget. So
+each feed waits `scale · √gap`, one `scale` for all, found by `budget_scale` so that the feeds'
+requests a day, each within its bounds and floors, add up to the budget (recomputed every
+`BUDGET_REFRESH` s by `bot.polling` from the stored gaps). A pushed feed costs only its safety
+polls, and a feed with no gap learned yet its configured interval; idle feeds count at their idle
+gap, so a quiet night or a rare feed frees requests for the busy ones. Without a budget
+(`budget_interval = 0`), or before the first scale is known, the fraction rule applies.
 
 Why a median, kept in log space. Gaps between entries are skewed: bursts of several entries a
 minute apart, then a night without any. A mean is dragged by the night; the median is not. We
