@@ -232,10 +232,11 @@ class _Digests:
         """The item, made once per chunk for each key however many digests list it."""
         item = self._items.get(key)
         if item is None:
-            story_id, sentences, query, _ = key
+            story_id, sentences, query, chat_id = key
             story = self.stories[story_id]
             summary = story.summary[:sentences] if sentences else []
-            sources = self.bylines[story_id].for_chat(key[3] if key[3] is not None else 0)
+            # A public story's outlets are the same for every chat (no chat id in its key).
+            sources = self.bylines[story_id].for_chat(chat_id if chat_id is not None else 0)
             item = self._items[key] = DigestItem(story.title, story.url, summary, sources, query)
         return item
 

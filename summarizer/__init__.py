@@ -19,7 +19,6 @@ other names in ``METHODS`` are Lead-k and sumy's summarizers, for comparison.
 satisfies the predicate, the best-ranked one that does takes the weakest one's place.
 """
 
-from . import _nltk  # noqa: F401  # first: nltk without scipy (see _nltk.py)
 from ._errors import SummarizerError
 from ._languages import Language, detect_language, get_language, resolve_language
 from ._methods import METHODS
