@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml import html as lxml_html
 
+from bot.extract._document import parse
 from bot.extract._prose import ProseMap
 
 __all__ = ["MIN_BODY_WORDS", "Region", "narrow"]
@@ -32,6 +33,7 @@ TEASER_SHARE = 0.1
 TWIN_MIN_WORDS = 1
 
 _CELL_TAGS = frozenset(("td", "th", "li", "dd"))
+_WRAPPER = '<html><body><div itemprop="articleBody"></div></body></html>'
 _TIER_ARTICLE_ID = re.compile(
     r"(?:entry|article|art)-content|article__content|article(?:-|__)?body|articleBody|body-text"
 )
@@ -196,9 +198,11 @@ def _common_ancestor(elements: list[lxml_html.HtmlElement]) -> lxml_html.HtmlEle
 def _wrap(element: lxml_html.HtmlElement) -> lxml_html.HtmlElement:
     """A page of the region alone, inside one element marked as the article body (schema.org's
     itemprop): trafilatura takes the first container it finds, and would otherwise read only
-    a box inside the region (the first of several parts, or one missing the first paragraphs)."""
-    root = lxml_html.Element("html")
-    body = etree.SubElement(etree.SubElement(root, "body"), "div", itemprop="articleBody")
+    a box inside the region (the first of several parts, or one missing the first paragraphs).
+    The wrapper is parsed like the page, so the elements trafilatura reads keep `parse`'s
+    C-level class lookup (`lxml_html.Element` would bring lxml.html's Python one)."""
+    root = parse(_WRAPPER)
+    body = root[0][0]
     if element.tag in _CELL_TAGS:  # a cell of a layout table, without its table
         element.tag = "div"
     element.tail = None

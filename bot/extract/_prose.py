@@ -41,17 +41,6 @@ _BLOCK_TAGS = frozenset(
 _PARAGRAPH_TAGS = frozenset("p pre blockquote li dd dt h1 h2 h3 h4 h5 h6 figcaption".split())  # noqa: SIM905
 
 
-class _Block:
-    """A block element being read: its text so far, and how much of it is link text."""
-
-    __slots__ = ("element", "link_chars", "parts")
-
-    def __init__(self, element: lxml_html.HtmlElement) -> None:
-        self.element = element
-        self.parts: list[str] = []
-        self.link_chars = 0
-
-
 @dataclass
 class ProseMap:
     """Prose words of one tree: inside each element, and directly held by each container.
@@ -71,57 +60,61 @@ class ProseMap:
 
     @classmethod
     def of(cls, root: lxml_html.HtmlElement) -> ProseMap:
-        """One walk over the tree (the hot loop of the container search: kept flat)."""
+        """One walk over the tree (the hot loop of the container search: kept flat, the block
+        being read held in locals); the words of each paragraph of prose are then added to
+        its ancestors, fewer steps than an addition at the end of every element."""
         prose = cls()
-        inside = prose.inside
-        block = _Block(root)
-        stack: list[_Block] = []
+        element: lxml_html.HtmlElement = root
+        parts: list[str] = []
+        link_chars = 0
+        stack: list[tuple[lxml_html.HtmlElement, list[str], int]] = []
         in_link = 0
-        for event, element in etree.iterwalk(root, events=("start", "end")):
-            tag = element.tag
+        for event, node in etree.iterwalk(root, events=("start", "end")):
+            tag = node.tag
             if event == "start":
                 if tag in _BLOCK_TAGS:
-                    stack.append(block)
-                    block = _Block(element)
+                    stack.append((element, parts, link_chars))
+                    element, parts, link_chars = node, [], 0
                 elif tag == "a":
                     in_link += 1
-                text = element.text
+                text = node.text
                 if text:
-                    block.parts.append(text)
+                    parts.append(text)
                     if in_link:
-                        block.link_chars += len(text)
+                        link_chars += len(text)
                 continue
             if tag == "a":
                 in_link = max(0, in_link - 1)
             elif tag in _BLOCK_TAGS:
-                prose.add(block)
-                block = stack.pop()
-            words = inside.get(element)
-            if words:
-                parent = element.getparent()
-                if parent is not None:
-                    inside[parent] = inside.get(parent, 0) + words
-            tail = element.tail
+                if parts:
+                    prose.add(element, parts, link_chars)
+                element, parts, link_chars = stack.pop()
+            tail = node.tail
             if tail:
-                block.parts.append(tail)
+                parts.append(tail)
                 if in_link:
-                    block.link_chars += len(tail)
-        prose.add(block)
+                    link_chars += len(tail)
+        if parts:
+            prose.add(element, parts, link_chars)
+        inside = prose.inside
+        for paragraph, words in list(inside.items()):  # each paragraph's own words, so far
+            for ancestor in paragraph.iterancestors():
+                inside[ancestor] = inside.get(ancestor, 0) + words
         return prose
 
-    def add(self, block: _Block) -> None:
-        """Count a finished paragraph if it reads like prose."""
-        if not block.parts:
-            return
-        text = " ".join("".join(block.parts).split())
-        if len(text) < _MIN_PROSE_CHARS or block.link_chars > MAX_LINK_SHARE * len(text):
+    def add(self, element: lxml_html.HtmlElement, parts: list[str], link_chars: int) -> None:
+        """Count a finished block (its text in `parts`) as a paragraph if it reads like prose."""
+        raw = "".join(parts)
+        if len(raw) < _MIN_PROSE_CHARS or link_chars > MAX_LINK_SHARE * len(raw):
+            return  # the text without its extra spaces is shorter still: no need to make it
+        text = " ".join(raw.split())
+        if len(text) < _MIN_PROSE_CHARS or link_chars > MAX_LINK_SHARE * len(text):
             return
         if text.isascii() and text.count(" ") < _MIN_PROSE_SPACES:
             return  # cannot hold a sentence's words: skip the regular expressions
         words = prose_word_count(text)
         if not words:
             return
-        element = block.element
         self.paragraphs.add(element)
         self.inside[element] = self.inside.get(element, 0) + words
         self.total += words
