@@ -8,10 +8,10 @@ from datetime import datetime
 
 from bot.errors import ExtractionError
 from bot.extract import _metadata
-from bot.extract._cascade import extract_body
+from bot.extract._cascade import body_lines
 from bot.extract._container import narrow
 from bot.extract._document import MAX_HTML_BYTES, decode, join_wrapped_lines, parse, prepare
-from bot.extract._furniture import clean_text, filter_article_lines
+from bot.extract._furniture import clean_text, filter_lines
 from bot.extract._lines import word_count
 from bot.extract._loose import read_math, unwrap_custom_elements, wrap_loose_text
 
@@ -46,7 +46,7 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedArticle:
     hold prose dropped; custom elements and MathML turned into the text a reader sees
     (`_loose`); the tree narrowed to the article container when the page names one; loose
     runs of prose in it made paragraphs; trafilatura in fast mode without comments; its full
-    cascade only when the fast result is short; then `filter_article_lines` removes the
+    cascade only when the fast result is short; then `filter_lines` removes the
     furniture trafilatura keeps (leading headline, share bars, "Read more:" teasers,
     newsletter boxes, copyright lines).
 
@@ -68,8 +68,8 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedArticle:
     region = narrow(tree)
     wrap_loose_text(region.tree)  # after the container search, on the region alone
     join_wrapped_lines(region.tree)  # only what trafilatura reads: the prose test ignores breaks
-    raw = extract_body(region, lambda: join_wrapped_lines(parse(page)))
-    text = filter_article_lines(raw.splitlines(), title)
+    lines = body_lines(region, lambda: join_wrapped_lines(parse(page)))
+    text = filter_lines(lines, title)
     if word_count(text) < MIN_ARTICLE_WORDS:
         raise ExtractionError(f"no article text found in {url or 'page'}")
     return ExtractedArticle(

@@ -12,10 +12,10 @@ from lxml import html as lxml_html
 from trafilatura.settings import Document, Extractor
 
 from bot.extract._container import Region
-from bot.extract._lines import lines_of, prose_word_count, word_count
+from bot.extract._lines import Line, lines_of, word_count
 from bot.extract._prose import prose_words
 
-__all__ = ["RETRY_BELOW_CHARS", "extract_body", "run_trafilatura"]
+__all__ = ["RETRY_BELOW_CHARS", "body_lines", "extract_body", "run_trafilatura"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,24 +51,35 @@ def extract_body(region: Region, whole_page: Callable[[], lxml_html.HtmlElement]
     """trafilatura's text of the region; its full cascade on the whole page when that is short
     or does not look like the region's article body (`_complete`), the one with more prose
     words winning."""
+    return _read(region, whole_page)[0]
+
+
+def body_lines(region: Region, whole_page: Callable[[], lxml_html.HtmlElement]) -> list[Line]:
+    """`extract_body` as the lines the furniture rules read: they were made to judge it."""
+    return _read(region, whole_page)[1]
+
+
+def _read(
+    region: Region, whole_page: Callable[[], lxml_html.HtmlElement]
+) -> tuple[str, list[Line]]:
     fast = run_trafilatura(region.tree, fast=True)
-    if _complete(fast, region):
-        return fast
+    fast_lines = lines_of(fast.splitlines())
+    if _complete(fast, fast_lines, region):
+        return fast, fast_lines
     logger.debug("fast extraction incomplete (%s chars), running the full cascade", len(fast))
     full = run_trafilatura(whole_page(), fast=False)
-    return full if _prose_score(full) > _prose_score(fast) else fast
+    full_lines = lines_of(full.splitlines())
+    if (prose_words(full_lines), len(full)) > (prose_words(fast_lines), len(fast)):
+        return full, full_lines
+    return fast, fast_lines
 
 
-def _complete(text: str, region: Region) -> bool:
+def _complete(text: str, lines: list[Line], region: Region) -> bool:
     """Long enough, keeping most of the region's prose, and (unless the region is a container
     trusted for its prose, where lists, tables and code belong to the article) mostly prose."""
     if len(text) < RETRY_BELOW_CHARS:
         return False
-    prose = sum(prose_word_count(" ".join(line.split())) for line in text.splitlines())
+    prose = prose_words(lines)
     if prose < COMPLETE_SHARE * region.prose_words:
         return False
     return region.narrowed or prose >= COMPLETE_SHARE * word_count(text)
-
-
-def _prose_score(text: str) -> tuple[int, int]:
-    return prose_words(lines_of(text.splitlines())), len(text)

@@ -162,9 +162,15 @@ _COUNT_ELEMENTS = etree.XPath("count(//*)")
 
 def prepare(tree: lxml_html.HtmlElement, page_chars: int) -> lxml_html.HtmlElement:
     """Drop what never holds prose and unwrap inline wrappers, in place; refuse huge trees.
-    Returns the tree."""
+    Returns the tree.
+
+    Spans inside code are syntax highlighting: their class names ("hljs-meta", "token tag")
+    hit trafilatura's furniture vocabulary, which would delete tokens from the code, and they
+    are often most of a technical page's elements, each tested by trafilatura's XPaths."""
     etree.strip_elements(tree, *_NON_CONTENT_TAGS, with_tail=False)
     etree.strip_tags(tree, *_UNWRAPPED_TAGS)
+    for code in tree.iter("pre", "code"):
+        etree.strip_tags(code, "span")
     if page_chars > 7 * MAX_ELEMENTS:  # smaller pages cannot hold that many ("<p></p>" = 7)
         elements = int(_COUNT_ELEMENTS(tree))
         if elements > MAX_ELEMENTS:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.extract._lines import WORD, Line, lines_of
 
-__all__ = ["clean_text", "filter_article_lines"]
+__all__ = ["clean_text", "filter_article_lines", "filter_lines"]
 
 _DATE = re.compile(
     r"\b(?:19|20)\d\d\b|\b\d{1,2}:\d\d\b|\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|"
@@ -213,7 +213,12 @@ def filter_article_lines(raw: Iterable[str], title: str | None = None) -> str:
     byline). Short lines after the last paragraph stay: lists, tables and links often end an
     article.
     """
-    kept = _drop_furniture(lines_of(raw))
+    return filter_lines(lines_of(raw), title)
+
+
+def filter_lines(lines: Sequence[Line], title: str | None = None) -> str:
+    """`filter_article_lines` on lines already made (`lines_of`)."""
+    kept = _drop_furniture(lines)
     while kept and title is not None and _same_text(kept[0].text, title):
         kept = kept[1:]
     prose = [i for i, line in enumerate(kept) if line.prose]

@@ -34,3 +34,13 @@ def test_paragraphs_written_on_several_source_lines_stay_whole() -> None:
 def test_line_breaks_inside_preformatted_text_are_kept() -> None:
     html = page("".join(f"<p>{p}</p>" for p in BODY) + "<pre>make build\nmake test</pre>")
     assert "make build make test" not in extract_html(html).text
+
+
+def test_highlighted_code_keeps_tokens_whose_class_names_sound_like_furniture() -> None:
+    code = (
+        '<pre><code><span class="hljs-meta">#include</span> <span class="token tags">'
+        "&lt;stdio.h&gt;</span>\n<span class='sidebar'>int</span> main(void);</code></pre>"
+    )
+    text = extract_html(page("".join(f"<p>{p}</p>" for p in BODY) + code)).text
+    assert "#include <stdio.h>" in text
+    assert "int main(void);" in text
