@@ -52,8 +52,9 @@ _TIER_MAIN_CLASS = re.compile(
     r"content[-_]main|content(?:-|__)body|main-content|page-content", re.IGNORECASE
 )
 
-# Every tier below needs one of these words in the class or id (or a tag, role or itemprop).
-_VOCABULARY = re.compile(r"post|entry|content|article|body|text|primary|story|main|cell", re.I)
+# Every tier below needs one of these words in the class or id (or a tag, role or itemprop),
+# looked for in the case-folded text: much faster than a case-insensitive expression.
+_VOCABULARY = re.compile(r"post|entry|content|article|body|text|primary|story|main|cell")
 _CONTAINER_TAGS = ("article", "div", "main", "section")
 
 
@@ -64,8 +65,7 @@ def _container_tier(element: lxml_html.HtmlElement) -> int | None:
     ident = element.get("id") or ""
     if (
         tag not in ("article", "main")
-        and not _VOCABULARY.search(cls)
-        and not _VOCABULARY.search(ident)
+        and not _VOCABULARY.search(f"{cls} {ident}".casefold())
         and not element.get("role")
         and not element.get("itemprop")
     ):
