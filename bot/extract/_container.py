@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from lxml import etree
 from lxml import html as lxml_html
 
 from bot.extract._document import parse
@@ -14,9 +13,6 @@ from bot.extract._prose import ProseMap
 
 __all__ = ["MIN_BODY_WORDS", "Region", "narrow"]
 
-# Article containers trusted first: schema.org markup, a lone <article> (see `narrow`).
-_ARTICLE_BODY = etree.XPath('//*[@itemprop="articleBody"]')
-_ARTICLE = etree.XPath("//article")
 #: A container holding fewer prose words than this is not an article body (a hero, a menu).
 MIN_BODY_WORDS = 30
 #: A named container is trusted when it holds at least this share of the prose words of the
@@ -127,7 +123,7 @@ def narrow(tree: lxml_html.HtmlElement) -> Region:
     if best is None or prose.held[best] < MIN_BODY_WORDS:
         return Region(tree, prose.total, narrowed=False)
     reference = prose.held[best]
-    for candidate in _named_containers(tree):
+    for candidate in _named_containers(tree, prose):
         words = prose.words_in(candidate)
         if words >= MIN_BODY_WORDS and words >= TRUST_SHARE * reference:
             if _is_teaser(candidate, words, prose):
@@ -144,10 +140,11 @@ def _is_teaser(element: lxml_html.HtmlElement, words: int, prose: ProseMap) -> b
     return words < TEASER_SHARE * prose.total and prose.paragraphs_in(element) == 1
 
 
-def _named_containers(tree: lxml_html.HtmlElement) -> Iterator[lxml_html.HtmlElement]:
+def _named_containers(
+    tree: lxml_html.HtmlElement, prose: ProseMap
+) -> Iterator[lxml_html.HtmlElement]:
     """Elements whose markup names them the article, most trusted first."""
-    for expression in (_ARTICLE_BODY, _ARTICLE):
-        found = expression(tree)
+    for found in (prose.article_bodies, prose.articles):
         if len(found) == 1:
             yield found[0]
     tiers: dict[int, list[lxml_html.HtmlElement]] = {}

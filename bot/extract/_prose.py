@@ -57,6 +57,10 @@ class ProseMap:
     total: int = 0
     #: The blocks counted as paragraphs of prose.
     paragraphs: set[lxml_html.HtmlElement] = field(default_factory=set)
+    #: Elements whose markup names them the article (schema.org articleBody, <article>), in
+    #: page order: noted during the walk, so the container search needs no pass of its own.
+    article_bodies: list[lxml_html.HtmlElement] = field(default_factory=list)
+    articles: list[lxml_html.HtmlElement] = field(default_factory=list)
 
     @classmethod
     def of(cls, root: lxml_html.HtmlElement) -> ProseMap:
@@ -75,8 +79,12 @@ class ProseMap:
                 if tag in _BLOCK_TAGS:
                     stack.append((element, parts, link_chars))
                     element, parts, link_chars = node, [], 0
+                    if tag == "article":
+                        prose.articles.append(node)
                 elif tag == "a":
                     in_link += 1
+                if node.get("itemprop") == "articleBody":
+                    prose.article_bodies.append(node)
                 text = node.text
                 if text:
                     parts.append(text)
