@@ -29,7 +29,7 @@ COMPLETE_SHARE = 0.5
 # Built once: constructing an Extractor reads its config file section (~0.4 ms a call), and
 # trafilatura never mutates the options it is given. The "python" format (`bare_extraction`)
 # gives the text `extract` would print, without the simhash fingerprint `extract` computes
-# for every document (a tenth of trafilatura's time on a long article).
+# for every document (about 5% of trafilatura's time on the Mozilla set's pages).
 _FAST_OPTIONS = Extractor(fast=True, comments=False, output_format="python")
 _FULL_OPTIONS = Extractor(fast=False, comments=False, output_format="python")
 
