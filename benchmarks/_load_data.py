@@ -141,10 +141,18 @@ def write_feeds(folder: Path, articles: list[Article], now: datetime) -> list[Fe
     return feeds
 
 
-def chat_ids(n: int) -> list[int]:
-    """Private chats have positive ids; every 20th chat is a supergroup (negative id)."""
+def chat_ids(n: int, start: int = 0, stop: int | None = None) -> list[int]:
+    """The ids of chats `start` to `stop` of `n` (a slice's bounds): private chats have positive
+    ids, every 20th chat is a supergroup (negative id). A slice at a time, so that the bot's
+    process never holds the whole list (the benchmark's data, not the bot's)."""
     every = round(1 / GROUP_SHARE)
-    return [-(1_000_000_000_000 + i) if i % every == 0 else i for i in range(1, n + 1)]
+    first, last, _ = slice(start, stop).indices(n)
+    return [-(1_000_000_000_000 + i) if i % every == 0 else i for i in range(first + 1, last + 1)]
+
+
+def group_count(n: int) -> int:
+    """How many of `n` chats are groups (see `chat_ids`)."""
+    return n // round(1 / GROUP_SHARE)
 
 
 @contextlib.contextmanager

@@ -1,19 +1,20 @@
-"""The load benchmark's first phases: the index built, the burst ingested, the re-polls, and
-matching when every query matches something. Each adds its rows to the printed table and its
-figures to the JSON (`Report.figures`)."""
+"""The load benchmark's first phases in the bot's process: the index built, the burst ingested,
+the re-polls. Each adds its rows to the printed table and its figures to the JSON
+(`Report.figures`)."""
 
 from __future__ import annotations
 
 import asyncio
 import cProfile
 import logging
-import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from _load_data import ENTRIES_PER_FEED, Vocabulary
+from _load_child import write_document
+from _load_data import ENTRIES_PER_FEED
 from _load_measure import CpuTimers, Fake, LogCounter, Report, cpu_s, first_line, top_functions
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
@@ -22,7 +23,7 @@ import bot.ingest
 from bot.chat.prefs import Caller, ensure_chat
 from bot.chat.subscriptions import subscribe
 from bot.ingest import Pipeline
-from bot.match import Document, MatchIndex, QueryError, parse_query
+from bot.match import Document
 from bot.services import Services
 from bot.store import Feed
 from bot.subscribers import SubscriptionIndex
@@ -77,25 +78,32 @@ async def build_index(report: Report, services: Services) -> None:
 
 
 async def ingest(
-    report: Report, services: Services, data: str, n_feeds: int, *, profile: bool = False
-) -> list[Document]:
-    """The burst through `Pipeline.poll_all`; returns the documents that were matched.
+    report: Report,
+    services: Services,
+    data: str,
+    n_feeds: int,
+    documents: Path,
+    *,
+    profile: bool = False,
+) -> None:
+    """The burst through `Pipeline.poll_all`; the documents that were matched are written to
+    `documents` (for the matching phase's child), not kept in this process.
     `profile`: cProfile of queue_alerts (in the store step's threads, one call at a time)."""
     timers = CpuTimers()
     queueing = cProfile.Profile()
     if profile:
         queue_alerts = bot.ingest.queue_alerts
         bot.ingest.queue_alerts = lambda *a, **k: queueing.runcall(queue_alerts, *a, **k)  # type: ignore[assignment]
-    docs: list[Document] = []
     original = SubscriptionIndex.match
+    timers.wrap(SubscriptionIndex, "match", "match")
+    timed = SubscriptionIndex.match  # the write below is not the match's time
 
     def keep(index: SubscriptionIndex, doc: Document) -> Any:
-        docs.append(doc)
-        return original(index, doc)
+        write_document(documents, doc)
+        return timed(index, doc)
 
     SubscriptionIndex.match = keep  # type: ignore[method-assign]
     timers.wrap(bot.ingest, "summarize_candidate", "summarize")
-    timers.wrap(SubscriptionIndex, "match", "match")
     timers.wrap(bot.ingest, "queue_alerts", "queue alerts")
     timers.wrap(bot.ingest, "fingerprint", "fingerprint")
     timers.wrap(Pipeline, "_store", "store")
@@ -148,7 +156,6 @@ async def ingest(
         f"{steps}; queue alerts = {1000 * timers.seconds['queue alerts'] / max(alerts, 1):.2f} "
         f"ms an alert; whole index builds: {builds.counts.total()}",
     )
-    return docs
 
 
 async def _timed_poll(services: Services, feed_ids: list[int]) -> tuple[float, float, int]:
@@ -191,46 +198,4 @@ async def repolls(report: Report, services: Services, fake: Fake) -> None:
         f"{1000 * after:.0f} ms ({1000 * after_cpu:.0f} CPU ms) = "
         f"{1000 * (after - plain):+.0f} ms against the poll without it; whole index builds: "
         f"{builds}",
-    )
-
-
-def match_everything(
-    report: Report, docs: list[Document], vocabulary: Vocabulary, seed: int, n: int
-) -> None:
-    """`SubscriptionIndex.match` over the burst's stories with `n` queries that each match at
-    least one of them: queries drawn from the burst's words, kept when a first pass finds them
-    matching something (the index is filled through its private `_add`, as a refresh does)."""
-    if not docs:
-        report.figures["match_stories_per_s"] = None
-        return
-    rng = random.Random(seed)
-    probe, drawn = MatchIndex(), []
-    for _ in range(3 * n):
-        text = vocabulary.query(rng, hit=1.0)
-        try:
-            probe.add(len(drawn), parse_query(text))
-        except QueryError:
-            continue
-        drawn.append(text)
-    hit: set[int] = set()
-    for doc in docs:
-        for m in probe.match(doc):
-            hit.update(int(k) for k in m.keys)  # type: ignore[call-overload]
-    del probe
-    texts = [drawn[k] for k in sorted(hit)][:n]
-    index = SubscriptionIndex()
-    for sub_id, text in enumerate(texts, start=1):
-        index._add(sub_id, sub_id, text)
-    t0, c0 = time.perf_counter(), cpu_s()
-    found = sum(len(index.match(doc)) for doc in docs)
-    wall, cpu = time.perf_counter() - t0, cpu_s() - c0
-    report.figures["match_stories_per_s"] = round(len(docs) / wall, 1)
-    report.figures["match_stories_per_cpu_s"] = round(len(docs) / cpu, 1) if cpu else None
-    report.figures["match_queries"] = len(texts)
-    report.add(
-        "matching when every query matches something (SubscriptionIndex.match)",
-        f"the burst's {len(docs):,} stories against {len(texts):,} queries drawn from them, "
-        f"each matching at least one story",
-        f"{wall:.2f} s ({cpu:.2f} CPU s) = {len(docs) / wall:,.0f} stories/s; "
-        f"{found:,} matches ({found / len(docs):,.0f} a story)",
     )
