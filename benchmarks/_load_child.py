@@ -2,7 +2,7 @@
 ever in the bot's process and `peak_rss_mb` measures the bot alone:
 
 * `setup`: the burst's articles and the held-out ones, the vocabulary queries are drawn from,
-  the chats and their queries inserted, the feed files written;
+  the chats and their queries inserted, the feed files written, the teaser pages saved;
 * `matching`: `SubscriptionIndex.match` when every query matches something. Finding such
   queries takes a probe `MatchIndex` of three times as many drawn queries, and the timed
   index is one the benchmark builds, not the bot's; the stories are the documents the bot
@@ -45,7 +45,14 @@ def in_child(kind: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def setup(report: Any, p: dict[str, Any]) -> dict[str, Any]:
-    from _load_data import Vocabulary, burst_articles, chat_ids, insert_chats, write_feeds
+    from _load_data import (
+        Vocabulary,
+        burst_articles,
+        chat_ids,
+        insert_chats,
+        write_feeds,
+        write_teasers,
+    )
 
     from bot.store import open_database
 
@@ -53,7 +60,8 @@ def setup(report: Any, p: dict[str, Any]) -> dict[str, Any]:
     now = datetime.fromisoformat(p["now"])
     articles, held = burst_articles(p["stories"])
     vocabulary = Vocabulary([a.text for a in articles], held)
-    feeds = write_feeds(Path(p["folder"]), articles, now)
+    feeds = write_feeds(Path(p["folder"]), articles, now, p["links"])
+    teasers, full = write_teasers(Path(p["folder"]), p["pages"], p["links"], now)
     t = time.perf_counter()
     db = open_database(p["url"])
     n_queries = insert_chats(db, chat_ids(p["chats"]), lambda: vocabulary.query(rng, p["hit"]), now)
@@ -66,7 +74,11 @@ def setup(report: Any, p: dict[str, Any]) -> dict[str, Any]:
         f"words only in held-out articles; {p['hit']:.0%} of queries on the burst",
         f"{n_queries:,} queries in {setup_s:.1f} s",
     )
-    return {"queries": n_queries, "feeds": [[f.url, f.name] for f in feeds]}
+    return {
+        "queries": n_queries,
+        "feeds": [[f.url, f.name] for f in feeds],
+        "teasers": [teasers.url, teasers.name, str(full)],
+    }
 
 
 def write_document(path: Path, doc: Any) -> None:

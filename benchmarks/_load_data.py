@@ -6,11 +6,16 @@ Nothing here is measured: it builds what `benchmarks/load.py` measures the bot a
 from __future__ import annotations
 
 import contextlib
+import gzip
 import html
 import itertools
 import json
 import random
 import re
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -28,6 +33,7 @@ from tests.fakes.feeds import make_feed
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "summarization"
+PAGES = REPO.parent / "shared" / "data" / "extraction" / "scrapinghub-article-extraction-benchmark"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WORD = re.compile(r"[^\W\d_]{4,}")  # a word a query may use
 LETTERS = re.compile(r"[^\W\d_]+")  # any word of a text
@@ -120,7 +126,11 @@ class Vocabulary:
         return f"{rng.choice(words)} -{rng.choice(words)}"
 
 
-def write_feeds(folder: Path, articles: list[Article], now: datetime) -> list[FeedConfig]:
+def write_feeds(
+    folder: Path, articles: list[Article], now: datetime, links: str
+) -> list[FeedConfig]:
+    """The burst's feed files; each entry links to `links`/story/ID, an address of the local
+    page server that answers 404 (a bot that fetches a teaser's page keeps its teaser)."""
     feeds = []
     for start in range(0, len(articles), ENTRIES_PER_FEED):
         entries = []
@@ -130,7 +140,7 @@ def write_feeds(folder: Path, articles: list[Article], now: datetime) -> list[Fe
                 {
                     "guid": article.id,
                     "title": article.title,
-                    "link": f"https://news.example/{article.id}",
+                    "link": f"{links}/story/{article.id}",
                     "content": "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs),
                     "published": now - timedelta(minutes=ENTRIES_PER_FEED - n),
                 }
@@ -139,6 +149,61 @@ def write_feeds(folder: Path, articles: list[Article], now: datetime) -> list[Fe
         path.write_bytes(make_feed(entries, title=f"Outlet {start // ENTRIES_PER_FEED}"))
         feeds.append(FeedConfig(url=str(path), name=f"Outlet {start // ENTRIES_PER_FEED}"))
     return feeds
+
+
+def write_teasers(folder: Path, n: int, links: str, now: datetime) -> tuple[FeedConfig, Path]:
+    """A feed of `n` teaser entries (a title and one line) linking to saved real article pages
+    (scrapinghub's extraction benchmark, decompressed under `folder`/pages), as a default bot
+    reads them: it fetches the page of an entry shorter than `poll.teaser_words`. The feed file
+    is empty until the teaser phase moves the returned file in its place."""
+    pages = folder / "pages"
+    pages.mkdir()
+    entries = []
+    for i, source in enumerate(sorted((PAGES / "html").glob("*.html.gz"))[:n]):
+        (pages / f"{i:03d}.html").write_bytes(gzip.decompress(source.read_bytes()))
+        entries.append(
+            {
+                "guid": f"teaser-{i}",
+                "title": f"Teaser {i}",
+                "link": f"{links}/pages/{i:03d}.html",
+                "description": "The rest of the article is on the outlet's page.",
+                "published": now - timedelta(minutes=n - i),
+            }
+        )
+    feed = FeedConfig(url=str(folder / "teasers.xml"), name="Teasers")
+    Path(feed.url).write_bytes(make_feed([], title="Teasers"))
+    full = folder / "teasers-full.xml"
+    full.write_bytes(make_feed(entries, title="Teasers"))
+    return feed, full
+
+
+@contextlib.contextmanager
+def page_server(folder: Path) -> Iterator[str]:
+    """Python's own `http.server` serving `folder` on 127.0.0.1 in a child process (the pages
+    are not the bot's data); yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the page server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def chat_ids(n: int, start: int = 0, stop: int | None = None) -> list[int]:

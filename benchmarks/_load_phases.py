@@ -1,12 +1,13 @@
-"""The load benchmark's first phases in the bot's process: the index built, the burst ingested,
-the re-polls. Each adds its rows to the printed table and its figures to the JSON
-(`Report.figures`)."""
+"""The load benchmark's phases in the bot's process before delivery: the index built, the
+burst ingested, the re-polls, the teasers' pages read. Each adds its rows to the printed table
+and its figures to the JSON (`Report.figures`)."""
 
 from __future__ import annotations
 
 import asyncio
 import cProfile
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +26,7 @@ from bot.chat.subscriptions import subscribe
 from bot.ingest import Pipeline
 from bot.match import Document
 from bot.services import Services
-from bot.store import Feed
+from bot.store import Article, Feed
 from bot.subscribers import SubscriptionIndex
 from bot.telegram.pacing import PacedRateLimiter, Pacer, Pacing, Priority
 
@@ -198,4 +199,29 @@ async def repolls(report: Report, services: Services, fake: Fake) -> None:
         f"{1000 * after:.0f} ms ({1000 * after_cpu:.0f} CPU ms) = "
         f"{1000 * (after - plain):+.0f} ms against the poll without it; whole index builds: "
         f"{builds}",
+    )
+
+
+async def teaser_pages(report: Report, services: Services, feed_url: str, full: Path) -> None:
+    """A feed of teasers polled as a default bot polls it: each entry's page is fetched from
+    the local page server and read (`bot.pages.read_page`: the extraction cascade, then the
+    language). Counts the entries whose stored text came from their page."""
+    with services.db.session() as session:
+        feed_id = session.scalar(sa.select(Feed.id).where(Feed.url == feed_url))
+    assert feed_id is not None
+    os.replace(full, feed_url)  # the entries appear
+    t0, c0 = time.perf_counter(), cpu_s()
+    [polled] = await services.pipeline.poll([feed_id])
+    wall, cpu = time.perf_counter() - t0, cpu_s() - c0
+    teaser = services.settings.poll.teaser_words
+    with services.db.session() as session:
+        texts = session.scalars(sa.select(Article.text).where(Article.feed_id == feed_id)).all()
+    read = sum(len((t or "").split()) >= teaser for t in texts)
+    report.figures["teaser_pages_read"] = read
+    report.add(
+        "teasers: each entry's page fetched and read (bot.pages.read_page), as a default bot does",
+        f"{len(texts)} teaser entries, each linking to a saved real article page (scrapinghub's "
+        f"extraction benchmark) on a local HTTP server: one host, at most 1 request/s",
+        f"{read} of {len(texts)} stored with their page's text in {wall:.1f} s ({cpu:.1f} CPU s); "
+        f"poll {polled.outcome}",
     )

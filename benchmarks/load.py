@@ -74,7 +74,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from _load_child import in_child  # noqa: E402
-from _load_data import chat_ids, database_url, group_count  # noqa: E402
+from _load_data import chat_ids, database_url, group_count, page_server  # noqa: E402
 from _load_delivery import (  # noqa: E402
     alerts_at_limits,
     fan_out_at_limits,
@@ -84,22 +84,22 @@ from _load_delivery import (  # noqa: E402
     set_aside_pending,
 )
 from _load_measure import Fake, Report, Row, table  # noqa: E402
-from _load_phases import build_index, ingest, repolls  # noqa: E402
+from _load_phases import build_index, ingest, repolls, teaser_pages  # noqa: E402
 from _load_workers import two_workers  # noqa: E402
 
 from bot.clock import SystemClock  # noqa: E402
 from bot.services import Services  # noqa: E402
-from bot.settings import FeedConfig, PollSettings, Settings  # noqa: E402
+from bot.settings import FeedConfig, Settings  # noqa: E402
 
-NAMES = ("chats", "stories", "deliver_seconds", "fanout", "at_limits", "profile")
+NAMES = ("chats", "stories", "deliver_seconds", "fanout", "at_limits", "profile", "pages")
 SIZES = {  # the defaults of each size; an option given on the command line wins
-    "full": (100_000, 1_000, 60.0, 10_000, 500, 500),
-    "quick": (5_000, 200, 20.0, 5_000, 300, 0),
-    "smoke": (300, 60, 5.0, 100, 40, 0),
+    "full": (100_000, 1_000, 60.0, 10_000, 500, 500, 30),
+    "quick": (5_000, 200, 20.0, 5_000, 300, 0, 30),
+    "smoke": (300, 60, 5.0, 100, 40, 0, 5),
 }
 WORKER_CHATS = {"smoke": 30}  # digests for the two workers; 300 otherwise
 CHILDREN = {
-    "setup": "setup: articles, vocabulary, chats and queries inserted, feed files written",
+    "setup": "setup: articles, vocabulary, chats and queries inserted, feeds and pages written",
     "matching": "matching phase: the probe index, and the index of queries that all match",
 }
 
@@ -109,22 +109,16 @@ async def run(args: argparse.Namespace, report: Report, folder: Path, fake: Fake
     n = args.chats
     data = f"{n:,} chats ({group_count(n):,} groups), {args.stories:,} stories"
 
-    with database_url(args.postgres, folder) as url:
+    with database_url(args.postgres, folder) as url, page_server(folder) as links:
         kind = "PostgreSQL" if args.postgres else "SQLite file"
         params = {"chats": n, "stories": args.stories, "hit": args.hit, "seed": args.seed}
-        made = in_the_child(
-            report,
-            "setup",
-            params
-            | {
-                "url": url,
-                "folder": str(folder),
-                "kind": kind,
-                "now": datetime.now(UTC).isoformat(),
-            },
-        )
+        setup = {"url": url, "folder": str(folder), "kind": kind, "links": links}
+        setup |= {"pages": args.pages, "now": datetime.now(UTC).isoformat()}
+        made = in_the_child(report, "setup", params | setup)
         feeds = [FeedConfig(url=url_, name=name) for url_, name in made["feeds"]]
-        settings = Settings(database_url=url, feeds=feeds, poll=PollSettings(fetch_pages=False))
+        teaser_url, teaser_name, teasers_full = made["teasers"]
+        teasers = FeedConfig(url=teaser_url, name=teaser_name)
+        settings = Settings(database_url=url, feeds=[*feeds, teasers])  # defaults otherwise
         for start in range(0, n, 10_000):
             fake.add_chats(chat_ids(n, start, start + 10_000))
         report.figures.update(chats=n, queries=made["queries"], stories=args.stories)
@@ -140,6 +134,8 @@ async def run(args: argparse.Namespace, report: Report, folder: Path, fake: Fake
             report.phase_done("ingest", fake, started)
             await repolls(report, services, fake)
             report.phase_done("re-polls", fake, started)
+            await teaser_pages(report, services, teaser_url, Path(teasers_full))
+            report.phase_done("teaser pages", fake, started)
             in_the_child(report, "matching", params | {"documents": str(documents)})
             report.phase_done("matching", fake, started)
             await alerts_at_limits(report, services, fake, args.deliver_seconds)
@@ -222,6 +218,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--fanout", type=int, help="chats in the digest fan-out")
     parser.add_argument("--at-limits", type=int, help="digest chats at 30/s")
     parser.add_argument("--profile", type=int, help="chats to profile (0: none)")
+    parser.add_argument("--pages", type=int, help="teaser entries whose pages are read")
     parser.add_argument("--seed", type=int, default=20251221)
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args()
