@@ -15,8 +15,9 @@ This process is the bot: it holds what a running bot holds and nothing of the be
 The benchmark's own work runs in child processes (`_load_child.py`): the setup (articles,
 vocabulary, chats and queries inserted, feed files written) and the matching phase (its probe
 index and its index of queries that all match are the benchmark's, not the bot's); their peaks
-are printed apart. The bot's settings are the defaults but for the database, the feeds and
-`poll.fetch_pages = false` (the feeds carry full texts; a default bot imports the same modules).
+are printed apart. The bot's settings are the defaults but for the database and the feeds: it
+fetches a teaser's page as a default bot does (entries' links go to a local page server, see
+phase 5), so what reading pages loads counts too.
 
 Phases, and the JSON key each fills (`--json FILE`):
 
@@ -27,30 +28,34 @@ Phases, and the JSON key each fills (`--json FILE`):
    alerts): `burst_stories_per_s` (queueing included), `alerts_queued`;
 4. two feeds due at one tick with nothing new, polled as they are (`repoll_s`) and after one
    new subscription (`subscribe_repoll_s`: the incremental index path);
-5. (a child process) `SubscriptionIndex.match` over the burst's stories with as many queries
+5. a feed of `--pages` teasers (30) whose pages, saved real article pages served by
+   `python -m http.server` in a child process, the bot fetches and reads:
+   `teaser_pages_read`;
+6. (a child process) `SubscriptionIndex.match` over the burst's stories with as many queries
    as chats, each matching at least one story: `match_stories_per_s`,
    `matching_child_peak_rss_mb`;
-6. the alerts delivered for at most `--deliver-seconds` with Telegram's limits on in the fake
+7. the alerts delivered for at most `--deliver-seconds` with Telegram's limits on in the fake
    (30/s overall, 1/s a private chat, 20/min a group) and our configured pacing:
    `delivery_rate_fraction` (of the configured 30/s), `delivery_429`;
-7. digests queued for the first `--fanout` chats: `digest_queue_chats_per_s`; then sent with
+8. digests queued for the first `--fanout` chats: `digest_queue_chats_per_s`; then sent with
    the limits raised for at most twice `--deliver-seconds` (the bot's own ceiling):
    `fanout_raised_msgs_per_s`;
-8. a digest fan-out to 500 chats at Telegram's limits: `fanout_msgs_per_s`,
+9. a digest fan-out to 500 chats at Telegram's limits: `fanout_msgs_per_s`,
    `fanout_rate_fraction`, `fanout_429`;
-9. (`--profile N`) cProfile of queueing and sending digests for N more chats;
-10. (`--workers 2`, needs `--postgres`) two real `newsbot run --role deliver` processes send
+10. (`--profile N`) cProfile of queueing and sending digests for N more chats;
+11. (`--workers 2`, needs `--postgres`) two real `newsbot run --role deliver` processes send
     digests to 300 chats: `two_workers_max_rate` (most messages the fake saw in any one
     second), `two_workers_delivered_once`, `two_workers_peak_rss_mb`.
 
 `peak_rss_mb` is the bot process's peak RSS (ru_maxrss) over all its phases: the imports (the
 bot's, PTB's ExtBot for sending, and the benchmark's few modules), the story and subscription
 indexes, the burst's ingest (the language model, the summarizer's and matching's memos, the
-database's buffers), the re-polls, the alerts' and digests' delivery and queueing, and the
-malloc arenas of its threads. Not in it: the setup's and the matching phase's children, the fake
-Bot API's process, the two workers (`two_workers_peak_rss_mb`). `rss_mb_by_phase` is the
-resident set after each phase. A child process then builds the indexes alone under tracemalloc
-and prints what holds the memory (`_load_memory.py`; `index_rss_mb`, `rss_after_imports_mb`).
+database's buffers), the re-polls, the teasers' pages (the extraction's own data), the alerts'
+and digests' delivery and queueing, and the malloc arenas of its threads. Not in it: the setup's
+and the matching phase's children, the page server, the fake Bot API's process, the two
+workers (`two_workers_peak_rss_mb`). `rss_mb_by_phase` is the resident set after each phase. A
+child process then builds the indexes alone under tracemalloc and prints what holds the memory
+(`_load_memory.py`; `index_rss_mb`, `rss_after_imports_mb`).
 """
 
 from __future__ import annotations
@@ -202,6 +207,16 @@ def memory_of_the_indexes(report: Report, url: str) -> None:
         f"imports, before any data: {found['rss_after_imports_mb']:,.0f} MB, and what building "
         f"the indexes (untraced) added to it: {found['index_rss_mb']:,.0f} MB. Top allocations "
         f"by line:\n\n" + table(["where", "MB", "blocks"], lines)
+    )
+    report.figures["first_story_traced_mb"] = found["first_story_traced_mb"]
+    lines = [
+        [f"`{t['where']}`", f"{t['mb']:,.1f}", f"{t['blocks']:,}"] for t in found["first_story_top"]
+    ]
+    report.notes.append(
+        f"What the first story a process ingests loads and keeps (language detected, summarized, "
+        f"fingerprinted, matched; the same child, under tracemalloc): "
+        f"{found['first_story_traced_mb']:,.1f} MB traced. Top allocations by line:\n\n"
+        + table(["where", "MB", "blocks"], lines)
     )
 
 
