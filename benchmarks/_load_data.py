@@ -29,7 +29,6 @@ from bot import language
 from bot.clock import next_digest_at
 from bot.settings import FeedConfig
 from bot.store import Chat, Database, Subscription
-from tests.fakes.feeds import make_feed
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "summarization"
@@ -131,6 +130,8 @@ def write_feeds(
 ) -> list[FeedConfig]:
     """The burst's feed files; each entry links to `links`/story/ID, an address of the local
     page server that answers 404 (a bot that fetches a teaser's page keeps its teaser)."""
+    from tests.fakes.feeds import make_feed  # the setup's child only: never the bot's process
+
     feeds = []
     for start in range(0, len(articles), ENTRIES_PER_FEED):
         entries = []
@@ -156,6 +157,8 @@ def write_teasers(folder: Path, n: int, links: str, now: datetime) -> tuple[Feed
     (scrapinghub's extraction benchmark, decompressed under `folder`/pages), as a default bot
     reads them: it fetches the page of an entry shorter than `poll.teaser_words`. The feed file
     is empty until the teaser phase moves the returned file in its place."""
+    from tests.fakes.feeds import make_feed
+
     pages = folder / "pages"
     pages.mkdir()
     entries = []

@@ -23,19 +23,18 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from tests.fakes import botapi
-from tests.fakes.botapi import FakeBotApi
-
 REPO = Path(__file__).resolve().parents[1]
 
 # --- the fake Bot API, in a child process ---------------------------------------------------
 
 
 def _serve_fake(conn: Connection) -> None:
+    from tests.fakes import botapi  # in the fake's process only
+
     # The fake's listen backlog is socketserver's default of 5: with hundreds of connections
     # opening at once, the kernel resets some (httpx.ReadError), which Telegram never does.
     botapi._Server.request_queue_size = 1024
-    fake = FakeBotApi().start()
+    fake = botapi.FakeBotApi().start()
     conn.send((fake.base_url, fake.token))
     while True:
         command, args = conn.recv()
