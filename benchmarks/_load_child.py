@@ -49,6 +49,7 @@ def setup(report: Any, p: dict[str, Any]) -> dict[str, Any]:
         Vocabulary,
         burst_articles,
         chat_ids,
+        english_pages,
         insert_chats,
         write_feeds,
         write_teasers,
@@ -61,7 +62,8 @@ def setup(report: Any, p: dict[str, Any]) -> dict[str, Any]:
     articles, held = burst_articles(p["stories"])
     vocabulary = Vocabulary([a.text for a in articles], held)
     feeds = write_feeds(Path(p["folder"]), articles, now, p["links"])
-    teasers, full = write_teasers(Path(p["folder"]), p["pages"], p["links"], now)
+    pages = english_pages(p["pages"], p["any_language"])
+    teasers, full = write_teasers(Path(p["folder"]), pages, p["links"], now)
     t = time.perf_counter()
     db = open_database(p["url"])
     n_queries = insert_chats(db, chat_ids(p["chats"]), lambda: vocabulary.query(rng, p["hit"]), now)

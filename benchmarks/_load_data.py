@@ -152,18 +152,42 @@ def write_feeds(
     return feeds
 
 
-def write_teasers(folder: Path, n: int, links: str, now: datetime) -> tuple[FeedConfig, Path]:
-    """A feed of `n` teaser entries (a title and one line) linking to saved real article pages
-    (scrapinghub's extraction benchmark, decompressed under `folder`/pages), as a default bot
-    reads them: it fetches the page of an entry shorter than `poll.teaser_words`. The feed file
-    is empty until the teaser phase moves the returned file in its place."""
+def english_pages(n: int, any_language: bool) -> list[bytes]:
+    """The first `n` saved real article pages of scrapinghub's extraction benchmark that the
+    bot reads as English (all languages: `any_language`). English by default, like the burst:
+    a story in another language makes the subscription index compile its queries once more
+    for that language's stemmer, which the burst's figures do not include."""
+    from bot.errors import ExtractionError
+    from bot.pages import read_page
+
+    found = []
+    for source in sorted((PAGES / "html").glob("*.html.gz")):
+        body = gzip.decompress(source.read_bytes())
+        try:
+            english = read_page(body, url="https://outlet.example/a").language == "en"
+        except ExtractionError:
+            english = False
+        if english or any_language:
+            found.append(body)
+        if len(found) == n:
+            break
+    return found
+
+
+def write_teasers(
+    folder: Path, pages: list[bytes], links: str, now: datetime
+) -> tuple[FeedConfig, Path]:
+    """A feed of teaser entries (a title and one line) linking to `pages` (saved under
+    `folder`/pages), as a default bot reads them: it fetches the page of an entry shorter than
+    `poll.teaser_words`. The feed file is empty until the teaser phase moves the returned file
+    in its place."""
     from tests.fakes.feeds import make_feed
 
-    pages = folder / "pages"
-    pages.mkdir()
+    n = len(pages)
+    (folder / "pages").mkdir()
     entries = []
-    for i, source in enumerate(sorted((PAGES / "html").glob("*.html.gz"))[:n]):
-        (pages / f"{i:03d}.html").write_bytes(gzip.decompress(source.read_bytes()))
+    for i, body in enumerate(pages):
+        (folder / "pages" / f"{i:03d}.html").write_bytes(body)
         entries.append(
             {
                 "guid": f"teaser-{i}",

@@ -222,6 +222,6 @@ async def teaser_pages(report: Report, services: Services, feed_url: str, full: 
         "teasers: each entry's page fetched and read (bot.pages.read_page), as a default bot does",
         f"{len(texts)} teaser entries, each linking to a saved real article page (scrapinghub's "
         f"extraction benchmark) on a local HTTP server: one host, at most 1 request/s",
-        f"{read} of {len(texts)} stored with their page's text in {wall:.1f} s ({cpu:.1f} CPU s); "
-        f"poll {polled.outcome}",
+        f"{read} of {len(texts)} stored with their page's text, {polled.alerts:,} alerts queued, "
+        f"in {wall:.1f} s ({cpu:.1f} CPU s); poll {polled.outcome}",
     )

@@ -28,9 +28,9 @@ Phases, and the JSON key each fills (`--json FILE`):
    alerts): `burst_stories_per_s` (queueing included), `alerts_queued`;
 4. two feeds due at one tick with nothing new, polled as they are (`repoll_s`) and after one
    new subscription (`subscribe_repoll_s`: the incremental index path);
-5. a feed of `--pages` teasers (30) whose pages, saved real article pages served by
+5. a feed of `--pages` teasers (30) whose pages, saved real English article pages served by
    `python -m http.server` in a child process, the bot fetches and reads:
-   `teaser_pages_read`;
+   `teaser_pages_read` (`--pages-in-any-language`: pages in any language);
 6. (a child process) `SubscriptionIndex.match` over the burst's stories with as many queries
    as chats, each matching at least one story: `match_stories_per_s`,
    `matching_child_peak_rss_mb`;
@@ -118,7 +118,8 @@ async def run(args: argparse.Namespace, report: Report, folder: Path, fake: Fake
         kind = "PostgreSQL" if args.postgres else "SQLite file"
         params = {"chats": n, "stories": args.stories, "hit": args.hit, "seed": args.seed}
         setup = {"url": url, "folder": str(folder), "kind": kind, "links": links}
-        setup |= {"pages": args.pages, "now": datetime.now(UTC).isoformat()}
+        setup |= {"pages": args.pages, "any_language": args.pages_in_any_language}
+        setup |= {"now": datetime.now(UTC).isoformat()}
         made = in_the_child(report, "setup", params | setup)
         feeds = [FeedConfig(url=url_, name=name) for url_, name in made["feeds"]]
         teaser_url, teaser_name, teasers_full = made["teasers"]
@@ -234,6 +235,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--at-limits", type=int, help="digest chats at 30/s")
     parser.add_argument("--profile", type=int, help="chats to profile (0: none)")
     parser.add_argument("--pages", type=int, help="teaser entries whose pages are read")
+    parser.add_argument(
+        "--pages-in-any-language",
+        action="store_true",
+        help="teaser pages in any language, not only English (each new language costs the "
+        "subscription index one more compiled table)",
+    )
     parser.add_argument("--seed", type=int, default=20251221)
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     args = parser.parse_args()
