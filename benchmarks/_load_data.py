@@ -6,11 +6,16 @@ Nothing here is measured: it builds what `benchmarks/load.py` measures the bot a
 from __future__ import annotations
 
 import contextlib
+import gzip
 import html
 import itertools
 import json
 import random
 import re
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -24,10 +29,10 @@ from bot import language
 from bot.clock import next_digest_at
 from bot.settings import FeedConfig
 from bot.store import Chat, Database, Subscription
-from tests.fakes.feeds import make_feed
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data" / "summarization"
+PAGES = REPO.parent / "shared" / "data" / "extraction" / "scrapinghub-article-extraction-benchmark"
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 WORD = re.compile(r"[^\W\d_]{4,}")  # a word a query may use
 LETTERS = re.compile(r"[^\W\d_]+")  # any word of a text
@@ -120,7 +125,13 @@ class Vocabulary:
         return f"{rng.choice(words)} -{rng.choice(words)}"
 
 
-def write_feeds(folder: Path, articles: list[Article], now: datetime) -> list[FeedConfig]:
+def write_feeds(
+    folder: Path, articles: list[Article], now: datetime, links: str
+) -> list[FeedConfig]:
+    """The burst's feed files; each entry links to `links`/story/ID, an address of the local
+    page server that answers 404 (a bot that fetches a teaser's page keeps its teaser)."""
+    from tests.fakes.feeds import make_feed  # the setup's child only: never the bot's process
+
     feeds = []
     for start in range(0, len(articles), ENTRIES_PER_FEED):
         entries = []
@@ -130,7 +141,7 @@ def write_feeds(folder: Path, articles: list[Article], now: datetime) -> list[Fe
                 {
                     "guid": article.id,
                     "title": article.title,
-                    "link": f"https://news.example/{article.id}",
+                    "link": f"{links}/story/{article.id}",
                     "content": "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs),
                     "published": now - timedelta(minutes=ENTRIES_PER_FEED - n),
                 }
@@ -141,10 +152,99 @@ def write_feeds(folder: Path, articles: list[Article], now: datetime) -> list[Fe
     return feeds
 
 
-def chat_ids(n: int) -> list[int]:
-    """Private chats have positive ids; every 20th chat is a supergroup (negative id)."""
+def english_pages(n: int, any_language: bool) -> list[bytes]:
+    """The first `n` saved real article pages of scrapinghub's extraction benchmark that the
+    bot reads as English (all languages: `any_language`). English by default, like the burst:
+    a story in another language makes the subscription index compile its queries once more
+    for that language's stemmer, which the burst's figures do not include."""
+    from bot.errors import ExtractionError
+    from bot.pages import read_page
+
+    found = []
+    for source in sorted((PAGES / "html").glob("*.html.gz")):
+        body = gzip.decompress(source.read_bytes())
+        try:
+            english = read_page(body, url="https://outlet.example/a").language == "en"
+        except ExtractionError:
+            english = False
+        if english or any_language:
+            found.append(body)
+        if len(found) == n:
+            break
+    return found
+
+
+def write_teasers(
+    folder: Path, pages: list[bytes], links: str, now: datetime
+) -> tuple[FeedConfig, Path]:
+    """A feed of teaser entries (a title and one line) linking to `pages` (saved under
+    `folder`/pages), as a default bot reads them: it fetches the page of an entry shorter than
+    `poll.teaser_words`. The feed file is empty until the teaser phase moves the returned file
+    in its place."""
+    from tests.fakes.feeds import make_feed
+
+    n = len(pages)
+    (folder / "pages").mkdir()
+    entries = []
+    for i, body in enumerate(pages):
+        (folder / "pages" / f"{i:03d}.html").write_bytes(body)
+        entries.append(
+            {
+                "guid": f"teaser-{i}",
+                "title": f"Teaser {i}",
+                "link": f"{links}/pages/{i:03d}.html",
+                "description": "The rest of the article is on the outlet's page.",
+                "published": now - timedelta(minutes=n - i),
+            }
+        )
+    feed = FeedConfig(url=str(folder / "teasers.xml"), name="Teasers")
+    Path(feed.url).write_bytes(make_feed([], title="Teasers"))
+    full = folder / "teasers-full.xml"
+    full.write_bytes(make_feed(entries, title="Teasers"))
+    return feed, full
+
+
+@contextlib.contextmanager
+def page_server(folder: Path) -> Iterator[str]:
+    """Python's own `http.server` serving `folder` on 127.0.0.1 in a child process (the pages
+    are not the bot's data); yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise SystemExit("the page server did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def chat_ids(n: int, start: int = 0, stop: int | None = None) -> list[int]:
+    """The ids of chats `start` to `stop` of `n` (a slice's bounds): private chats have positive
+    ids, every 20th chat is a supergroup (negative id). A slice at a time, so that the bot's
+    process never holds the whole list (the benchmark's data, not the bot's)."""
     every = round(1 / GROUP_SHARE)
-    return [-(1_000_000_000_000 + i) if i % every == 0 else i for i in range(1, n + 1)]
+    first, last, _ = slice(start, stop).indices(n)
+    return [-(1_000_000_000_000 + i) if i % every == 0 else i for i in range(first + 1, last + 1)]
+
+
+def group_count(n: int) -> int:
+    """How many of `n` chats are groups (see `chat_ids`)."""
+    return n // round(1 / GROUP_SHARE)
 
 
 @contextlib.contextmanager

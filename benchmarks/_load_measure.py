@@ -23,19 +23,18 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from tests.fakes import botapi
-from tests.fakes.botapi import FakeBotApi
-
 REPO = Path(__file__).resolve().parents[1]
 
 # --- the fake Bot API, in a child process ---------------------------------------------------
 
 
 def _serve_fake(conn: Connection) -> None:
+    from tests.fakes import botapi  # in the fake's process only
+
     # The fake's listen backlog is socketserver's default of 5: with hundreds of connections
     # opening at once, the kernel resets some (httpx.ReadError), which Telegram never does.
     botapi._Server.request_queue_size = 1024
-    fake = FakeBotApi().start()
+    fake = botapi.FakeBotApi().start()
     conn.send((fake.base_url, fake.token))
     while True:
         command, args = conn.recv()
@@ -135,6 +134,16 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def rss_mb() -> float:
+    """This process's resident set now (VmRSS), MB; 0 where /proc is missing."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "VmRSS: 0 kB")
+    return int(line.split()[1]) / 1024
+
+
 def cpu_s() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -195,10 +204,13 @@ class Row:
 
 @dataclass
 class Report:
-    """The printed table's rows, memory after each phase, notes, and `figures`: the JSON."""
+    """The printed table's rows, memory after each phase (phase, peak MB, MB now, the fake's
+    peak MB), the peaks of the benchmark's own child processes, notes, and `figures`: the
+    JSON."""
 
     rows: list[Row] = field(default_factory=list)
-    memory: list[tuple[str, float, float]] = field(default_factory=list)
+    memory: list[tuple[str, float, float, float]] = field(default_factory=list)
+    children: list[tuple[str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
     json_path: Path | None = None  # written after every phase: a run cut short keeps its figures
@@ -213,8 +225,9 @@ class Report:
 
     def phase_done(self, phase: str, fake: Fake | None, started: float) -> None:
         fake_mb = fake.stats(statuses=False)[2] / 1024 if fake is not None else 0.0
-        self.memory.append((phase, peak_mb(), fake_mb))
+        self.memory.append((phase, peak_mb(), rss_mb(), fake_mb))
         self.figures["peak_rss_mb"] = round(peak_mb(), 1)
+        self.figures.setdefault("rss_mb_by_phase", {})[phase] = round(rss_mb(), 1)
         self.figures.setdefault("phases_done", []).append(phase)
         self.save()
         print(f"[{time.monotonic() - started:6.1f}s] {phase} done", file=sys.stderr, flush=True)

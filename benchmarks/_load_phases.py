@@ -1,19 +1,21 @@
-"""The load benchmark's first phases: the index built, the burst ingested, the re-polls, and
-matching when every query matches something. Each adds its rows to the printed table and its
-figures to the JSON (`Report.figures`)."""
+"""The load benchmark's phases in the bot's process before delivery: the index built, the
+burst ingested, the re-polls, the teasers' pages read. Each adds its rows to the printed table
+and its figures to the JSON (`Report.figures`)."""
 
 from __future__ import annotations
 
 import asyncio
 import cProfile
 import logging
-import random
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from _load_data import ENTRIES_PER_FEED, Vocabulary
+from _load_child import write_document
+from _load_data import ENTRIES_PER_FEED
 from _load_measure import CpuTimers, Fake, LogCounter, Report, cpu_s, first_line, top_functions
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
@@ -22,9 +24,9 @@ import bot.ingest
 from bot.chat.prefs import Caller, ensure_chat
 from bot.chat.subscriptions import subscribe
 from bot.ingest import Pipeline
-from bot.match import Document, MatchIndex, QueryError, parse_query
+from bot.match import Document
 from bot.services import Services
-from bot.store import Feed
+from bot.store import Article, Feed
 from bot.subscribers import SubscriptionIndex
 from bot.telegram.pacing import PacedRateLimiter, Pacer, Pacing, Priority
 
@@ -77,25 +79,32 @@ async def build_index(report: Report, services: Services) -> None:
 
 
 async def ingest(
-    report: Report, services: Services, data: str, n_feeds: int, *, profile: bool = False
-) -> list[Document]:
-    """The burst through `Pipeline.poll_all`; returns the documents that were matched.
+    report: Report,
+    services: Services,
+    data: str,
+    n_feeds: int,
+    documents: Path,
+    *,
+    profile: bool = False,
+) -> None:
+    """The burst through `Pipeline.poll_all`; the documents that were matched are written to
+    `documents` (for the matching phase's child), not kept in this process.
     `profile`: cProfile of queue_alerts (in the store step's threads, one call at a time)."""
     timers = CpuTimers()
     queueing = cProfile.Profile()
     if profile:
         queue_alerts = bot.ingest.queue_alerts
         bot.ingest.queue_alerts = lambda *a, **k: queueing.runcall(queue_alerts, *a, **k)  # type: ignore[assignment]
-    docs: list[Document] = []
     original = SubscriptionIndex.match
+    timers.wrap(SubscriptionIndex, "match", "match")
+    timed = SubscriptionIndex.match  # the write below is not the match's time
 
     def keep(index: SubscriptionIndex, doc: Document) -> Any:
-        docs.append(doc)
-        return original(index, doc)
+        write_document(documents, doc)
+        return timed(index, doc)
 
     SubscriptionIndex.match = keep  # type: ignore[method-assign]
     timers.wrap(bot.ingest, "summarize_candidate", "summarize")
-    timers.wrap(SubscriptionIndex, "match", "match")
     timers.wrap(bot.ingest, "queue_alerts", "queue alerts")
     timers.wrap(bot.ingest, "fingerprint", "fingerprint")
     timers.wrap(Pipeline, "_store", "store")
@@ -148,7 +157,6 @@ async def ingest(
         f"{steps}; queue alerts = {1000 * timers.seconds['queue alerts'] / max(alerts, 1):.2f} "
         f"ms an alert; whole index builds: {builds.counts.total()}",
     )
-    return docs
 
 
 async def _timed_poll(services: Services, feed_ids: list[int]) -> tuple[float, float, int]:
@@ -194,43 +202,26 @@ async def repolls(report: Report, services: Services, fake: Fake) -> None:
     )
 
 
-def match_everything(
-    report: Report, docs: list[Document], vocabulary: Vocabulary, seed: int, n: int
-) -> None:
-    """`SubscriptionIndex.match` over the burst's stories with `n` queries that each match at
-    least one of them: queries drawn from the burst's words, kept when a first pass finds them
-    matching something (the index is filled through its private `_add`, as a refresh does)."""
-    if not docs:
-        report.figures["match_stories_per_s"] = None
-        return
-    rng = random.Random(seed)
-    probe, drawn = MatchIndex(), []
-    for _ in range(3 * n):
-        text = vocabulary.query(rng, hit=1.0)
-        try:
-            probe.add(len(drawn), parse_query(text))
-        except QueryError:
-            continue
-        drawn.append(text)
-    hit: set[int] = set()
-    for doc in docs:
-        for m in probe.match(doc):
-            hit.update(int(k) for k in m.keys)  # type: ignore[call-overload]
-    del probe
-    texts = [drawn[k] for k in sorted(hit)][:n]
-    index = SubscriptionIndex()
-    for sub_id, text in enumerate(texts, start=1):
-        index._add(sub_id, sub_id, text)
+async def teaser_pages(report: Report, services: Services, feed_url: str, full: Path) -> None:
+    """A feed of teasers polled as a default bot polls it: each entry's page is fetched from
+    the local page server and read (`bot.pages.read_page`: the extraction cascade, then the
+    language). Counts the entries whose stored text came from their page."""
+    with services.db.session() as session:
+        feed_id = session.scalar(sa.select(Feed.id).where(Feed.url == feed_url))
+    assert feed_id is not None
+    os.replace(full, feed_url)  # the entries appear
     t0, c0 = time.perf_counter(), cpu_s()
-    found = sum(len(index.match(doc)) for doc in docs)
+    [polled] = await services.pipeline.poll([feed_id])
     wall, cpu = time.perf_counter() - t0, cpu_s() - c0
-    report.figures["match_stories_per_s"] = round(len(docs) / wall, 1)
-    report.figures["match_stories_per_cpu_s"] = round(len(docs) / cpu, 1) if cpu else None
-    report.figures["match_queries"] = len(texts)
+    teaser = services.settings.poll.teaser_words
+    with services.db.session() as session:
+        texts = session.scalars(sa.select(Article.text).where(Article.feed_id == feed_id)).all()
+    read = sum(len((t or "").split()) >= teaser for t in texts)
+    report.figures["teaser_pages_read"] = read
     report.add(
-        "matching when every query matches something (SubscriptionIndex.match)",
-        f"the burst's {len(docs):,} stories against {len(texts):,} queries drawn from them, "
-        f"each matching at least one story",
-        f"{wall:.2f} s ({cpu:.2f} CPU s) = {len(docs) / wall:,.0f} stories/s; "
-        f"{found:,} matches ({found / len(docs):,.0f} a story)",
+        "teasers: each entry's page fetched and read (bot.pages.read_page), as a default bot does",
+        f"{len(texts)} teaser entries, each linking to a saved real article page (scrapinghub's "
+        f"extraction benchmark) on a local HTTP server: one host, at most 1 request/s",
+        f"{read} of {len(texts)} stored with their page's text, {polled.alerts:,} alerts queued, "
+        f"in {wall:.1f} s ({cpu:.1f} CPU s); poll {polled.outcome}",
     )
