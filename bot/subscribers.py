@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # a later, stricter limit would refuse still works for the chat that has it.
 _STORED = {"max_length": 10_000, "max_terms": 1_000}
 _NONE = -1
+_BATCH = 2_000  # rows read at a time when building
 
 
 class ChatMatch(NamedTuple):
@@ -144,7 +145,13 @@ class SubscriptionIndex:
         # at the next refresh, which is harmless (applying a change is idempotent).
         seen = session.scalar(select(func.coalesce(func.max(SubscriptionChange.id), 0)))
         self._index, self._slots, self._free, self._subs = MatchIndex(), 0, [], _Subscribers()
-        rows = session.execute(select(Subscription.id, Subscription.chat_id, Subscription.query))
+        # Streamed in batches: 300,000 rows fetched at once would outweigh the index they build,
+        # and the allocator keeps most of that peak after they are freed.
+        rows = session.execute(
+            select(Subscription.id, Subscription.chat_id, Subscription.query).execution_options(
+                yield_per=_BATCH
+            )
+        )
         for sub_id, chat_id, text in rows:
             self._add(sub_id, chat_id, text)
         self._seen = int(seen or 0)
