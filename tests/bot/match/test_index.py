@@ -164,19 +164,21 @@ def test_a_query_without_a_word_to_look_for_is_refused_and_changes_nothing(
 def snapshot(index: MatchIndex) -> dict[str, object]:
     """Everything the index holds, by content: keys, distinct queries, and per language every
     anchor with the queries filed under it (a leak would show as a leftover anchor or query)."""
+    queries = index._queries
     tables = {
         language: {
             kind: {
-                anchor: sorted(entry.source for entry in bucket)
+                anchor: sorted(queries.source(number) for number in bucket)
                 for anchor, bucket in getattr(table, kind).items()
             }
             for kind in ("by_stem", "by_pair", "by_host")
         }
-        for language, table in index._tables.items()
+        for language, table in queries._tables.items()
     }
+    held = [source for source in queries._sources if source is not None]
     return {
-        "keys": {key: entry.source for key, entry in index._entry_of.items()},
-        "subscribers": {source: list(e.keys) for source, e in index._entries.items()},
+        "keys": {key: queries.source(number) for key, number in index._number_of.items()},
+        "subscribers": {source: list(index.keys_of(source)) for source in held},
         "tables": tables,
     }
 
