@@ -22,11 +22,11 @@ memory again. Adding or removing a query touches only that query's plan in each 
 from __future__ import annotations
 
 import logging
-import weakref
+import sys
 from collections.abc import Hashable, Iterable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from bot.match.query import AllOf, AnyOf, Node, Not, Query, needs_positive
+from bot.match.query import Node, Query, QueryError, needs_positive, parse_query
 from bot.match.story import Document, Story, Where
 from bot.match.table import QueryHit, Table
 from bot.match.text import Stemmer, stemmer_for
@@ -54,24 +54,12 @@ class QueryMatch(NamedTuple):
 _new_match = tuple.__new__  # QueryMatch without namedtuple's Python-level __new__: hot path
 
 
-class _Pool:
-    """One object per distinct term, site or exclusion while some query holds it.
-
-    ``parse_query`` builds fresh nodes for every subscription; a hundred thousand subscriptions
-    repeat the same few thousand words, so the index keeps queries built from shared nodes.
-    """
-
-    def __init__(self) -> None:
-        self._nodes: weakref.WeakValueDictionary[Node, Any] = weakref.WeakValueDictionary()
-
-    def node(self, node: Node) -> Node:
-        if isinstance(node, AllOf | AnyOf):
-            children = tuple(self.node(child) for child in node.children)
-            return AllOf(children) if isinstance(node, AllOf) else AnyOf(children)
-        if isinstance(node, Not):
-            node = Not(self.node(node.child))
-        pooled: Node = self._nodes.setdefault(node, node)
-        return pooled
+def _parsed(source: str) -> Node | None:
+    """The tree ``parse_query`` makes of a query's text, whatever its length (None: refused)."""
+    try:
+        return parse_query(source, max_length=len(source), max_terms=sys.maxsize).root
+    except QueryError:
+        return None
 
 
 class QueryIndex:
@@ -82,6 +70,11 @@ class QueryIndex:
     Numbers are small and dense (a removed query's number is handed out again), so a caller can
     keep what it knows of each query in arrays indexed by them. The index does not count who
     holds a query: the caller removes it when its last holder goes.
+
+    Only the text is kept, not the syntax tree: a tree costs more than its text, and it is
+    needed again only when the query is removed (to find where its plan is filed) or a table
+    for another language is built, when parsing the text again gives it back. (A hand-built
+    query whose text parses to another tree, or not at all, keeps its tree.)
     """
 
     def __init__(self, languages: Iterable[str] = ("en",)) -> None:
@@ -91,10 +84,8 @@ class QueryIndex:
         """
         self._numbers: dict[str, int] = {}  # by the query's text
         self._sources: list[str | None] = []  # by number; None: a free number
-        # by number: the query's tree, an AllOf as its children alone (an object less per query)
-        self._roots: list[Node | tuple[Node, ...] | None] = []
+        self._odd: dict[int, Node] = {}  # by number: trees that parsing the text would not give
         self._free: list[int] = []
-        self._pool = _Pool()
         self._tables: dict[str, Table] = {}
         for language in languages:
             self._table_for(stemmer_for(language))
@@ -118,18 +109,17 @@ class QueryIndex:
         number = self._numbers.get(query.source)
         if number is not None:
             return number
-        source, root = query.source, self._pool.node(query.root)
+        source, root = query.source, query.root
         number = self._free[-1] if self._free else len(self._sources)
         for table in self._tables.values():  # check() guarantees the query an anchor
             table.add(number, source, root)
-        stored = root.children if isinstance(root, AllOf) else root
         if self._free:
-            self._free.pop()
-            self._sources[number], self._roots[number] = source, stored
+            self._sources[self._free.pop()] = source
         else:
             self._sources.append(source)
-            self._roots.append(stored)
         self._numbers[source] = number
+        if _parsed(source) != root:
+            self._odd[number] = root
         return number
 
     def remove(self, number: int) -> None:
@@ -138,14 +128,16 @@ class QueryIndex:
         for table in self._tables.values():
             table.remove(number, source, root)
         del self._numbers[source]
-        self._sources[number] = self._roots[number] = None
+        self._sources[number] = None
+        self._odd.pop(number, None)
         self._free.append(number)
 
     def _root(self, number: int) -> Node:
-        root = self._roots[number]
-        if root is None:
-            raise KeyError(number)
-        return AllOf(root) if isinstance(root, tuple) else root
+        """The tree of the held query of this number, parsed again from its text."""
+        root = self._odd.get(number) or _parsed(self.source(number))
+        if root is None:  # only an odd one does not parse, and it keeps its tree
+            raise AssertionError(f"query {number} lost its tree")
+        return root
 
     def number(self, source: str) -> int | None:
         """The number of the held query of this text, or None."""

@@ -20,7 +20,6 @@ when the plan is removed.
 
 from __future__ import annotations
 
-import weakref
 from itertools import pairwise
 from typing import Any, NamedTuple
 
@@ -127,8 +126,9 @@ class Compiler:
         self.stop = frozenset(
             stemmer(word) for word in (stop_words(stemmer.language) if stemmer.language else ())
         )
-        # one TermInfo per term while some query holds the term (the index pools terms)
-        self._infos: weakref.WeakKeyDictionary[Term, TermInfo] = weakref.WeakKeyDictionary()
+        # one TermInfo per distinct term while some plan uses it (``TermInfo.users`` of them),
+        # so that a hundred thousand plans share the few thousand words they repeat
+        self._infos: dict[Term, TermInfo] = {}
 
     def info(self, term: Term) -> TermInfo:
         info = self._infos.get(term)
@@ -137,7 +137,31 @@ class Compiler:
         return info
 
     def compile(self, source: str, root: Node) -> tuple[Plan, Anchor]:
-        """The plan of a query (its text and tree) and the anchor to file it under."""
+        """The plan of a query (its text and tree) and the anchor to file it under.
+
+        The plan shares the compiler's terms until ``release`` is given the same tree.
+        """
+        try:
+            compiled = self._compile(source, root)
+        except ValueError:
+            for term in _every_term(root):
+                info = self._infos.get(term)
+                if info is not None and not info.users:
+                    del self._infos[term]
+            raise
+        for term in _every_term(root):
+            self.info(term).users += 1
+        return compiled
+
+    def release(self, root: Node) -> None:
+        """Let go of the terms of a plan compiled from ``root``: a term no plan uses is dropped."""
+        for term in _every_term(root):
+            info = self._infos[term]
+            info.users -= 1
+            if not info.users:
+                del self._infos[term]
+
+    def _compile(self, source: str, root: Node) -> tuple[Plan, Anchor]:
         parts = root.children if isinstance(root, AllOf) else (root,)
         best, anchor = self._best_anchor(source, parts)
         need, avoid, checks = self._tests(parts, best, anchor)
@@ -260,6 +284,17 @@ class Compiler:
         if len(usable) < len(anchors):
             return None
         return _NONE.union(*(a[0] for a in usable)), _NONE.union(*(a[1] for a in usable))
+
+
+def _every_term(node: Node) -> set[Term]:
+    """The distinct terms of a tree, excluded ones too."""
+    if isinstance(node, Term):
+        return {node}
+    if isinstance(node, Not):
+        return _every_term(node.child)
+    if isinstance(node, AllOf | AnyOf):
+        return set().union(*map(_every_term, node.children))
+    return set()
 
 
 def _report_flags(terms: tuple[TermInfo, ...], required: set[TermInfo]) -> int:

@@ -107,13 +107,15 @@ class Table:
                 bucket.append(number)
 
     def remove(self, number: int, source: str, root: Node) -> None:
-        """Unfile the plan of the query (the one ``add`` filed under ``number``)."""
+        """Unfile the plan of the query (the one ``add`` filed under ``number``, from the same
+        text and tree)."""
         keys, hosts = self.compiler.anchor_of(source, root)
         for table, key in self._filed(keys, hosts):
             bucket: Bucket = table[key]
             bucket.remove(number)
             if not bucket:
                 del table[key]
+        self.compiler.release(root)
         self.flags[number] = 0
         self.need[number] = self.avoid[number] = ()
         self.check[number] = self.report[number] = None

@@ -15,7 +15,7 @@ __all__ = ["TermInfo"]
 class TermInfo:
     """A term stemmed for one language, shared by every plan that uses the term."""
 
-    __slots__ = ("__weakref__", "groups", "in_title", "pair", "stem", "text", "texts")
+    __slots__ = ("groups", "in_title", "pair", "stem", "text", "texts", "users")
 
     def __init__(self, term: Term, groups: StemGroups) -> None:
         self.text = term.text
@@ -23,6 +23,8 @@ class TermInfo:
         self.texts = (term.text,)
         self.groups = groups
         self.in_title = term.in_title
+        #: how many plans use it (its compiler drops it when none does)
+        self.users = 0
         #: the stem of a single word (the usual term): where it is, is a set look-up
         self.stem: str | None = None
         #: the stems of a two-word phrase: one look-up in the word pairs
