@@ -5,7 +5,9 @@ A bot holds hundreds of thousands of distinct queries, so a plan is not an objec
 has a number (handed out by :class:`~bot.match.index.QueryIndex`, dense and reused), a bucket is
 an ``array`` of numbers (4 bytes a plan where a list of plan objects took 8, and the plan object
 about 100 more), and a plan's fields are columns indexed by number: its flags in a
-``bytearray``, its set tests and what it reports in lists (an empty test is a shared ``()``).
+``bytearray``, its tests and what it reports in lists. Most plans test nothing or one thing
+(``a b`` needs ``a``, ``a -b`` avoids ``b``): the test column holds that one test itself, and
+a tuple only for plans that test more.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple, TypeAlias
 
 from bot.match.check import Program, run
-from bot.match.plan import FIXED, ONE, PAIR, SHARED, TESTED, WORDS, Compiler, Stems, found
+from bot.match.plan import FIXED, ONE, PAIR, SHARED, TESTED, WORDS, Compiler, Plan, Stems, found
 from bot.match.query import Node
 from bot.match.story import Story, Where
 from bot.match.terms import TermInfo
@@ -25,6 +27,11 @@ __all__ = ["QueryHit", "Table"]
 
 Bucket: TypeAlias = "array[int]"  # query numbers ("i"): the plans filed under one anchor key
 Report = TermInfo | tuple[TermInfo, ...]
+Test = Stems | tuple[Stems, Stems, Program | None]  # what a plan tests (see Table)
+
+#: flags of the test column, beside the plan's own (``bot.match.plan``: all below 64)
+_NEED_ONLY = 64  # the test is ``need`` alone
+_AVOID_ONLY = 128  # the test is ``avoid`` alone
 
 
 class QueryHit(NamedTuple):
@@ -60,6 +67,17 @@ def _place(info: TermInfo, story: Story) -> Where:
     return "title" if info.pair in story.title.pairs else "text"
 
 
+def _test(plan: Plan) -> tuple[int, Test | None]:
+    """The flags and the test column of a plan (see the module's docstring)."""
+    if not plan.flags & TESTED:
+        return plan.flags, None
+    if not plan.avoid and plan.check is None:
+        return plan.flags | _NEED_ONLY, plan.need
+    if not plan.need and plan.check is None:
+        return plan.flags | _AVOID_ONLY, plan.avoid
+    return plan.flags, (plan.need, plan.avoid, plan.check)
+
+
 class Table:
     """Every distinct query compiled for one language, filed by anchor.
 
@@ -75,9 +93,7 @@ class Table:
         self.by_host: dict[str, Bucket] = {}
         # a plan's fields by query number (0 and None where no query has the number)
         self.flags = bytearray()
-        self.need: list[Stems] = []
-        self.avoid: list[Stems] = []
-        self.check: list[Program | None] = []
+        self.test: list[Test | None] = []
         self.report: list[Report | None] = []
 
     def _filed(self, keys: Iterable[Any], hosts: Iterable[str]) -> list[tuple[dict[Any, Any], Any]]:
@@ -92,13 +108,10 @@ class Table:
         plan, (keys, hosts) = self.compiler.compile(source, root)
         while len(self.flags) <= number:
             self.flags.append(0)
-            self.need.append(())
-            self.avoid.append(())
-            self.check.append(None)
+            self.test.append(None)
             self.report.append(None)
-        self.flags[number] = plan.flags
-        self.need[number], self.avoid[number] = plan.need, plan.avoid
-        self.check[number], self.report[number] = plan.check, plan.report
+        self.flags[number], self.test[number] = _test(plan)
+        self.report[number] = plan.report
         for table, key in self._filed(keys, hosts):
             bucket = table.get(key)
             if bucket is None:
@@ -117,8 +130,7 @@ class Table:
                 del table[key]
         self.compiler.release(root)
         self.flags[number] = 0
-        self.need[number] = self.avoid[number] = ()
-        self.check[number] = self.report[number] = None
+        self.test[number] = self.report[number] = None
 
     def buckets(self, story: Story) -> list[Bucket]:
         """The buckets of the story's stems, word pairs and hosts (each bucket once)."""
@@ -139,9 +151,10 @@ class Table:
         hits: list[QueryHit] = []
         append = hits.append
         seen: set[int] = set()
-        flags_of, need_of, avoid_of, check_of = self.flags, self.need, self.avoid, self.check
-        report_of = self.report  # locals: faster
+        flags_of, test_of, report_of = self.flags, self.test, self.report  # locals: faster
         tested, shared, one, words, fixed, pair = TESTED, SHARED, ONE, WORDS, FIXED, PAIR
+        need_only, avoid_only = _NEED_ONLY, _AVOID_ONLY
+        test: Any
         texts: tuple[str, ...]
         where: tuple[Where, ...]
         report: Any
@@ -149,19 +162,27 @@ class Table:
             for number in bucket:
                 flags = flags_of[number]
                 if flags & tested:
-                    need = need_of[number]
-                    if need and not (
-                        need in every if need.__class__ is str else every.issuperset(need)
-                    ):
-                        continue
-                    avoid = avoid_of[number]
-                    if avoid and (
-                        avoid in every if avoid.__class__ is str else not every.isdisjoint(avoid)
-                    ):
-                        continue
-                    check = check_of[number]
-                    if check is not None and not run(check, story):
-                        continue
+                    test = test_of[number]
+                    if flags & need_only:
+                        if not (test in every if test.__class__ is str else every.issuperset(test)):
+                            continue
+                    elif flags & avoid_only:
+                        if test in every if test.__class__ is str else not every.isdisjoint(test):
+                            continue
+                    else:
+                        need, avoid, check = test
+                        if need and not (
+                            need in every if need.__class__ is str else every.issuperset(need)
+                        ):
+                            continue
+                        if avoid and (
+                            avoid in every
+                            if avoid.__class__ is str
+                            else not every.isdisjoint(avoid)
+                        ):
+                            continue
+                        if check is not None and not run(check, story):
+                            continue
                 if flags & shared:
                     if number in seen:
                         continue
