@@ -2,12 +2,12 @@
 meets a story with the plans filed under its stems, word pairs and hosts.
 
 A bot holds hundreds of thousands of distinct queries, so a plan is not an object: each query
-has a number (handed out by :class:`~bot.match.index.QueryIndex`, dense and reused), a bucket is
-an ``array`` of numbers (4 bytes a plan where a list of plan objects took 8, and the plan object
-about 100 more), and a plan's fields are columns indexed by number: its flags in a
-``bytearray``, its tests and what it reports in lists. Most plans test nothing or one thing
-(``a b`` needs ``a``, ``a -b`` avoids ``b``): the test column holds that one test itself, and
-a tuple only for plans that test more.
+has a number (handed out by :class:`~bot.match.index.QueryIndex`, dense and reused), a bucket
+is that number alone or an ``array`` of numbers (4 bytes a plan where a list of plan objects
+took 8, and the plan object about 100 more), and a plan's fields are columns indexed by number:
+its flags in a ``bytearray``, its tests and what it reports in lists. Most plans test nothing
+or one thing (``a b`` needs ``a``, ``a -b`` avoids ``b``): the test column holds that one test
+itself, and a tuple only for plans that test more.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from bot.match.text import Stemmer
 
 __all__ = ["QueryHit", "Table"]
 
-Bucket: TypeAlias = "array[int]"  # query numbers ("i"): the plans filed under one anchor key
+#: the plans filed under one anchor key: one query number alone (most keys anchor one query),
+#: else an array of them ("i")
+Bucket: TypeAlias = "int | array[int]"
 Report = TermInfo | tuple[TermInfo, ...]
 Test = Stems | tuple[Stems, Stems, Program | None]  # what a plan tests (see Table)
 
@@ -115,7 +117,9 @@ class Table:
         for table, key in self._filed(keys, hosts):
             bucket = table.get(key)
             if bucket is None:
-                table[key] = array("i", (number,))
+                table[key] = number
+            elif bucket.__class__ is int:
+                table[key] = array("i", (bucket, number))
             else:
                 bucket.append(number)
 
@@ -125,15 +129,19 @@ class Table:
         keys, hosts = self.compiler.anchor_of(source, root)
         for table, key in self._filed(keys, hosts):
             bucket: Bucket = table[key]
-            bucket.remove(number)
-            if not bucket:
+            if isinstance(bucket, int):
                 del table[key]
+                continue
+            bucket.remove(number)
+            if len(bucket) == 1:
+                table[key] = bucket[0]
         self.compiler.release(root)
         self.flags[number] = 0
         self.test[number] = self.report[number] = None
 
-    def buckets(self, story: Story) -> list[Bucket]:
-        """The buckets of the story's stems, word pairs and hosts (each bucket once)."""
+    def candidates(self, story: Story) -> list[int]:
+        """The numbers filed under the story's stems, word pairs and hosts (each bucket once;
+        a number filed under several keys comes once for each of the story's)."""
         by_stem, by_pair, by_host = self.by_stem, self.by_pair, self.by_host
         buckets = [by_stem[stem] for stem in by_stem.keys() & story.every]
         if by_pair:
@@ -142,7 +150,14 @@ class Table:
             buckets += [by_pair[pair] for pair in pairs]
         if by_host and story.hosts:
             buckets += [by_host[host] for host in by_host.keys() & story.host_suffixes()]
-        return buckets
+        numbers: list[int] = []
+        add, extend = numbers.append, numbers.extend
+        for bucket in buckets:
+            if bucket.__class__ is int:
+                add(bucket)
+            else:
+                extend(bucket)  # type: ignore[arg-type]
+        return numbers
 
     def match(self, story: Story, sources: list[str | None]) -> list[QueryHit]:
         """Every plan the story matches, reported with its query's text from ``sources``; the
@@ -158,59 +173,56 @@ class Table:
         texts: tuple[str, ...]
         where: tuple[Where, ...]
         report: Any
-        for bucket in self.buckets(story):
-            for number in bucket:
-                flags = flags_of[number]
-                if flags & tested:
-                    test = test_of[number]
-                    if flags & need_only:
-                        if not (test in every if test.__class__ is str else every.issuperset(test)):
-                            continue
-                    elif flags & avoid_only:
-                        if test in every if test.__class__ is str else not every.isdisjoint(test):
-                            continue
-                    else:
-                        need, avoid, check = test
-                        if need and not (
-                            need in every if need.__class__ is str else every.issuperset(need)
-                        ):
-                            continue
-                        if avoid and (
-                            avoid in every
-                            if avoid.__class__ is str
-                            else not every.isdisjoint(avoid)
-                        ):
-                            continue
-                        if check is not None and not run(check, story):
-                            continue
-                if flags & shared:
-                    if number in seen:
+        for number in self.candidates(story):
+            flags = flags_of[number]
+            if flags & tested:
+                test = test_of[number]
+                if flags & need_only:
+                    if not (test in every if test.__class__ is str else every.issuperset(test)):
                         continue
-                    seen.add(number)
-                report = report_of[number]
-                if flags & one:  # one word, present: the usual query
-                    texts, where = report.texts, _IN_TITLE if report.stem in title else _IN_TEXT
-                elif flags & words:  # a OR b: mostly one of them is there
-                    hit = None
-                    for info in report:
-                        if info.stem in every:
-                            if hit is not None:
-                                texts, where = _present(report, every, title)
-                                break
-                            hit = info
-                    else:
-                        if hit is None:  # matched through a site: alone
-                            texts, where = (), ()
-                        else:
-                            texts = hit.texts
-                            where = _IN_TITLE if hit.stem in title else _IN_TEXT
-                elif flags & pair:  # one two-word phrase, present
-                    texts = report.texts
-                    where = _IN_TITLE if report.pair in story.title.pairs else _IN_TEXT
-                elif flags & fixed:  # words and pairs, all there
-                    texts = tuple([info.text for info in report])
-                    where = tuple([_place(info, story) for info in report])
+                elif flags & avoid_only:
+                    if test in every if test.__class__ is str else not every.isdisjoint(test):
+                        continue
                 else:
-                    texts, where = found(report, story)
-                append(_new_hit(QueryHit, (number, sources[number], texts, where)))
+                    need, avoid, check = test
+                    if need and not (
+                        need in every if need.__class__ is str else every.issuperset(need)
+                    ):
+                        continue
+                    if avoid and (
+                        avoid in every if avoid.__class__ is str else not every.isdisjoint(avoid)
+                    ):
+                        continue
+                    if check is not None and not run(check, story):
+                        continue
+            if flags & shared:
+                if number in seen:
+                    continue
+                seen.add(number)
+            report = report_of[number]
+            if flags & one:  # one word, present: the usual query
+                texts, where = report.texts, _IN_TITLE if report.stem in title else _IN_TEXT
+            elif flags & words:  # a OR b: mostly one of them is there
+                hit = None
+                for info in report:
+                    if info.stem in every:
+                        if hit is not None:
+                            texts, where = _present(report, every, title)
+                            break
+                        hit = info
+                else:
+                    if hit is None:  # matched through a site: alone
+                        texts, where = (), ()
+                    else:
+                        texts = hit.texts
+                        where = _IN_TITLE if hit.stem in title else _IN_TEXT
+            elif flags & pair:  # one two-word phrase, present
+                texts = report.texts
+                where = _IN_TITLE if report.pair in story.title.pairs else _IN_TEXT
+            elif flags & fixed:  # words and pairs, all there
+                texts = tuple([info.text for info in report])
+                where = tuple([_place(info, story) for info in report])
+            else:
+                texts, where = found(report, story)
+            append(_new_hit(QueryHit, (number, sources[number], texts, where)))
         return hits

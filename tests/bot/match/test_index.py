@@ -169,7 +169,10 @@ def snapshot(index: MatchIndex) -> dict[str, object]:
     tables = {
         language: {
             kind: {
-                anchor: sorted(queries.source(number) for number in bucket)
+                anchor: sorted(
+                    queries.source(number)
+                    for number in ([bucket] if isinstance(bucket, int) else bucket)
+                )
                 for anchor, bucket in getattr(table, kind).items()
             }
             for kind in ("by_stem", "by_pair", "by_host")
@@ -290,9 +293,14 @@ def test_removing_every_query_leaves_no_plan_or_term_behind(article: Document) -
     """Plans live in columns by number and terms are counted: both must be let go."""
     queries = QueryIndex()
     german = story("Die Friedensgespräche über die Ukraine.", title="Waffenruhe", language="de")
-    texts = ["ceasefire", 'ukraine "peace plan" -olympics', "a (b OR c) -(d e)", "intitle:x"]
-    numbers = [queries.add(parse_query(text)) for text in [*texts, "site:bbc.co.uk OR kushner"]]
+    texts = ["ceasefire", "ceasefire -olympics", 'ukraine "peace plan"', "a (b OR c) -(d e)"]
+    numbers = [queries.add(parse_query(text)) for text in [*texts, "site:bbc.co.uk OR intitle:x"]]
     queries.match(german)  # a second table, built from the queries' texts parsed again
+    queries.remove(numbers.pop(0))  # a bucket of two ("ceasefire") back to one
+    assert sorted(hit.query for hit in queries.match(article)) == [
+        "ceasefire -olympics",
+        'ukraine "peace plan"',
+    ]
     for number in numbers:
         queries.remove(number)
     for table in queries._tables.values():
