@@ -7,7 +7,7 @@ stems, word pairs and hosts. The cost per story thus depends on the story and on
 queries it concerns, not on how many are subscribed.
 
 Many chats subscribe to the same words, so :class:`QueryIndex` holds each distinct query once,
-under a small number, and queries share their terms (a pool keeps one object per distinct term).
+under a small number, and plans share their terms (each distinct term is stemmed once a table).
 :class:`MatchIndex` adds who subscribed: a match is reported once per distinct query, with every
 key subscribed to it (:class:`QueryMatch`). A caller that keeps its subscribers more compactly
 than hashable keys (:class:`~bot.subscribers.SubscriptionIndex`, by query number in arrays)
