@@ -21,7 +21,7 @@ of matches per story grows in proportion to the number of queries. Columns:
 - build: CPU seconds to add all the queries (already parsed) one by one;
 - bytes/query: what the index holds per subscription (tracemalloc, in a separate build that adds
   ``parse_query(text)`` per key, the text arriving as a fresh string as from a database): its
-  tables, plans, pooled terms and queries, and the keys and texts it keeps;
+  tables, plans, stemmed terms and queries, and the keys and texts it keeps;
 - add/remove: mean and 99th percentile CPU µs of ``MatchIndex.add`` and ``remove`` at that size,
   for 1,000 new subscriptions drawn like the others (some repeat a subscribed query, some are
   new) added and then removed one at a time.

@@ -1,4 +1,4 @@
-"""Who wants a story: every subscribed query, parsed once, in one in-memory `MatchIndex`.
+"""Who wants a story: every subscribed query, parsed once, in one in-memory `QueryIndex`.
 
 Subscriptions live in the database as the user typed them. The index is built once, then kept
 current from the subscription change sequence (`SubscriptionChange`, written by triggers): each
@@ -6,9 +6,10 @@ refresh applies the changes since the last one it saw, query by query, so a new 
 costs the next poll the parsing of one query, whatever the number of subscriptions.
 
 A popular bot holds hundreds of thousands of subscriptions but far fewer distinct queries, so
-the `MatchIndex` holds each distinct query once (under a small slot number) and the
+the `QueryIndex` holds each distinct query once (under a small number, its *slot*) and the
 subscriptions are rows of flat arrays indexed by subscription id (`_Subscribers`): per
-subscription 20 bytes rather than two dictionary entries and their integer objects (about 120).
+subscription 20 bytes rather than two dictionary entries and their integer objects (about 120),
+and no per-query record of who holds it beyond the first subscription of each slot.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import logging
 from array import array
 from collections.abc import Iterable
 from operator import itemgetter
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.match import Document, MatchIndex, QueryError, parse_query
+from bot.match import Document, QueryError, QueryIndex, parse_query
 from bot.store import Subscription, SubscriptionChange
 
 __all__ = ["ChatMatch", "SubscriptionIndex"]
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 # a later, stricter limit would refuse still works for the chat that has it.
 _STORED = {"max_length": 10_000, "max_terms": 1_000}
 _NONE = -1
+_BATCH = 2_000  # rows read at a time when building
 
 
 class ChatMatch(NamedTuple):
@@ -59,19 +61,22 @@ class _Subscribers:
     costs the same for a query of one subscriber or of ten thousand).
 
     Ids come from the database's sequence, dense from 1, so the arrays grow to the highest id
-    seen (20 bytes an id), never to the number of possible ids.
+    seen (20 bytes an id), never to the number of possible ids: sized for the highest id when
+    built, by a quarter more when a new id passes it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, highest: int = 0) -> None:
         self.chat = array("q")
         self.slot = array("i")
         self.next = array("i")
         self.prev = array("i")
         self.head = array("i")  # by slot: its first subscription, or _NONE
         self.count = 0
+        if highest:
+            self._grow(highest, exact=True)
 
-    def _grow(self, sub_id: int) -> None:
-        size = max(sub_id + 1, 2 * len(self.slot), 1024)
+    def _grow(self, sub_id: int, exact: bool = False) -> None:
+        size = sub_id + 1 if exact else max(sub_id + 1, len(self.slot) * 5 // 4, 1024)
         more = size - len(self.slot)
         self.chat.extend(array("q", bytes(8 * more)))
         for column in (self.slot, self.next, self.prev):
@@ -113,9 +118,7 @@ class SubscriptionIndex:
     """Every subscription's parsed query, keyed by subscription id."""
 
     def __init__(self) -> None:
-        self._index = MatchIndex()  # keys: slots, one per distinct query text
-        self._slots = 0  # slots handed out
-        self._free: list[int] = []  # slots of queries nobody holds any more
+        self._index = QueryIndex()  # its numbers are the slots of _Subscribers
         self._subs = _Subscribers()
         self._seen: int | None = None  # the last change applied; None: never built
 
@@ -143,8 +146,15 @@ class SubscriptionIndex:
         # The change id first: a change that lands while the rows are read is applied again
         # at the next refresh, which is harmless (applying a change is idempotent).
         seen = session.scalar(select(func.coalesce(func.max(SubscriptionChange.id), 0)))
-        self._index, self._slots, self._free, self._subs = MatchIndex(), 0, [], _Subscribers()
-        rows = session.execute(select(Subscription.id, Subscription.chat_id, Subscription.query))
+        highest = session.scalar(select(func.coalesce(func.max(Subscription.id), 0)))
+        self._index, self._subs = QueryIndex(), _Subscribers(int(highest or 0))
+        # Streamed in batches: 300,000 rows fetched at once would outweigh the index they build,
+        # and the allocator keeps most of that peak after they are freed.
+        rows = session.execute(
+            select(Subscription.id, Subscription.chat_id, Subscription.query).execution_options(
+                yield_per=_BATCH
+            )
+        )
         for sub_id, chat_id, text in rows:
             self._add(sub_id, chat_id, text)
         self._seen = int(seen or 0)
@@ -170,20 +180,14 @@ class SubscriptionIndex:
 
     def _add(self, sub_id: int, chat_id: int, text: str) -> None:
         """File a subscription that is not filed; a query text already held is not parsed."""
-        held = self._index.keys_of(text.strip())  # parse_query's source is the text stripped
-        if held:
-            slot = cast(int, held[0])
-        else:
+        slot = self._index.number(text.strip())  # parse_query's source is the text stripped
+        if slot is None:
             try:
                 query = parse_query(text, **_STORED)
             except QueryError as exc:  # stored before a rule tightened: skip, keep the row
                 log.warning("subscription %s of chat %s no longer parses: %s", sub_id, chat_id, exc)
                 return
-            if self._free:
-                slot = self._free.pop()
-            else:
-                slot, self._slots = self._slots, self._slots + 1
-            self._index.add(slot, query)
+            slot = self._index.add(query)
         self._subs.add(sub_id, chat_id, slot)
 
     def _remove(self, sub_id: int) -> None:
@@ -191,8 +195,7 @@ class SubscriptionIndex:
             return
         slot = self._subs.remove(sub_id)
         if self._subs.head[slot] == _NONE:  # its last subscriber: forget the query
-            self._index.remove(slot)
-            self._free.append(slot)
+            self._index.remove(slot)  # its number, free again
 
     def match(self, doc: Document) -> list[ChatMatch]:
         """Every matching subscription, oldest first; `queue_alerts` picks one per chat among
@@ -202,9 +205,9 @@ class SubscriptionIndex:
         found: list[ChatMatch] = []
         append = found.append
         places = _PLACES
-        for keys, query, terms, where in self._index.match(doc):
+        for slot, query, terms, where in self._index.match(doc):
             distinct = places.get(where) or _places(where)
-            sub_id = head[keys[0]]  # type: ignore[call-overload]  # one key: the query's slot
+            sub_id = head[slot]
             while sub_id != _NONE:
                 append(_new_match(ChatMatch, (chat[sub_id], sub_id, query, terms, distinct)))
                 sub_id = nxt[sub_id]

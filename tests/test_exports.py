@@ -37,6 +37,8 @@ PUBLIC = {
         "MatchIndex",
         "Query",
         "QueryError",
+        "QueryHit",
+        "QueryIndex",
         "QueryMatch",
         "highlight_spans",
         "matches",

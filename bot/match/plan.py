@@ -15,15 +15,13 @@ pair, ``a OR b`` reached through ``a`` or ``b``) is not tested again.
 
 A plan is small on purpose: a bot holds one per distinct query and language, hundreds of
 thousands of them. Its anchor is not stored: it is a function of the query, computed again
-when the plan is removed. Subscribers of one query share one :class:`Entry`.
+when the plan is removed.
 """
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Hashable
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.language import stop_words
 from bot.match.check import Program, every, program
@@ -42,61 +40,15 @@ __all__ = [
     "WORDS",
     "Anchor",
     "Compiler",
-    "Entry",
     "Key",
     "Plan",
     "Stems",
+    "found",
 ]
 
 Key = str | tuple[str, str]  # a stem, or two stems that follow each other
 Anchor = tuple[frozenset[Key], frozenset[str]]  # (keys, hosts): a matching story has one of them
 _NONE: frozenset[Any] = frozenset()
-
-
-class Entry:
-    """One distinct query (its text and syntax tree) and the keys subscribed to it, in order.
-
-    Its plans, one per table of the index in the order of the tables, are a plan alone while
-    there is one table (the usual: one language), since a bot holds hundreds of thousands.
-    ``keys`` is a tuple while it is short (what a match reports, without a copy) and a dict
-    (key -> None) beyond, so that a popular query ("bitcoin") drops a subscriber in constant
-    time while a rare one costs a few bytes.
-    """
-
-    __slots__ = ("_plans", "keys", "root", "source")
-    _TUPLE_LIMIT = 32
-
-    def __init__(self, source: str, root: Node) -> None:
-        self.source = source
-        self.root = root
-        self.keys: tuple[Hashable, ...] | dict[Hashable, None] = ()
-        self._plans: Plan | tuple[Plan, ...] = ()
-
-    @property
-    def plans(self) -> tuple[Plan, ...]:
-        plans = self._plans
-        return (plans,) if isinstance(plans, Plan) else plans
-
-    def file(self, plan: Plan) -> None:
-        """Keep the entry's plan for one more table."""
-        self._plans = plan if self._plans == () else (*self.plans, plan)
-
-    def add(self, key: Hashable) -> None:
-        keys = self.keys
-        if isinstance(keys, dict):
-            keys[key] = None
-        elif len(keys) < self._TUPLE_LIMIT:
-            self.keys = (*keys, key)
-        else:
-            self.keys = dict.fromkeys((*keys, key))
-
-    def discard(self, key: Hashable) -> None:
-        keys = self.keys
-        if isinstance(keys, dict):
-            del keys[key]
-        else:
-            i = keys.index(key)
-            self.keys = keys[:i] + keys[i + 1 :]
 
 
 #: ``Plan.flags``: ``need``, ``avoid`` or ``check`` is left to test after the anchor
@@ -117,57 +69,42 @@ PAIR = 32
 Stems = str | tuple[str, ...]
 
 
-class Plan:
+class Plan(NamedTuple):
     """A query compiled for one language: the tests left after its anchor, and its report.
 
     A story reaching the plan through its anchor matches when it has every stem of ``need``,
-    none of ``avoid``, and passes ``check``. ``terms`` are the distinct positive terms, for
-    reporting which were found and where; a query reporting one plain word (the usual) keeps
-    its stem in ``word`` and its text in ``texts`` instead, and one reporting a two-word phrase
-    its stems in ``pair``. ``flags`` (``TESTED``, ``ONE``, ``PAIR``, ``FIXED``, ``WORDS``,
-    ``SHARED``) let the index take the short ways through the usual
-    queries: reporting matches is most of the time a story takes.
+    none of ``avoid``, and passes ``check``. ``report`` is what a match reports: the one term of
+    a query that reports one plain word (``ONE``) or one two-word phrase (``PAIR``), else the
+    distinct positive terms. ``flags`` (``TESTED``, ``ONE``, ``PAIR``, ``FIXED``, ``WORDS``,
+    ``SHARED``) let the index take the short ways through the usual queries: reporting matches
+    is most of the time a story takes. The index keeps the fields in columns, not the tuple.
     """
 
-    __slots__ = ("avoid", "check", "entry", "flags", "need", "pair", "terms", "texts", "word")
+    flags: int
+    need: Stems
+    avoid: Stems
+    check: Program | None
+    report: TermInfo | tuple[TermInfo, ...]
 
-    def __init__(
-        self,
-        entry: Entry,
-        need: Stems,
-        avoid: Stems,
-        check: Program | None,
-        terms: tuple[TermInfo, ...],
-        flags: int,
-    ) -> None:
-        self.entry = entry
-        self.need = need
-        self.avoid = avoid
-        self.check = check
-        self.flags = flags | (TESTED if need or avoid or check else 0)
-        self.terms = terms
-        self.word: str | None = None
-        self.texts: tuple[str, ...] = ()
-        self.pair: tuple[str, str] | None = None
-        if flags & FIXED and len(terms) == 1 and terms[0].stem is not None:
-            self.flags |= ONE
-            self.word, self.texts, self.terms = terms[0].stem, terms[0].texts, ()
-        elif flags & FIXED and len(terms) == 1 and terms[0].pair is not None:
-            self.flags |= PAIR
-            self.pair, self.texts, self.terms = terms[0].pair, terms[0].texts, ()
 
-    @property
-    def source(self) -> str:
-        """The query's text (what the index's buckets are listed by)."""
-        return self.entry.source
+def _plan(
+    need: Stems, avoid: Stems, check: Program | None, terms: tuple[TermInfo, ...], flags: int
+) -> Plan:
+    flags |= TESTED if need or avoid or check else 0
+    if flags & FIXED and len(terms) == 1 and terms[0].stem is not None:
+        return Plan(flags | ONE, need, avoid, check, terms[0])
+    if flags & FIXED and len(terms) == 1 and terms[0].pair is not None:
+        return Plan(flags | PAIR, need, avoid, check, terms[0])
+    return Plan(flags, need, avoid, check, terms)
 
-    def found(self, story: Story) -> tuple[tuple[str, ...], tuple[Where, ...]]:
-        """The positive terms present in the story and where each is (as ``matches`` says)."""
-        found: dict[str, Where] = {}
-        for info in self.terms:
-            if info.text not in found and (where := info.locate(story)) is not None:
-                found[info.text] = where
-        return tuple(found), tuple(found.values())
+
+def found(terms: tuple[TermInfo, ...], story: Story) -> tuple[tuple[str, ...], tuple[Where, ...]]:
+    """The positive terms present in the story and where each is (as ``matches`` says)."""
+    present: dict[str, Where] = {}
+    for info in terms:
+        if info.text not in present and (where := info.locate(story)) is not None:
+            present[info.text] = where
+    return tuple(present), tuple(present.values())
 
 
 def _stems(stems: list[str]) -> Stems:
@@ -189,8 +126,9 @@ class Compiler:
         self.stop = frozenset(
             stemmer(word) for word in (stop_words(stemmer.language) if stemmer.language else ())
         )
-        # one TermInfo per term while some query holds the term (the index pools terms)
-        self._infos: weakref.WeakKeyDictionary[Term, TermInfo] = weakref.WeakKeyDictionary()
+        # one TermInfo per distinct term while some plan uses it (``TermInfo.users`` of them),
+        # so that a hundred thousand plans share the few thousand words they repeat
+        self._infos: dict[Term, TermInfo] = {}
 
     def info(self, term: Term) -> TermInfo:
         info = self._infos.get(term)
@@ -198,11 +136,34 @@ class Compiler:
             info = self._infos[term] = TermInfo(term, stem_groups(term.groups, self.stemmer))
         return info
 
-    def compile(self, entry: Entry) -> tuple[Plan, Anchor]:
-        """The plan of an entry's query and the anchor to file it under."""
-        root = entry.root
+    def compile(self, source: str, root: Node) -> tuple[Plan, Anchor]:
+        """The plan of a query (its text and tree) and the anchor to file it under.
+
+        The plan shares the compiler's terms until ``release`` is given the same tree.
+        """
+        try:
+            compiled = self._compile(source, root)
+        except ValueError:
+            for term in _every_term(root):
+                info = self._infos.get(term)
+                if info is not None and not info.users:
+                    del self._infos[term]
+            raise
+        for term in _every_term(root):
+            self.info(term).users += 1
+        return compiled
+
+    def release(self, root: Node) -> None:
+        """Let go of the terms of a plan compiled from ``root``: a term no plan uses is dropped."""
+        for term in _every_term(root):
+            info = self._infos[term]
+            info.users -= 1
+            if not info.users:
+                del self._infos[term]
+
+    def _compile(self, source: str, root: Node) -> tuple[Plan, Anchor]:
         parts = root.children if isinstance(root, AllOf) else (root,)
-        best, anchor = self._best_anchor(entry.source, parts)
+        best, anchor = self._best_anchor(source, parts)
         need, avoid, checks = self._tests(parts, best, anchor)
         keys, hosts = anchor
         proven: set[str] = set()  # what reaching the plan through its only key already shows
@@ -211,8 +172,7 @@ class Compiler:
             proven = {key} if isinstance(key, str) else set(key)
         terms = tuple(dict.fromkeys(self.info(term) for term in positive_terms(root)))
         required = {self.info(part) for part in parts if isinstance(part, Term)}
-        plan = Plan(
-            entry,
+        plan = _plan(
             need=_stems([stem for stem in need if stem not in proven]),
             avoid=_stems(avoid),
             check=every(tuple(checks)) if checks else None,
@@ -250,11 +210,11 @@ class Compiler:
                 checks.append(program(part, self.info))
         return need, avoid, checks
 
-    def anchor_of(self, entry: Entry) -> Anchor:
-        """The anchor ``compile`` filed the entry's plan under (recomputed, not stored)."""
-        anchor = self.anchor(entry.root)
+    def anchor_of(self, source: str, root: Node) -> Anchor:
+        """The anchor ``compile`` filed the query's plan under (recomputed, not stored)."""
+        anchor = self.anchor(root)
         if anchor is None:
-            raise ValueError(f"query {entry.source!r} can match without any word to look for")
+            raise ValueError(f"query {source!r} can match without any word to look for")
         return anchor
 
     def _excluded_word(self, node: Not) -> str | None:
@@ -324,6 +284,17 @@ class Compiler:
         if len(usable) < len(anchors):
             return None
         return _NONE.union(*(a[0] for a in usable)), _NONE.union(*(a[1] for a in usable))
+
+
+def _every_term(node: Node) -> set[Term]:
+    """The distinct terms of a tree, excluded ones too."""
+    if isinstance(node, Term):
+        return {node}
+    if isinstance(node, Not):
+        return _every_term(node.child)
+    if isinstance(node, AllOf | AnyOf):
+        return set().union(*map(_every_term, node.children))
+    return set()
 
 
 def _report_flags(terms: tuple[TermInfo, ...], required: set[TermInfo]) -> int:

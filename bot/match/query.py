@@ -16,8 +16,8 @@ what was wrong and an example of a query that works.
 
 Words are stored folded (case and accents) but not stemmed: the stemmer depends on the language of
 each story, so stems are taken when a query meets a story (see :mod:`bot.match.plan`). The
-nodes are slotted and a term or site can be shared between queries (the index pools them):
-a hundred thousand subscriptions repeat the same few thousand words.
+nodes are slotted and hashable: the index stems each distinct term once and shares it among
+the hundred thousand subscriptions that repeat the same few thousand words.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ Groups: TypeAlias = tuple[tuple[tuple[str, ...], ...], ...]
 _EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
 
 
-@dataclass(frozen=True, slots=True, weakref_slot=True)
+@dataclass(frozen=True, slots=True)
 class Term:
     """A word or a quoted phrase, folded into groups of alternatives (see ``word_groups``).
 
@@ -63,14 +63,14 @@ class Term:
     in_title: bool = False
 
 
-@dataclass(frozen=True, slots=True, weakref_slot=True)
+@dataclass(frozen=True, slots=True)
 class Site:
     """The story has a source URL on ``host`` (IDNA, lower case) or on one of its subdomains."""
 
     host: str
 
 
-@dataclass(frozen=True, slots=True, weakref_slot=True)
+@dataclass(frozen=True, slots=True)
 class Not:
     """The story must not match ``child``."""
 

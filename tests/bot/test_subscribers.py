@@ -134,3 +134,18 @@ def test_one_subscriber_of_a_shared_query_leaving_keeps_the_others(db: Database)
     remove(db, middle)
     assert matching(loaded(db, index)) == [(CHAT, first), (3003, last)]
 
+
+
+def test_a_query_whose_last_subscriber_left_gives_its_slot_to_the_next_new_query(
+    db: Database,
+) -> None:
+    """Slots index the subscriber arrays: one left behind by every removed query would grow
+    them with the churn instead of with the queries held."""
+    first = add(db, CHAT, "ceasefire")
+    index = loaded(db)
+    slot = index._subs.slot_of(first)
+    remove(db, first)
+    second = add(db, OTHER, "geneva")
+    loaded(db, index)
+    assert (index._subs.slot_of(second), index._index.number("ceasefire")) == (slot, None)
+    assert matching(index) == [(OTHER, second)]

@@ -12,6 +12,7 @@ from bot.match import (
     MatchIndex,
     Query,
     QueryError,
+    QueryIndex,
     QueryMatch,
     matches,
     parse_query,
@@ -164,20 +165,31 @@ def test_a_query_without_a_word_to_look_for_is_refused_and_changes_nothing(
 def snapshot(index: MatchIndex) -> dict[str, object]:
     """Everything the index holds, by content: keys, distinct queries, and per language every
     anchor with the queries filed under it (a leak would show as a leftover anchor or query)."""
+    queries = index._queries
     tables = {
         language: {
             kind: {
-                anchor: sorted(entry.source for entry in bucket)
+                anchor: sorted(
+                    queries.source(number)
+                    for number in ([bucket] if isinstance(bucket, int) else bucket)
+                )
                 for anchor, bucket in getattr(table, kind).items()
             }
             for kind in ("by_stem", "by_pair", "by_host")
         }
-        for language, table in index._tables.items()
+        for language, table in queries._tables.items()
     }
+    held = [source for source in queries._sources if source is not None]
     return {
-        "keys": {key: entry.source for key, entry in index._entry_of.items()},
-        "subscribers": {source: list(e.keys) for source, e in index._entries.items()},
+        "keys": {key: queries.source(number) for key, number in index._number_of.items()},
+        "subscribers": {source: list(index.keys_of(source)) for source in held},
         "tables": tables,
+        "terms": {  # each stemmed term with the number of plans using it
+            language: sorted(
+                (repr(term), info.users) for term, info in table.compiler._infos.items()
+            )
+            for language, table in queries._tables.items()
+        },
     }
 
 
@@ -244,3 +256,76 @@ def test_index_agrees_with_direct_evaluation_on_made_up_stories(
         direct = [matches(q, doc) for q in queries]
         expected = [Match(key, m.terms, m.where) for key, m in enumerate(direct) if m is not None]
         assert per_key(index.match(doc)) == expected
+
+
+def test_a_text_held_already_is_the_same_query() -> None:
+    queries = QueryIndex()
+    first = queries.add(parse_query("ceasefire"))
+    assert queries.add(parse_query("ceasefire")) == first
+    assert (len(queries), queries.number("ceasefire"), queries.source(first)) == (
+        1,
+        first,
+        "ceasefire",
+    )
+
+
+def test_a_removed_query_gives_its_number_to_the_next_new_one(article: Document) -> None:
+    queries = QueryIndex()
+    gone = queries.add(parse_query("ceasefire"))
+    kept = queries.add(parse_query("olympics"))
+    queries.remove(gone)
+    assert queries.number("ceasefire") is None
+    assert queries.add(parse_query('"peace plan"')) == gone
+    assert [(hit.number, hit.query) for hit in queries.match(article)] == [(gone, '"peace plan"')]
+    assert queries.number("olympics") == kept
+
+
+def test_a_query_removed_and_added_again_matches_again(article: Document) -> None:
+    queries = QueryIndex()
+    for _ in range(3):
+        number = queries.add(parse_query("ceasefire -olympics"))
+        assert [hit.query for hit in queries.match(article)] == ["ceasefire -olympics"]
+        queries.remove(number)
+        assert queries.match(article) == []
+
+
+def test_removing_every_query_leaves_no_plan_or_term_behind(article: Document) -> None:
+    """Plans live in columns by number and terms are counted: both must be let go."""
+    queries = QueryIndex()
+    german = story("Die Friedensgespräche über die Ukraine.", title="Waffenruhe", language="de")
+    texts = ["ceasefire", "ceasefire -olympics", 'ukraine "peace plan"', "a (b OR c) -(d e)"]
+    numbers = [queries.add(parse_query(text)) for text in [*texts, "site:bbc.co.uk OR intitle:x"]]
+    queries.match(german)  # a second table, built from the queries' texts parsed again
+    queries.remove(numbers.pop(0))  # a bucket of two ("ceasefire") back to one
+    assert sorted(hit.query for hit in queries.match(article)) == [
+        "ceasefire -olympics",
+        'ukraine "peace plan"',
+    ]
+    for number in numbers:
+        queries.remove(number)
+    for table in queries._tables.values():
+        assert (table.by_stem, table.by_pair, table.by_host, table.compiler._infos) == ({},) * 4
+        assert set(table.flags) == {0}
+        assert set(table.test) == set(table.report) == {None}
+    assert len(queries) == 0
+
+
+def test_a_hand_built_query_keeps_its_meaning_though_its_text_says_another(
+    article: Document,
+) -> None:
+    """Only the text of a query is kept, unless parsing it would not give its tree back."""
+    queries = QueryIndex()
+    number = queries.add(Query("olympics winter", parse_query("ceasefire").root))
+    german = story("Die Waffenruhe hält.", language="de", title="Ceasefire")
+    assert [hit.query for hit in queries.match(article)] == ["olympics winter"]
+    assert [hit.query for hit in queries.match(german)] == ["olympics winter"]
+    queries.remove(number)
+    assert [(t.by_stem, t.compiler._infos) for t in queries._tables.values()] == [({}, {})] * 2
+
+
+def test_a_text_held_with_another_meaning_is_refused(article: Document) -> None:
+    index = MatchIndex()
+    index.add("alice", parse_query("ceasefire"))
+    with pytest.raises(ValueError, match="another meaning"):
+        index.add("bob", Query("ceasefire", parse_query("olympics").root))
+    assert index.match(article) == [QueryMatch(("alice",), "ceasefire", ("ceasefire",), ("text",))]

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bot.match import parse_query
-from bot.match.plan import Compiler, Entry, Plan
+from bot.match.plan import Compiler, Plan
 from bot.match.text import stemmer_for
 
 
 def compiled(text: str) -> tuple[Plan, frozenset[object]]:
     query = parse_query(text)
-    plan, (keys, hosts) = Compiler(stemmer_for("en")).compile(Entry(query.source, query.root))
+    plan, (keys, hosts) = Compiler(stemmer_for("en")).compile(query.source, query.root)
     return plan, keys | hosts
 
 
@@ -60,12 +60,13 @@ def test_what_the_anchor_cannot_prove_is_checked(text: str) -> None:
 def test_a_site_alone_is_anchored_on_its_host() -> None:
     plan, anchor = compiled("site:bbc.co.uk")
     assert anchor == {"bbc.co.uk"}
-    assert (plan.check, plan.terms) == (None, ())
+    assert (plan.check, plan.report) == (None, ())
 
 
 def test_the_anchor_is_computed_again_the_same() -> None:
     compiler = Compiler(stemmer_for("en"))
     for text in ["ceasefire", 'a (b OR c) -d "peace plan"', "x OR site:cnn.com", "cease-fire"]:
         query = parse_query(text)
-        entry = Entry(query.source, query.root)
-        assert compiler.compile(entry)[1] == compiler.anchor_of(entry)
+        assert compiler.compile(query.source, query.root)[1] == compiler.anchor_of(
+            query.source, query.root
+        )
