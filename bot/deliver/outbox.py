@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Awaitable, Sequence
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -118,9 +118,13 @@ class OutboxWorker:
 
     def _claim(self, room: int, finished: Sequence[int]) -> dict[int, list[OutgoingMessage]]:
         """Release the chats this pass is done with and take up to `room` more with messages
-        due now, oldest first, one worker per chat (so a chat's messages keep their order and
-        its pacing): chat rows locked with SKIP LOCKED, then marked with a lease; a worker
-        that dies lets the lease expire and another takes over. One transaction."""
+        due now, one worker per chat (so a chat's messages keep their order and its pacing):
+        chat rows locked with SKIP LOCKED, then marked with a lease; a worker that dies lets
+        the lease expire and another takes over. One transaction.
+
+        Which chats: among those at the head of the queue (the oldest `chats_per_pass` *
+        PER_CHAT due rows), the ones whose messages will take longest to send go first
+        (`_longest_first`), then the oldest."""
         now = self.clock.now()
         free = or_(Chat.claimed_until.is_(None), Chat.claimed_until < now)
         with self.db.session() as session:
@@ -133,17 +137,9 @@ class OutboxWorker:
                 .join(Chat, Chat.id == Outbox.chat_id)
                 .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now, free)
                 .order_by(Outbox.not_before, Outbox.id)
-                .limit(room * PER_CHAT)
+                .limit(max(room, self.chats_per_pass) * PER_CHAT)
             ).all()
-            candidates = list(dict.fromkeys(due))
-            if not candidates:
-                return {}
-            chats = session.scalars(
-                select(Chat.id)
-                .where(Chat.id.in_(candidates), free)
-                .limit(room)
-                .with_for_update(skip_locked=True)
-            ).all()
+            chats = _lock_free(session, _longest_first(due, self.channel.spacing), room, free)
             by_chat = self._due_in_order(session, chats, now) if chats else {}
             if by_chat:
                 session.execute(
@@ -160,7 +156,8 @@ class OutboxWorker:
         self, session: Session, chats: Sequence[int], now: datetime
     ) -> dict[int, list[OutgoingMessage]]:
         """Each chat's first pending messages in order, up to the first one not due yet (a
-        message waiting to be retried holds back the ones after it)."""
+        message waiting to be retried holds back the ones after it); the chats in the order
+        given, which is the order they start sending in."""
         per_chat = max(1, min(PER_CHAT, self.batch // len(chats)))
         place = func.row_number().over(partition_by=Outbox.chat_id, order_by=Outbox.id)
         pending = (
@@ -186,14 +183,14 @@ class OutboxWorker:
             .order_by(pending.c.id)
             .limit(self.batch)
         ).all()
-        by_chat: dict[int, list[OutgoingMessage]] = defaultdict(list)
+        by_chat: dict[int, list[OutgoingMessage]] = {chat: [] for chat in chats}
         held: set[int] = set()
         for row in rows:
             if row.chat_id in held or row.not_before > now:
                 held.add(row.chat_id)
                 continue
             by_chat[row.chat_id].append(_message(row))
-        return by_chat
+        return {chat: messages for chat, messages in by_chat.items() if messages}
 
     def _unclaim(self, session: Session, chats: Sequence[int]) -> None:
         session.execute(
@@ -336,6 +333,34 @@ class OutboxWorker:
                 session, message, outcome, now=now, worker=self.worker, metrics=self.metrics
             )
         )
+
+
+def _longest_first(due: Sequence[int], spacing: Callable[[int], float]) -> list[int]:
+    """The chats of `due` (a chat id per due row, oldest first), those whose messages take
+    longest to send first: (rows - 1) times the chat's own spacing, a group's 3 s between two
+    messages counting three times a private chat's 1 s. Longest-processing-time-first: a chat
+    with several messages that started last would finish last, alone, its spacing leaving the
+    overall budget idle (a 100,000-chat digest fan-out lost 7% of 30/s to that tail). Ties,
+    every chat with one message among them, keep the queue's order."""
+    rows = Counter(due)
+    first_seen = list(dict.fromkeys(due))
+    return sorted(first_seen, key=lambda chat: -(min(rows[chat], PER_CHAT) - 1) * spacing(chat))
+
+
+def _lock_free(session: Session, ranked: list[int], room: int, free: Any) -> list[int]:
+    """The first `room` chats of `ranked` that are free, locked (SKIP LOCKED: a chat another
+    worker is claiming right now is passed over, and the next of `ranked` taken), in order."""
+    taken: list[int] = []
+    rest = ranked
+    while rest and len(taken) < room:  # more than once only when another worker holds some
+        wanted, rest = rest[: room - len(taken)], rest[room - len(taken) :]
+        locked = set(
+            session.scalars(
+                select(Chat.id).where(Chat.id.in_(wanted), free).with_for_update(skip_locked=True)
+            )
+        )
+        taken += [chat for chat in wanted if chat in locked]
+    return taken
 
 
 def _unindexed(column: Any) -> Any:
