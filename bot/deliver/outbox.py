@@ -122,9 +122,9 @@ class OutboxWorker:
         chat rows locked with SKIP LOCKED, then marked with a lease; a worker that dies lets
         the lease expire and another takes over. One transaction.
 
-        Which chats: among those at the head of the queue (the oldest `chats_per_pass` *
-        PER_CHAT due rows), the ones whose messages will take longest to send go first
-        (`_longest_first`), then the oldest."""
+        Which chats: among those at the head of the queue (the oldest `room` * PER_CHAT due
+        rows, some seconds of sending), the ones whose messages will take longest to send go
+        first (`_longest_first`), then the oldest."""
         now = self.clock.now()
         free = or_(Chat.claimed_until.is_(None), Chat.claimed_until < now)
         with self.db.session() as session:
@@ -137,7 +137,7 @@ class OutboxWorker:
                 .join(Chat, Chat.id == Outbox.chat_id)
                 .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now, free)
                 .order_by(Outbox.not_before, Outbox.id)
-                .limit(max(room, self.chats_per_pass) * PER_CHAT)
+                .limit(room * PER_CHAT)
             ).all()
             chats = _lock_free(session, _longest_first(due, self.channel.spacing), room, free)
             by_chat = self._due_in_order(session, chats, now) if chats else {}
@@ -159,8 +159,16 @@ class OutboxWorker:
         message waiting to be retried holds back the ones after it); the chats in the order
         given, which is the order they start sending in."""
         per_chat = max(1, min(PER_CHAT, self.batch // len(chats)))
+        # Numbered by id alone, then joined back for the text of the few kept: a chat with a
+        # thousand alerts pending carries 10 of them through, not all (when the claim takes the
+        # chats with the most messages first, it often takes such a chat).
         place = func.row_number().over(partition_by=Outbox.chat_id, order_by=Outbox.id)
         pending = (
+            select(Outbox.id, place.label("place"))
+            .where(Outbox.chat_id.in_(chats), _unindexed(Outbox.status) == OutboxStatus.PENDING)
+            .subquery()
+        )
+        rows = session.execute(
             select(
                 Outbox.id,
                 Outbox.chat_id,
@@ -172,15 +180,10 @@ class OutboxWorker:
                 Outbox.buttons,
                 Outbox.edit_message_id,
                 Outbox.not_before,
-                place.label("place"),
             )
-            .where(Outbox.chat_id.in_(chats), _unindexed(Outbox.status) == OutboxStatus.PENDING)
-            .subquery()
-        )
-        rows = session.execute(
-            select(pending)
+            .join(pending, pending.c.id == Outbox.id)
             .where(pending.c.place <= per_chat)
-            .order_by(pending.c.id)
+            .order_by(Outbox.id)
             .limit(self.batch)
         ).all()
         by_chat: dict[int, list[OutgoingMessage]] = {chat: [] for chat in chats}
