@@ -12,6 +12,9 @@ A pass streams rather than sending a batch and waiting for its slowest chat: it 
 claims more chats as others finish. A chat's own limit (1 a second, 20 a minute for a group)
 therefore never leaves the overall budget idle while other chats have messages ready, which is
 what held alerts to 72% of 30/s when a pass waited for the chat with the most messages in it.
+Among the chats at the head of the queue, a claim takes those whose messages will take longest
+(several messages, a group's 3 s spacing) first, so that a fan-out does not end on a few such
+chats sending alone, below the overall rate.
 """
 
 from __future__ import annotations
@@ -160,8 +163,8 @@ class OutboxWorker:
         given, which is the order they start sending in."""
         per_chat = max(1, min(PER_CHAT, self.batch // len(chats)))
         # Numbered by id alone, then joined back for the text of the few kept: a chat with a
-        # thousand alerts pending carries 10 of them through, not all (when the claim takes the
-        # chats with the most messages first, it often takes such a chat).
+        # thousand alerts pending has every row numbered, but only the 10 kept carry their text
+        # (taking the chats with the most messages first, a claim often takes such a chat).
         place = func.row_number().over(partition_by=Outbox.chat_id, order_by=Outbox.id)
         pending = (
             select(Outbox.id, place.label("place"))
