@@ -100,10 +100,13 @@ async def alerts_at_limits(report: Report, services: Services, fake: Fake, secon
     queued = await asyncio.to_thread(pending, services.db)
     watch = FakeWatch(fake)
     async with outbox_on(services, fake, pacing) as (outbox, pacer):
+        start = time.monotonic()
         elapsed = await deliver(outbox, seconds)
     sends = watch.since()
     rate = sends.ok / elapsed
     late = kept_up(pacer, elapsed)
+    sent, _ = fake.sent_since(watch.statuses[200])
+    report.notes.append("Alerts: " + timeline(sent, start, elapsed))
     left = await asyncio.to_thread(pending, services.db)
     more = f"{left / rate / 60:,.0f} min more at this rate" if rate else "no progress"
     report.figures["delivery_rate_fraction"] = round(rate / pacing.overall_per_second, 3)
@@ -167,10 +170,13 @@ async def fan_out_at_limits(report: Report, services: Services, fake: Fake, ids:
     queued = await asyncio.to_thread(queue_due_digests, services.db, now, services.settings.digest)
     watch = FakeWatch(fake)
     async with outbox_on(services, fake, pacing) as (outbox, pacer):
+        start = time.monotonic()
         elapsed = await deliver(outbox, 24 * 3600)
     sends = watch.since()
     rate = sends.ok / elapsed
     late = kept_up(pacer, elapsed)
+    sent, _ = fake.sent_since(watch.statuses[200])
+    report.notes.append("Digests at the limits: " + timeline(sent, start, elapsed))
     report.figures["fanout_msgs_per_s"] = round(rate, 2)
     report.figures["fanout_rate_fraction"] = round(rate / pacing.overall_per_second, 3)
     report.figures["fanout_429"] = sends.throttled
@@ -181,6 +187,31 @@ async def fan_out_at_limits(report: Report, services: Services, fake: Fake, ids:
         f"({rate / pacing.overall_per_second:.0%} of {pacing.overall_per_second:.0f}/s); "
         f"{sends.refusals()}; 100,000 chats at this rate: "
         f"{100_000 * queued / max(len(ids), 1) / max(rate, 1e-9) / 60:.0f} min; {late}",
+    )
+
+
+def timeline(sent: list[tuple[int, str, float]], start: float, elapsed: float) -> str:
+    """Where the fan-out's time went, from the fake's own accept times: the first and last
+    send, the sends of each second, and when the chats with several messages finished."""
+    if not sent:
+        return "nothing sent"
+    times = [at - start for _, _, at in sent]
+    per_second: dict[int, int] = {}
+    for t in times:
+        per_second[int(t)] = per_second.get(int(t), 0) + 1
+    last: dict[int, float] = {}
+    count: dict[int, int] = {}
+    for (chat, _, _), t in zip(sent, times, strict=True):
+        last[chat] = t
+        count[chat] = count.get(chat, 0) + 1
+    multi = sorted((t, chat, count[chat]) for chat, t in last.items() if count[chat] > 1)
+    seconds = " ".join(f"{per_second.get(s, 0)}" for s in range(int(max(times)) + 1))
+    tail = ", ".join(f"{c}{'g' if chat < 0 else 'p'}@{t:.1f}" for t, chat, c in multi[-12:])
+    return (
+        f"first send at {min(times):.2f} s, last at {max(times):.2f} s of "
+        f"{elapsed:.2f} s; sends a second: {seconds}; {len(multi)} chats with 2+ messages "
+        f"(groups {sum(chat < 0 for _, chat, _ in multi)}), the last to finish (messages, "
+        f"g/p, s): {tail}"
     )
 
 

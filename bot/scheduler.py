@@ -79,11 +79,17 @@ class RunningJobs:
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[object]] = set()
+        self._stopping = False
 
     def guarded(self, job: JobSpec) -> Callable[[], Awaitable[None]]:
-        """`job.run`, logged and swallowed when it fails (it runs again at its next tick)."""
+        """`job.run`, logged and swallowed when it fails (it runs again at its next tick); once
+        the stop began, nothing: a pass the scheduler starts while the stop waits for it (PTB's
+        JobQueue keeps ticking until ``app.stop()``) would hold the stop up until it ends, a
+        whole fan-out."""
 
         async def run() -> None:
+            if self._stopping:
+                return
             task = asyncio.current_task()
             if task is not None:
                 self._tasks.add(task)
@@ -98,7 +104,9 @@ class RunningJobs:
         return run
 
     async def cancel(self, grace: float = 5.0) -> None:
-        """Cancel every pass in progress and give them `grace` seconds to unwind."""
+        """Cancel every pass in progress, start no more, and give them `grace` seconds to
+        unwind."""
+        self._stopping = True
         tasks = [task for task in self._tasks if not task.done()]
         for task in tasks:
             task.cancel()

@@ -94,6 +94,12 @@ class Channel(Protocol):
         pacing: the outbox takes one of its few in-flight slots only then."""
         ...
 
+    def spacing(self, chat_id: int) -> float:
+        """Seconds the chat's own pacing puts between two of its messages (0 when nothing
+        paces it): the outbox starts the chats whose messages will take longest first, so
+        they do not finish last, alone, while the overall budget sits idle."""
+        ...
+
     async def send(self, message: OutgoingMessage) -> SendOutcome:
         """Try once to deliver `message`; never raise for an answer the protocol defines."""
         ...

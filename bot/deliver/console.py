@@ -21,6 +21,10 @@ class ConsoleChannel:
     async def ready(self, chat_id: int) -> None:
         """The console is never busy."""
 
+    def spacing(self, chat_id: int) -> float:
+        """Nothing paces the console."""
+        return 0.0
+
     async def send(self, message: OutgoingMessage) -> SendOutcome:
         rule = "─" * 72
         lines = [

@@ -113,6 +113,9 @@ class TelegramChannel:
     async def ready(self, chat_id: int) -> None:
         await self._pacer.wait_ready(chat_id)
 
+    def spacing(self, chat_id: int) -> float:
+        return self._pacer.pacing.interval(chat_id)
+
     def has_capacity(self, chat_id: int) -> bool:
         """Whether a send to `chat_id` would go out now, without waiting or being paused."""
         return self._pacer.has_capacity(chat_id)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.clock import FrozenClock
 from bot.deliver import (
@@ -37,6 +37,9 @@ class ScriptedChannel:
 
     async def ready(self, chat_id: int) -> None:
         """No pacing here."""
+
+    def spacing(self, chat_id: int) -> float:
+        return 0.0
 
     async def send(self, message: OutgoingMessage) -> SendOutcome:
         planned = self.script.get(message.chat_id)
@@ -157,6 +160,9 @@ async def test_a_channel_bug_is_retried_later_not_lost(db: Database) -> None:
         async def ready(self, chat_id: int) -> None:
             """No pacing here."""
 
+        def spacing(self, chat_id: int) -> float:
+            return 0.0
+
         async def send(self, message: OutgoingMessage) -> SendOutcome:
             raise RuntimeError("bug")
 
@@ -183,6 +189,22 @@ async def test_a_message_waiting_for_its_retry_holds_back_the_chats_later_ones(
     clock.advance(seconds=30)
     await worker.drain()
     assert [t for _, t in channel.delivered] == ["message 0 for 1", "message 1 for 1"]
+
+
+async def test_a_chat_another_worker_is_claiming_is_passed_over_for_the_next(
+    db: Database,
+) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks (SELECT ... FOR UPDATE SKIP LOCKED) are PostgreSQL's")
+    queue(db, [1], per_chat=3)  # first in line: the most messages, and queued first
+    queue(db, [2], per_chat=1)
+    channel = ScriptedChannel()
+    with db.engine.connect() as other:  # another worker, between its SELECT and its COMMIT
+        other.execute(text("SET lock_timeout = '5s'"))
+        other.execute(text("SELECT id FROM chats WHERE id = 1 FOR UPDATE"))
+        await OutboxWorker(db, channel, FrozenClock(NOW), chats_per_pass=1).run_once()
+        other.rollback()
+    assert channel.delivered == [(2, "message 0 for 2")]
 
 
 class SlowChatChannel(ScriptedChannel):
