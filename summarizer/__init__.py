@@ -20,13 +20,20 @@ satisfies the predicate, the best-ranked one that does takes the weakest one's p
 """
 
 from ._errors import SummarizerError
-from ._languages import Language, detect_language, get_language, resolve_language
+from ._languages import (
+    STEMMED_LANGUAGES,
+    Language,
+    detect_language,
+    get_language,
+    resolve_language,
+)
 from ._methods import METHODS
 from ._ranking import Ranking
 from ._summarize import rank, split_sentences, summarize
 
 __all__ = [
     "METHODS",
+    "STEMMED_LANGUAGES",
     "Language",
     "Ranking",
     "SummarizerError",

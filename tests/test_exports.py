@@ -15,6 +15,7 @@ PUBLIC = {
         "Language",
         "METHODS",
         "Ranking",
+        "STEMMED_LANGUAGES",
         "SummarizerError",
         "detect_language",
         "get_language",

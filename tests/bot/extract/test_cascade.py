@@ -67,3 +67,13 @@ def test_a_fast_result_that_holds_the_region_s_prose_is_kept() -> None:
         pytest.fail("the full cascade ran on a complete fast result")
 
     assert extract_body(region, whole_page).split("\n") == BODY
+
+
+def test_justext_pass_reads_the_stop_words_of_the_languages_the_bot_knows_only() -> None:
+    import trafilatura.external
+    from justext.utils import get_stoplist
+
+    words = set(trafilatura.external.jt_stoplist_init())
+
+    assert {"the", "and", "der", "und", "les"} <= words  # English, German, French
+    assert set(get_stoplist("Swahili")) - words  # a language the summarizer does not know
