@@ -92,7 +92,18 @@ class Highlighter:
         groups = _term_groups(term, self._stemmer)
         if not groups or not self._field.has(groups):
             return {}
+        if len(groups) == 1 and len(groups[0]) == 1 and len(groups[0][0]) == 1:
+            return self._word(groups[0][0][0])
         return find_phrase(groups, self.positions)
+
+    def _word(self, stem: str) -> dict[int, int]:
+        """A one-word term's occurrences without every word's positions (what `find_phrase`
+        gives for it: each word that is the stem, each joined compound that is)."""
+        found = {i: i for i, word in enumerate(self._field.sequence) if word == stem}
+        for compound, first, last in self._field.compounds:
+            if compound == stem:
+                found[last] = min(first, found.get(last, first))
+        return found
 
     def has(self, term: str) -> bool:
         """Whether one term occurs (what ``shows(Terms([term]))`` says, without stemming the
