@@ -15,17 +15,18 @@ no buttons, since whoever reads it is not whoever set its queries.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 import summarizer
 from bot.audience import Byline
 from bot.clock import in_quiet_hours
-from bot.match.highlight import Highlighter, Terms
+from bot.match.highlight import Highlighter, Passage, merge_spans
 from bot.outbox import Queued, enqueue_all
 from bot.render import (
     RenderedMessage,
@@ -37,6 +38,7 @@ from bot.render import (
     alert_why,
 )
 from bot.store import Alert, Article, Chat, OutboxKind, SourceMute, Story, Subscription
+from bot.store.bulk import binder, insert_bound
 from bot.subscribers import ChatMatch
 
 __all__ = ["AlertSummaries", "queue_alerts"]
@@ -49,7 +51,11 @@ class AlertSummaries:
     """The summary each alert of one story shows: the story's own, unless none of its
     sentences shows a term the query matched; then the best sentence that does takes the
     place of the weakest, in article order and within the same length (the article is ranked
-    once, and each distinct query picks from that ranking)."""
+    once, and each distinct focus picks from that ranking).
+
+    A burst brings a story dozens of distinct term sets: what a set shows is the union of
+    what its terms show, so each term is looked for once a story (`Passage`), and a focused
+    pick depends only on which of the article's sentences show any of the terms."""
 
     text: str  # the matched article's text
     language: str
@@ -58,56 +64,66 @@ class AlertSummaries:
     max_words: int | None = None
     title: str | None = None
     _ranking: summarizer.Ranking | None = field(default=None, repr=False)
-    _picked: dict[tuple[tuple[str, ...], int], list[str]] = field(default_factory=dict)
+    _summary: Passage | None = field(default=None, repr=False)
+    _article: Passage | None = field(default=None, repr=False)
+    _picked: dict[tuple[int, frozenset[str]], list[str]] = field(default_factory=dict)
     _read: dict[tuple[str, str], Highlighter] = field(default_factory=dict, repr=False)
-    _having: dict[str, set[str]] | None = field(default=None, repr=False)  # stem -> sentences
+    _spans: dict[tuple[str, str, str], list[tuple[int, int]]] = field(default_factory=dict)
 
     def for_match(self, terms: Sequence[str], sentences: int) -> list[str]:
         shown = list(self.default)[:sentences]
-        key = (tuple(terms), len(shown))
-        if not terms or not shown or key in self._picked:
-            return self._picked.get(key, shown)
-        picked = shown
-        found = Terms(terms, self.language)
-        if not any(self._shows(sentence, found) for sentence in shown):
-            try:
-                picked = self._ranked().pick(
-                    len(shown),
-                    max_words=self.max_words,
-                    focus=self._focus(found),
+        if not terms or not shown:
+            return shown
+        if self._summary is None:
+            self._summary = Passage(self.default, self.language)
+        showing = self._summary.showing
+        if any(not showing(term).isdisjoint(shown) for term in terms):
+            return shown
+        try:
+            article = self._passage()
+            focus = frozenset[str]().union(*map(article.showing, terms))
+            key = (len(shown), focus)
+            picked = self._picked.get(key)
+            if picked is None:
+                picked = self._picked[key] = self._ranked().pick(
+                    len(shown), max_words=self.max_words, focus=focus.__contains__
                 )
-            except summarizer.SummarizerError as exc:  # a language it cannot read: as it was
-                log.warning("no focused summary (%s); the story's own is kept", exc)
-        self._picked[key] = picked
+        except summarizer.SummarizerError as exc:  # a language it cannot read: as it was
+            log.warning("no focused summary (%s); the story's own is kept", exc)
+            return shown
         return picked
 
     def highlights(
         self, sentence: str, terms: Sequence[str], language: str
     ) -> list[tuple[int, int]]:
         """Where the terms are in one of the story's sentences (each sentence is read once a
-        story, however many queries it is shown to)."""
-        return self._highlighter(sentence, language).spans(terms)
-
-    def _focus(self, terms: Terms) -> Callable[[str], bool]:
-        """Whether an article sentence shows one of the terms; for plain words (the usual
-        terms) a look-up in the sentences each stem is in, the article read once a story."""
-        if terms.phrases:
-            return lambda sentence: self._shows(sentence, terms)
-        if self._having is None:
-            self._having = {}
-            for sentence in self._ranked().sentences:
-                for stem in self._highlighter(sentence, self.language).stems:
-                    self._having.setdefault(stem, set()).add(sentence)
-        return set[str]().union(*(self._having.get(w, ()) for w in terms.words)).__contains__
-
-    def _shows(self, sentence: str, terms: Terms) -> bool:
-        return self._highlighter(sentence, self.language).shows(terms)
+        story, each term looked for in it once, however many queries have it)."""
+        found: list[tuple[int, int]] = []
+        for term in terms:
+            spans = self._spans.get((sentence, language, term))
+            if spans is None:
+                read = self._highlighter(sentence, language)
+                spans = read.spans((term,)) if read.has(term) else []
+                self._spans[sentence, language, term] = spans
+            found += spans
+        return found if len(terms) < 2 else merge_spans(found)
 
     def _highlighter(self, sentence: str, language: str) -> Highlighter:
-        found = self._read.get((sentence, language))
-        if found is None:
-            found = self._read[sentence, language] = Highlighter(sentence, language)
-        return found
+        """The sentence as read already (the summary's, the article's), or read now."""
+        read = None
+        if language == self.language:
+            passages = (self._summary, self._article)
+            read = next((p.get(sentence) for p in passages if p and p.get(sentence)), None)
+        if read is None:
+            read = self._read.get((sentence, language))
+        if read is None:
+            read = self._read[sentence, language] = Highlighter(sentence, language)
+        return read
+
+    def _passage(self) -> Passage:
+        if self._article is None:
+            self._article = Passage(self._ranked().sentences, self.language)
+        return self._article
 
     def _ranked(self) -> summarizer.Ranking:
         if self._ranking is None:
@@ -117,8 +133,54 @@ class AlertSummaries:
         return self._ranking
 
 
-_ALERTS = Alert.metadata.tables[Alert.__tablename__]  # inserted with Core: no ORM work per row
-_Gate = Row[tuple[int, str | None, datetime | None, int, str, int | None]]  # a Subscription's
+_TextKey = tuple[str, tuple[str, ...], tuple[str, ...], int, tuple[str, ...]]
+_TABLES = Alert.metadata.tables  # read and written with Core: no ORM work per row
+_SUBS, _CHATS = _TABLES[Subscription.__tablename__], _TABLES[Chat.__tablename__]
+_MUTES, _TOLD = _TABLES[SourceMute.__tablename__], _TABLES[Alert.__tablename__]
+
+
+_CANDIDATES = (  # built once: a burst runs it for every story, with new values only
+    select(
+        _SUBS.c.id,
+        _SUBS.c.chat_id,
+        _SUBS.c.paused_reason,
+        _SUBS.c.muted_until,
+        _SUBS.c.min_sources,
+        _SUBS.c.frequency,
+        _SUBS.c.thread_id,
+        _CHATS.c.type,
+        _CHATS.c.active,
+        _CHATS.c.alerts_mode,
+        _CHATS.c.alerts_paused,
+        _CHATS.c.timezone,
+        _CHATS.c.quiet_start,
+        _CHATS.c.quiet_end,
+        _CHATS.c.summary_sentences,
+        exists()
+        .where(
+            _MUTES.c.chat_id == _SUBS.c.chat_id,
+            _MUTES.c.feed_id == bindparam("feed_id"),
+            _MUTES.c.until > bindparam("now", type_=_MUTES.c.until.type),
+        )
+        .label("muted"),
+        exists()
+        .where(_TOLD.c.chat_id == _SUBS.c.chat_id, _TOLD.c.story_id == bindparam("story_id"))
+        .label("told"),
+    )
+    .join_from(_SUBS, _CHATS, _CHATS.c.id == _SUBS.c.chat_id)
+    .where(_SUBS.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def _candidates(
+    session: Session, story_id: int, feed_id: int, sub_ids: list[int], now: datetime
+) -> dict[int, Row[Any]]:
+    """Each matched subscription with its gates, its chat's settings, whether the chat muted
+    the outlet and whether it was told of the story: one query, whatever the number of chats."""
+    found = session.execute(
+        _CANDIDATES, {"ids": sub_ids, "story_id": story_id, "feed_id": feed_id, "now": now}
+    )
+    return {row.id: row for row in found}
 
 
 def _eligible(
@@ -128,40 +190,23 @@ def _eligible(
     matches: list[ChatMatch],
     now: datetime,
     byline: Byline,
-) -> dict[int, tuple[ChatMatch, _Gate]]:
-    """The subscription each chat hears through: its oldest one that is not muted or paused,
-    whose significance gate the story passes (counting the outlets the chat may see), in a
-    chat that has not muted the story's outlet."""
-    gates = select(
-        Subscription.id,
-        Subscription.paused_reason,
-        Subscription.muted_until,
-        Subscription.min_sources,
-        Subscription.frequency,
-        Subscription.thread_id,
-    ).where(Subscription.id.in_([m.subscription_id for m in matches]))
-    subs = {s.id: s for s in session.execute(gates)}  # the columns alone: no ORM objects
-    muted_chats = set(
-        session.scalars(
-            select(SourceMute.chat_id).where(
-                SourceMute.feed_id == feed_id,
-                SourceMute.until > now,
-                SourceMute.chat_id.in_({m.chat_id for m in matches}),
-            )
-        )
-    )
-    chosen: dict[int, tuple[ChatMatch, _Gate]] = {}
+) -> list[tuple[ChatMatch, Row[Any]]]:
+    """The subscription each chat hears through, by chat: its oldest one that is not muted or
+    paused, whose significance gate the story passes (counting the outlets the chat may see),
+    in an active chat that has not muted the story's outlet nor been told of the story."""
+    subs = _candidates(session, story.id, feed_id, [m.subscription_id for m in matches], now)
+    chosen: dict[int, tuple[ChatMatch, Row[Any]] | None] = {}
     for m in sorted(matches, key=lambda m: m.subscription_id):  # the oldest query first
         sub = subs.get(m.subscription_id)
-        if sub is None or m.chat_id in chosen or m.chat_id in muted_chats:
+        if sub is None or sub.chat_id != m.chat_id or m.chat_id in chosen or sub.muted:
             continue
         if sub.paused_reason is not None or (sub.muted_until is not None and sub.muted_until > now):
             continue
         outlets = len(byline.for_chat(m.chat_id)) if byline.private else story.source_count
         if outlets < sub.min_sources:
             continue
-        chosen[m.chat_id] = (m, sub)
-    return chosen
+        chosen[m.chat_id] = (m, sub) if sub.active and not sub.told else None
+    return [found for _, found in sorted(chosen.items()) if found is not None]
 
 
 def queue_alerts(
@@ -186,91 +231,102 @@ def queue_alerts(
     chosen = _eligible(session, story, article.feed_id, matches, now, byline)
     if not chosen:
         return 0
-    told = set(
-        session.scalars(
-            select(Alert.chat_id).where(Alert.story_id == story.id, Alert.chat_id.in_(chosen))
-        )
-    )
-    chats = session.execute(
-        select(
-            Chat.id,
-            Chat.type,
-            Chat.active,
-            Chat.alerts_mode,
-            Chat.alerts_paused,
-            Chat.timezone,
-            Chat.quiet_start,
-            Chat.quiet_end,
-            Chat.summary_sentences,
-        ).where(Chat.id.in_(chosen))
-    ).all()
     summaries = summaries or AlertSummaries(article.text, story.language or "en", story.summary)
     messages = _Messages(story, article, byline, summaries)
-    alerts: list[dict[str, object]] = []
+    row = _AlertRows(session, story.id, article.id, now)
+    alerts: list[tuple[object, ...]] = []
     queued: list[Queued] = []
-    for chat in chats:
-        if not chat.active or chat.id in told:
-            continue
-        m, sub = chosen[chat.id]
+    for m, chat in chosen:
         instant = (
-            sub.frequency == "instant" and chat.alerts_mode == "instant" and not chat.alerts_paused
+            chat.frequency == "instant" and chat.alerts_mode == "instant" and not chat.alerts_paused
         )
         held = instant and in_quiet_hours(now, chat.timezone, chat.quiet_start, chat.quiet_end)
-        alerts.append(
-            {
-                "chat_id": chat.id,
-                "story_id": story.id,
-                "subscription_id": m.subscription_id,
-                "terms": list(m.terms),
-                "instant": instant,
-                "held": held,
-                "created_at": now,
-                "told_articles": [article.id],
-            }
-        )
+        alerts.append(row(m, instant, held))
         if instant and not held:
-            message = messages.for_chat(m, chat.id, chat.summary_sentences, chat.type)
-            queued.append(Queued(chat.id, message, OutboxKind.ALERT, story.id, sub.thread_id))
-    if alerts:
-        session.execute(insert(_ALERTS), alerts)
+            message = messages.for_chat(m, m.chat_id, chat.summary_sentences, chat.type)
+            queued.append(Queued(m.chat_id, message, OutboxKind.ALERT, story.id, chat.thread_id))
+    insert_bound(session, _TOLD, _AlertRows.COLUMNS, alerts)
     enqueue_all(session, queued, now)
     log.info("story %s: %d alerts recorded, %d queued", story.id, len(alerts), len(queued))
     return len(queued)
+
+
+class _AlertRows:
+    """The `Alert` rows of one story as the driver takes them: what every row of the story
+    shares converted once, a term list once for all the chats it matched for."""
+
+    COLUMNS = (
+        "chat_id",
+        "story_id",
+        "subscription_id",
+        "terms",
+        "instant",
+        "held",
+        "created_at",
+        "told_articles",
+    )
+
+    def __init__(self, session: Session, story_id: int, article_id: int, now: datetime) -> None:
+        self._story_id = story_id
+        self._now = binder(session, _TOLD.c.created_at)(now)
+        self._told = binder(session, _TOLD.c.told_articles)([article_id])
+        self._as_json = binder(session, _TOLD.c.terms)
+        self._terms: dict[tuple[str, ...], object] = {}
+
+    def __call__(self, m: ChatMatch, instant: bool, held: bool) -> tuple[object, ...]:
+        terms = self._terms.get(m.terms)
+        if terms is None:
+            terms = self._terms[m.terms] = self._as_json(list(m.terms))
+        sid = m.subscription_id
+        return (m.chat_id, self._story_id, sid, terms, instant, held, self._now, self._told)
 
 
 @dataclass
 class _Messages:
     """Alert messages for one story, in parts (see `bot.render.alert_text`): the head once, the
     highlighted summary once per (matched terms, length), the "reported by" lines once per
-    outlets shown; only the why-line and the buttons (which name the chat's own subscription)
-    are made chat by chat."""
+    outlets shown, the whole text once per query among the chats that share it (what the
+    chat sees depends on nothing else); only the buttons, which name the chat's own
+    subscription, are made chat by chat."""
 
     story: Story
     article: Article
     byline: Byline
     summaries: AlertSummaries
     _head: str = ""
+    _everyone: tuple[str, ...] | None = None  # the outlets all may see, when none is private
     _bodies: dict[tuple[tuple[str, ...], int], tuple[str, ...]] = field(default_factory=dict)
     _sources: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+    _texts: dict[_TextKey, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._head = alert_head(self.story.title, self.story.url)
+        if not self.byline.private:
+            self._everyone = tuple(self.byline.names)
 
     def for_chat(
         self, m: ChatMatch, chat_id: int, sentences: int, chat_type: str = "private"
     ) -> RenderedMessage:
-        body = self._bodies.get((m.terms, sentences))
-        if body is None:
-            body = self._bodies[m.terms, sentences] = self._body(m.terms, sentences)
-        names = tuple(self.byline.for_chat(chat_id))
-        sources = self._sources.get(names)
-        if sources is None:
-            sources = self._sources[names] = alert_sources(names)
-        text = alert_text(self._head, body, (*sources, alert_why(m.query, m.terms, m.where)))
+        names = self._everyone
+        if names is None:
+            names = tuple(self.byline.for_chat(chat_id))
+        key = (m.query, m.terms, m.where, sentences, names)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = self._text(m, sentences, names)
         if chat_type == "channel":
             return RenderedMessage(text, disable_preview=False)
         buttons = alert_buttons(m.subscription_id, self.article.feed_id)
         return RenderedMessage(text, buttons, disable_preview=False)
+
+    def _text(self, m: ChatMatch, sentences: int, names: tuple[str, ...]) -> str:
+        body = self._bodies.get((m.terms, sentences))
+        if body is None:
+            body = self._bodies[m.terms, sentences] = self._body(m.terms, sentences)
+        sources = self._sources.get(names)
+        if sources is None:
+            sources = self._sources[names] = alert_sources(names)
+        return alert_text(self._head, body, (*sources, alert_why(m.query, m.terms, m.where)))
 
     def _body(self, terms: tuple[str, ...], sentences: int) -> tuple[str, ...]:
         summary = self.summaries.for_match(terms, sentences)

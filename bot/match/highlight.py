@@ -14,7 +14,7 @@ from bot.match.direct import stem_groups
 from bot.match.story import Field, StemGroups, find_phrase
 from bot.match.text import TOKEN_RE, Stemmer, fold, split_compound, stemmer_for, word_groups
 
-__all__ = ["Highlighter", "Terms", "highlight_spans"]
+__all__ = ["Highlighter", "Passage", "Terms", "highlight_spans", "merge_spans"]
 
 
 @lru_cache(maxsize=16_384)
@@ -92,7 +92,27 @@ class Highlighter:
         groups = _term_groups(term, self._stemmer)
         if not groups or not self._field.has(groups):
             return {}
+        if len(groups) == 1 and len(groups[0]) == 1 and len(groups[0][0]) == 1:
+            return self._word(groups[0][0][0])
         return find_phrase(groups, self.positions)
+
+    def _word(self, stem: str) -> dict[int, int]:
+        """A one-word term's occurrences without every word's positions (what `find_phrase`
+        gives for it: each word that is the stem, each joined compound that is)."""
+        found = {i: i for i, word in enumerate(self._field.sequence) if word == stem}
+        for compound, first, last in self._field.compounds:
+            if compound == stem:
+                found[last] = min(first, found.get(last, first))
+        return found
+
+    def has(self, term: str) -> bool:
+        """Whether one term occurs (what ``shows(Terms([term]))`` says, without stemming the
+        term again: its stem groups are memoized per stemmer)."""
+        return self.has_groups(_term_groups(term, self._stemmer))
+
+    def has_groups(self, groups: StemGroups) -> bool:
+        """Whether a term, as stem groups for this text's language, occurs."""
+        return bool(groups) and self._field.has(groups)
 
     def shows(self, terms: Terms) -> bool:
         """Whether any of the terms occurs (what ``bool(spans(terms))`` says, sooner)."""
@@ -127,13 +147,67 @@ class Highlighter:
             spans.extend(
                 (starts[first], ends[last]) for last, first in self._occurrences(term).items()
             )
-        merged: list[tuple[int, int]] = []
-        for start, end in sorted(spans):
-            if merged and start <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-            else:
-                merged.append((start, end))
-        return merged
+        return merge_spans(spans)
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in order, those that overlap or touch joined into one."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+class Passage:
+    """Sentences of one text, each read once, and which of them show a term: a term is looked
+    for only in the sentences that hold all the words of one of its forms (through the
+    sentences each stem is in), so a story's many queries each cost a few set operations."""
+
+    __slots__ = ("_having", "_read", "_showing", "_stemmer")
+
+    def __init__(self, sentences: Iterable[str], language: str = "en") -> None:
+        self._stemmer = stemmer_for(language)
+        self._read = {sentence: Highlighter(sentence, language) for sentence in sentences}
+        self._having: dict[str, set[str]] = {}
+        for sentence, read in self._read.items():
+            for stem in read.stems:
+                self._having.setdefault(stem, set()).add(sentence)
+        self._showing: dict[str, frozenset[str]] = {}
+
+    def get(self, sentence: str) -> Highlighter | None:
+        """The sentence as read, if it is one of the passage's."""
+        return self._read.get(sentence)
+
+    def showing(self, term: str) -> frozenset[str]:
+        """The sentences where the term occurs (each one as `Highlighter.has` says)."""
+        found = self._showing.get(term)
+        if found is None:
+            groups = _term_groups(term, self._stemmer)
+            found = self._showing[term] = frozenset(
+                sentence
+                for sentence in self._holding(groups)
+                if self._read[sentence].has_groups(groups)
+            )
+        return found
+
+    def _holding(self, groups: StemGroups) -> set[str]:
+        """The sentences holding, for each group, every word of one of its variants: where
+        the term can be (matching's own first test, for all the sentences at once)."""
+        having = self._having
+        found: set[str] | None = None
+        for group in groups:
+            within: set[str] = set()
+            for variant in group:
+                holders = [having.get(stem) for stem in variant]
+                if all(holders):
+                    within |= set[str].intersection(*holders)  # type: ignore[arg-type]
+            found = within if found is None else found & within
+            if not found:
+                return set()
+        return found or set()
 
 
 def highlight_spans(

@@ -7,13 +7,14 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.chat.prefs import ensure_chat
-from bot.outbox import enqueue
+from bot.outbox import Queued, enqueue, enqueue_all
 from bot.render import RenderedMessage
 from bot.settings import Settings
 from bot.store import Database, Outbox, OutboxKind, OutboxStatus, Story
 from tests.fakes import NOW
 
 CHAT = 1001
+FIELDS = [c.key for c in Outbox.__table__.columns if c.key != "id"]
 BUTTONS = (
     (("🔕 Mute 1 day", "mute:41:1d"), ("🔕 Mute 1 week", "mute:41:7d")),
     (("🗑 Stop this query", "unsub:41"),),
@@ -98,6 +99,44 @@ def test_a_message_about_a_story_names_it(db: Database, chat: int) -> None:
     assert queued(db, RenderedMessage("alert"), OutboxKind.ALERT, story_id=story_id).story_id == (
         story_id
     )
+
+
+def test_messages_queued_together_are_stored_as_each_queued_alone(db: Database, chat: int) -> None:
+    """The set-based insert (a burst's alerts) keeps every field as `enqueue` does: text,
+    buttons, preview, reply, edit, topic, due time, pending."""
+    messages = [
+        Queued(CHAT, RenderedMessage("<b>alert</b>", BUTTONS, disable_preview=False), "alert"),
+        Queued(CHAT, RenderedMessage("update"), OutboxKind.FOLLOWUP, reply_to=42, thread_id=7),
+        Queued(CHAT, RenderedMessage("edited"), OutboxKind.EDIT, edit_of=43),
+    ]
+
+    def rows() -> list[tuple[object, ...]]:  # every column but the id
+        with db.session() as session:
+            found = session.scalars(select(Outbox).order_by(Outbox.id)).all()
+            session.query(Outbox).delete()
+            return [tuple(getattr(o, name) for name in FIELDS) for o in found]
+
+    with db.session() as session:
+        for q in messages:
+            enqueue(
+                session,
+                q.chat_id,
+                q.message,
+                kind=q.kind,
+                now=NOW,
+                thread_id=q.thread_id,
+                reply_to=q.reply_to,
+                edit_of=q.edit_of,
+            )
+    alone = rows()
+    with db.session() as session:
+        assert enqueue_all(session, messages, NOW) == 3
+    assert rows() == alone
+    assert [row[FIELDS.index("buttons")] for row in alone] == [
+        [[list(b) for b in line] for line in BUTTONS],
+        [],
+        [],
+    ]
 
 
 def test_a_message_decided_in_a_transaction_that_fails_is_never_queued(

@@ -12,7 +12,7 @@ import pytest
 
 from bot.match import highlight_spans
 from bot.match.direct import stem_groups
-from bot.match.highlight import Highlighter, Terms
+from bot.match.highlight import Highlighter, Passage, Terms
 from bot.match.story import find_phrase
 from bot.match.text import TOKEN_RE, stemmer_for, tokenize, word_groups
 from summarizer import split_sentences
@@ -82,18 +82,22 @@ def _queries(sentences: list[str], rng: random.Random) -> list[list[str]]:
     return [rng.sample(terms, rng.randint(1, 3)) for _ in range(40)]
 
 
+def _articles(shared_dir: Path, corpus: str, language: str) -> list[list[str]]:
+    """The sentences of the corpus's first eight articles."""
+    path = shared_dir / "data" / "summarization" / corpus / f"{corpus}.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:8]]
+    return [split_sentences(row["text"], language) for row in rows]
+
+
 @pytest.mark.parametrize(
     ("corpus", "language"), [("cnndm_test_frank", "en"), ("fundus_teaser_de", "de")]
 )
 def test_a_sentence_read_once_highlights_every_query_as_reading_it_each_time(
     shared_dir: Path, corpus: str, language: str
 ) -> None:
-    path = shared_dir / "data" / "summarization" / corpus / f"{corpus}.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()[:8]]
     rng = random.Random(20251221)
     compared = found = 0
-    for row in rows:
-        sentences = split_sentences(row["text"], language)
+    for sentences in _articles(shared_dir, corpus, language):
         queries = _queries(sentences, rng)
         for sentence in sentences:
             read = Highlighter(sentence, language)
@@ -105,3 +109,24 @@ def test_a_sentence_read_once_highlights_every_query_as_reading_it_each_time(
                 )
                 compared, found = compared + 1, found + bool(expected)
     assert found > compared // 10  # the queries do find things: the comparison is not vacuous
+
+
+@pytest.mark.parametrize(
+    ("corpus", "language"), [("cnndm_test_frank", "en"), ("fundus_teaser_de", "de")]
+)
+def test_a_passage_finds_the_sentences_showing_a_term_as_each_sentence_says(
+    shared_dir: Path, corpus: str, language: str
+) -> None:
+    """Looking for a term only where all its words are (through the sentences each stem is in)
+    finds what asking every sentence finds: words, phrases, compounds, their parts."""
+    rng = random.Random(20251221)
+    compared = found = 0
+    for sentences in _articles(shared_dir, corpus, language):
+        passage = Passage(sentences, language)
+        read = [Highlighter(sentence, language) for sentence in sentences]
+        for term in {t for terms in _queries(sentences, rng) for t in terms}:
+            found_in = [r.shows(Terms([term], language)) for r in read]
+            expected = {s for s, shows in zip(sentences, found_in, strict=True) if shows}
+            assert passage.showing(term) == expected, term
+            compared, found = compared + len(sentences), found + len(expected)
+    assert 0 < found < compared // 2  # sentences with and without a term: not vacuous
