@@ -14,7 +14,7 @@ with ``py3langid.classify``), with three differences:
   arrays (75 MB, and 40 MB more while loading, in every process that detects a language).
   Here the two large arrays are kept in compact forms that answer alike (``_langmodel``), read
   in slices and never held whole: loading the model grows a process that has imported the
-  summarizer by 32 MB, against 55 MB when both were kept as plain arrays, with the same answer
+  summarizer by 24 MB, against 55 MB when both were kept as plain arrays, with the same answer
   on all 5,126 texts of ../shared/data/summarization. The price is time: 0.22 ms a text
   against 0.08 (1.15 CPU s for the 5,126), which a story pays once.
 """

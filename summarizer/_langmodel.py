@@ -28,7 +28,7 @@ from ._errors import SummarizerError
 
 __all__ = ["Opener", "Table", "Transitions"]
 
-_SLICE = 1 << 20  # values of a large array read at a time
+_SLICE = 1 << 16  # values of a large array read at a time: 2**20 left 8 MB more heap behind
 Opener = Callable[[], io.BufferedIOBase]  # opens one .npy member of the model, from its start
 
 
