@@ -112,8 +112,9 @@ class AlertSummaries:
         """The sentence as read already (the summary's, the article's), or read now."""
         read = None
         if language == self.language:
-            passages = (self._summary, self._article)
-            read = next((p.get(sentence) for p in passages if p and p.get(sentence)), None)
+            for passage in (self._summary, self._article):
+                if passage is not None and (read := passage.get(sentence)) is not None:
+                    break
         if read is None:
             read = self._read.get((sentence, language))
         if read is None:

@@ -23,7 +23,7 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.match import Document, QueryError, QueryIndex, parse_query
+from bot.match import Document, QueryError, QueryIndex
 from bot.store import Subscription, SubscriptionChange
 
 __all__ = ["ChatMatch", "SubscriptionIndex"]
@@ -180,14 +180,11 @@ class SubscriptionIndex:
 
     def _add(self, sub_id: int, chat_id: int, text: str) -> None:
         """File a subscription that is not filed; a query text already held is not parsed."""
-        slot = self._index.number(text.strip())  # parse_query's source is the text stripped
-        if slot is None:
-            try:
-                query = parse_query(text, **_STORED)
-            except QueryError as exc:  # stored before a rule tightened: skip, keep the row
-                log.warning("subscription %s of chat %s no longer parses: %s", sub_id, chat_id, exc)
-                return
-            slot = self._index.add(query)
+        try:
+            slot = self._index.add_text(text, **_STORED)
+        except QueryError as exc:  # stored before a rule tightened: skip, keep the row
+            log.warning("subscription %s of chat %s no longer parses: %s", sub_id, chat_id, exc)
+            return
         self._subs.add(sub_id, chat_id, slot)
 
     def _remove(self, sub_id: int) -> None:

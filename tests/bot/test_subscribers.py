@@ -135,7 +135,6 @@ def test_one_subscriber_of_a_shared_query_leaving_keeps_the_others(db: Database)
     assert matching(loaded(db, index)) == [(CHAT, first), (3003, last)]
 
 
-
 def test_a_query_whose_last_subscriber_left_gives_its_slot_to_the_next_new_query(
     db: Database,
 ) -> None:

@@ -269,6 +269,23 @@ def test_a_text_held_already_is_the_same_query() -> None:
     )
 
 
+def test_a_query_added_by_its_text_is_the_one_parse_query_gives(article: Document) -> None:
+    queries = QueryIndex()
+    number = queries.add_text("  ceasefire -olympics ", max_length=200, max_terms=20)
+    assert queries.add(parse_query("ceasefire -olympics")) == number
+    assert queries.add_text("ceasefire -olympics", max_length=200, max_terms=20) == number
+    assert [hit.query for hit in queries.match(article)] == ["ceasefire -olympics"]
+    queries.remove(number)  # its tree, parsed again from the text, finds where it was filed
+    assert queries.match(article) == []
+
+
+def test_a_text_parse_query_refuses_is_refused_with_its_message() -> None:
+    queries = QueryIndex()
+    with pytest.raises(QueryError, match="too many terms"):
+        queries.add_text("a b c", max_length=200, max_terms=2)
+    assert len(queries) == 0
+
+
 def test_a_removed_query_gives_its_number_to_the_next_new_one(article: Document) -> None:
     queries = QueryIndex()
     gone = queries.add(parse_query("ceasefire"))
