@@ -81,7 +81,11 @@ class _Detector:
         """How often each feature occurs in ``encoded``: py3langid's ``visit_counts``."""
         moves, rows, output = self._moves, self._rows, self._output
         start, masks, offsets, low, high = (
-            moves.start, moves.masks, moves.offsets, moves.low, moves.high
+            moves.start,
+            moves.masks,
+            moves.offsets,
+            moves.low,
+            moves.high,
         )
         state = 0
         features = []

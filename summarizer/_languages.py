@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,7 +97,7 @@ class Language:
     stem: Callable[[str], str]
     stop_words: frozenset[str]
     has_stemmer: bool
-    #: Whether ``stem`` is a Snowball algorithm (nltk's), not one of sumy's home-made ones.
+    #: Whether ``stem`` is a Snowball algorithm, not one of sumy's home-made ones.
     snowball: bool = False
     _memo: dict[str, str] = field(default_factory=dict, repr=False)
     _stems: dict[str, str] = field(default_factory=dict, repr=False)
@@ -141,13 +142,34 @@ class Language:
         return stem
 
 
-def _build_stemmer(name: str) -> Callable[[str], str] | None:
-    """sumy's stemmer for ``name``, or ``None`` when it has none or its extra package is absent.
+#: The languages whose stemmer is a Snowball algorithm: the ones nltk's ``SnowballStemmer``
+#: (which sumy wraps) covers, taken from the Snowball project's own package instead.
+_SNOWBALL = frozenset(
+    {
+        *("arabic", "danish", "dutch", "english", "finnish", "french", "german", "hungarian"),
+        *("italian", "norwegian", "portuguese", "romanian", "russian", "spanish", "swedish"),
+    }
+)
 
-    sumy raises ``LookupError`` for languages it has no stemmer for and ``ValueError`` from the
-    first call when an optional package (greek-stemmer-pos, pystempel) is missing, so the
-    stemmer is tried once here rather than failing in the middle of a summary.
+
+def _build_stemmer(name: str) -> Callable[[str], str] | None:
+    """The stemmer for ``name``, or ``None`` when there is none or its extra package is absent.
+
+    Snowball languages stem with ``snowballstemmer`` (the Snowball project's generated code),
+    not with nltk's port that sumy wraps: importing ``nltk.stem.snowball`` imports all of
+    NLTK (245 modules, ~17 MB resident in every bot process), for the one class it needs. On
+    the 98,543 distinct words of ../shared/data the two differ on 0 to 51 words a language
+    (English 6: nltk keeps an "e" in "realization"; Russian 3 in Cyrillic words, plus Latin
+    words nltk's port turns into Cyrillic letters).
+
+    The languages sumy stems with its own code (Czech, Slovak, Polish, Ukrainian, Greek)
+    keep sumy's stemmers, which load NLTK the first time one of them is needed. sumy raises
+    ``LookupError`` for languages it has no stemmer for and ``ValueError`` from the first call
+    when an optional package (greek-stemmer-pos, pystempel) is missing, so the stemmer is
+    tried once here rather than failing in the middle of a summary.
     """
+    if name in _SNOWBALL:
+        return _snowball(name)
     from sumy.nlp.stemmers import Stemmer, null_stemmer
 
     try:
@@ -162,6 +184,22 @@ def _build_stemmer(name: str) -> Callable[[str], str] | None:
     return inner
 
 
+def _snowball(name: str) -> Callable[[str], str]:
+    """Snowball's stemmer for ``name``; a stemmer object holds the word it is working on, so
+    the threads of one process take turns (a stem is computed once, then memoized)."""
+    import snowballstemmer
+
+    stemmer = snowballstemmer.stemmer(name)
+    turn = threading.Lock()
+
+    def stem(word: str) -> str:
+        with turn:
+            result: str = stemmer.stemWord(word)
+        return result
+
+    return stem
+
+
 def _load_stop_words(name: str) -> frozenset[str]:
     from sumy.utils import get_stop_words
 
@@ -170,12 +208,6 @@ def _load_stop_words(name: str) -> frozenset[str]:
     except LookupError:
         return frozenset()
     return frozenset(w.lower() for w in words)
-
-
-def _is_snowball(name: str) -> bool:
-    from nltk.stem.snowball import SnowballStemmer
-
-    return name in SnowballStemmer.languages and name != "porter"
 
 
 @functools.cache
@@ -187,7 +219,7 @@ def _language(code: str, name: str) -> Language:
         stem=stemmer or _null_stem,
         stop_words=_load_stop_words(name) if name else frozenset(),
         has_stemmer=stemmer is not None,
-        snowball=stemmer is not None and _is_snowball(name),
+        snowball=name in _SNOWBALL,
     )
 
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 import re
 
 from sumy.models.dom import ObjectDocumentModel, Sentence
-from sumy.summarizers import AbstractSummarizer
 
 from ._languages import Language
 from ._splitting import count_words
@@ -86,11 +85,12 @@ def carries_news(sentence: str) -> bool:
     return long_enough and FURNITURE.match(sentence) is None
 
 
-class NewsLeadSummarizer(AbstractSummarizer):  # type: ignore[misc]  # sumy is untyped
-    """Lead-k over the sentences that carry news; see the module docstring."""
+class NewsLeadSummarizer:
+    """Lead-k over the sentences that carry news; see the module docstring. It takes the
+    language as sumy's summarizers do, and reads none of it."""
 
     def __init__(self, language: Language) -> None:
-        super().__init__(language.stem_word)
+        self.language = language
 
     def __call__(self, document: ObjectDocumentModel, sentences_count: int) -> tuple[Sentence, ...]:
         """sumy's contract: the chosen sentences in document order."""

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 import summarizer._summarize as summarize_module
 from summarizer import SummarizerError, detect_language, summarize
+from summarizer._languages import _snowball as snowball_stem
 from summarizer._languages import get_language, resolve_language
 
 GERMAN = (
@@ -123,3 +128,41 @@ def test_a_language_says_whether_its_stemmer_is_a_snowball_algorithm(code, snowb
 
 def test_a_language_without_a_stemmer_is_not_snowball():
     assert get_language("tr").snowball is False
+
+
+@pytest.mark.parametrize(
+    ("code", "word", "stem"),
+    [
+        ("en", "ceasefires", "ceasefir"),
+        ("fr", "négociations", "négoci"),
+        ("ru", "переговоры", "переговор"),
+    ],
+)
+def test_snowball_languages_stem_with_the_snowball_algorithm(code, word, stem):
+    assert get_language(code).stem_word(word) == stem
+
+
+def test_a_snowball_stemmer_gives_each_thread_its_own_answer():
+    words = [
+        f"{root}{ending}"
+        for root in ("negotiat", "ceasefir", "govern")
+        for ending in ("ions", "es", "ing", "ed")
+    ]
+    alone = [snowball_stem("english")(word) for word in words]
+    stem = snowball_stem("english")  # one stemmer object, shared by every thread
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(lambda _: [stem(word) for word in words], range(200)))
+    assert together == [alone] * 200
+
+
+def test_the_default_method_and_snowball_stemming_do_not_load_nltk():
+    script = (
+        "import sys, summarizer;"
+        "summarizer.summarize('The talks resumed on Monday in Cairo after a week. ' * 3, 1, 'en');"
+        "summarizer.get_language('de').stem_word('Verhandlungen');"
+        "print(sorted(m for m in sys.modules if m.startswith(('nltk', 'sumy.summarizers'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
