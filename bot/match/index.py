@@ -30,6 +30,7 @@ from bot.match.query import Node, Query, QueryError, needs_positive, parse_query
 from bot.match.story import Document, Story, Where
 from bot.match.table import QueryHit, Table
 from bot.match.text import Stemmer, stemmer_for
+from bot.match.texts import Texts
 
 __all__ = ["MatchIndex", "QueryIndex", "QueryMatch"]
 
@@ -82,8 +83,8 @@ class QueryIndex:
 
         Tables for other languages are built from all queries when their first story arrives.
         """
-        self._numbers: dict[str, int] = {}  # by the query's text
-        self._sources: list[str | None] = []  # by number; None: a free number
+        self._texts = Texts()  # each query's text by number, and the number of a text
+        self._high = 0  # numbers handed out so far: 0 .. _high - 1, held or free
         self._odd: dict[int, Node] = {}  # by number: trees that parsing the text would not give
         self._free: list[int] = []
         self._tables: dict[str, Table] = {}
@@ -99,14 +100,14 @@ class QueryIndex:
         """
         if not needs_positive(query.root):
             raise ValueError(f"query {query.source!r} has nothing positive to look for")
-        number = self._numbers.get(query.source)
+        number = self._texts.number(query.source)
         if number is not None and self._root(number) != query.root:
             raise ValueError(f"query {query.source!r} is subscribed with another meaning")
 
     def add(self, query: Query) -> int:
         """The number of the query, filed if its text is not held yet (see ``check``)."""
         self.check(query)
-        number = self._numbers.get(query.source)
+        number = self._texts.number(query.source)
         if number is not None:
             return number
         number = self._file(query.source, query.root)
@@ -119,7 +120,7 @@ class QueryIndex:
         raising its ``QueryError``) and filed if not held yet. A query made from its text is
         never odd, so unlike ``add`` this parses it once: filing 52,146 distinct queries of
         one to three words took 2.26 CPU s against 3.15 through ``add(parse_query(text))``."""
-        number = self._numbers.get(text.strip())  # parse_query's source is the text stripped
+        number = self._texts.number(text.strip())  # parse_query's source is the text stripped
         if number is not None:
             return number
         query = parse_query(text, max_length=max_length, max_terms=max_terms)
@@ -127,14 +128,14 @@ class QueryIndex:
 
     def _file(self, source: str, root: Node) -> int:
         """File a query whose text is not held, under a free number."""
-        number = self._free[-1] if self._free else len(self._sources)
+        number = self._free[-1] if self._free else self._high
         for table in self._tables.values():  # a checked query has an anchor
             table.add(number, source, root)
         if self._free:
-            self._sources[self._free.pop()] = source
+            self._free.pop()
         else:
-            self._sources.append(source)
-        self._numbers[source] = number
+            self._high += 1
+        self._texts.add(number, source)
         return number
 
     def remove(self, number: int) -> None:
@@ -142,8 +143,7 @@ class QueryIndex:
         source, root = self.source(number), self._root(number)
         for table in self._tables.values():
             table.remove(number, source, root)
-        del self._numbers[source]
-        self._sources[number] = None
+        self._texts.remove(number)
         self._odd.pop(number, None)
         self._free.append(number)
 
@@ -156,22 +156,22 @@ class QueryIndex:
 
     def number(self, source: str) -> int | None:
         """The number of the held query of this text, or None."""
-        return self._numbers.get(source)
+        return self._texts.number(source)
 
     def source(self, number: int) -> str:
         """The text of the held query of this number."""
-        source = self._sources[number]
+        source = self._texts[number]
         if source is None:
             raise KeyError(number)
         return source
 
     def __len__(self) -> int:
-        return len(self._numbers)
+        return len(self._texts)
 
     def match(self, doc: Document) -> list[QueryHit]:
         """Every held query the story matches, by number (in no set order)."""
         story = Story(doc)
-        return self._table_for(story.stemmer).match(story, self._sources)
+        return self._table_for(story.stemmer).match(story, self._texts)
 
     def _table_for(self, stemmer: Stemmer) -> Table:
         table = self._tables.get(stemmer.language)
@@ -179,12 +179,11 @@ class QueryIndex:
             logger.info(
                 "building match index for language %r (%d distinct queries)",
                 stemmer.language or "unstemmed",
-                len(self._numbers),
+                len(self._texts),
             )
             table = self._tables[stemmer.language] = Table(stemmer)
-            for number, source in enumerate(self._sources):
-                if source is not None:
-                    table.add(number, source, self._root(number))
+            for number, source in self._texts.items():
+                table.add(number, source, self._root(number))
         return table
 
 

@@ -22,6 +22,7 @@ from bot.match.query import Node
 from bot.match.story import Story, Where
 from bot.match.terms import TermInfo
 from bot.match.text import Stemmer
+from bot.match.texts import Texts
 
 __all__ = ["QueryHit", "Table"]
 
@@ -159,7 +160,7 @@ class Table:
                 extend(bucket)  # type: ignore[arg-type]
         return numbers
 
-    def match(self, story: Story, sources: list[str | None]) -> list[QueryHit]:
+    def match(self, story: Story, sources: Texts) -> list[QueryHit]:
         """Every plan the story matches, reported with its query's text from ``sources``; the
         loop every story runs, kept tight."""
         every, title = story.every, story.title.stems

@@ -179,7 +179,7 @@ def snapshot(index: MatchIndex) -> dict[str, object]:
         }
         for language, table in queries._tables.items()
     }
-    held = [source for source in queries._sources if source is not None]
+    held = [source for _number, source in queries._texts.items()]
     return {
         "keys": {key: queries.source(number) for key, number in index._number_of.items()},
         "subscribers": {source: list(index.keys_of(source)) for source in held},
