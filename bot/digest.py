@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.audience import public_story, read_bylines
 from bot.clock import in_quiet_hours, next_digest_at
+from bot.memory import return_free_memory
 from bot.outbox import Queued, enqueue, enqueue_all
 from bot.render import DigestItem, RenderedMessage, render_away, render_digest
 from bot.settings import DigestSettings
@@ -67,6 +68,8 @@ def queue_due_digests(db: Database, now: datetime, settings: DigestSettings) -> 
         with db.session() as session:
             due = _claim_due(session, now)
             if not due:
+                if queued:  # a fan-out's rows are garbage now
+                    return_free_memory()
                 return queued
             queued += _queue_chunk(session, due, now, settings)
 

@@ -34,6 +34,7 @@ from bot.fetch import Fetcher, FetchResult
 from bot.followups import update_alerts
 from bot.group import Fingerprint, StoryIndex, fingerprint
 from bot.match import Document
+from bot.memory import return_free_memory
 from bot.parse import FeedEntry, FeedParseError, ParsedFeed, parse_feed
 from bot.polling import PollReport, claim_feeds, record_failure, record_success
 from bot.settings import Settings
@@ -78,10 +79,7 @@ class Pipeline:
         *,
         worker: str = "newsbot",
     ) -> None:
-        self.db = db
-        self.fetcher = fetcher
-        self.settings = settings
-        self.clock = clock
+        self.db, self.fetcher, self.settings, self.clock = db, fetcher, settings, clock
         self.worker = worker
         self.reader = EntryReader(fetcher, settings)
         self.stories = StoryIndex()
@@ -115,7 +113,7 @@ class Pipeline:
         """Poll the feeds that are due and not being polled by another worker."""
         return await self.poll(await asyncio.to_thread(self._claim, True))
 
-    async def poll_all(self) -> list[PollReport]:
+    async def poll_all(self) -> list[PollReport]:  # every feed, due or not
         return await self.poll(await asyncio.to_thread(self._claim, False))
 
     def _claim(self, due_only: bool) -> list[int]:
@@ -131,7 +129,10 @@ class Pipeline:
             async with gate:
                 return await self.poll_feed(feed_id)
 
-        return list(await asyncio.gather(*(one(fid) for fid in feed_ids)))
+        reports = list(await asyncio.gather(*(one(fid) for fid in feed_ids)))
+        if any(r.new_articles for r in reports):  # a pass that stored allocated in bulk
+            return_free_memory()
+        return reports
 
     async def poll_feed(self, feed_id: int) -> PollReport:
         lock = self._locks.setdefault(feed_id, asyncio.Lock())
@@ -147,9 +148,8 @@ class Pipeline:
                 return PollReport(feed_id, str(feed_id), "failed", error=error)
 
     async def push(self, feed_id: int, body: bytes, content_type: str | None) -> PollReport:
-        """Content a WebSub hub pushed for the feed: read exactly like a poll's body (same
-        dedupe, grouping and alerts), after any poll of the feed in progress; the feed's poll
-        schedule is left as it is."""
+        """A WebSub hub's push: read like a poll's body (same dedupe, grouping and alerts),
+        after any poll of the feed in progress; the feed's poll schedule is left as it is."""
         if not self._loaded:
             await asyncio.to_thread(self.load)
         async with self._locks.setdefault(feed_id, asyncio.Lock()):

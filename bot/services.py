@@ -7,7 +7,6 @@ hand it down; nothing opens a connection at import time or keeps a module-level 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
 import os
 import socket
@@ -25,6 +24,7 @@ from bot.digest import queue_due_digests, release_held
 from bot.fetch import Fetcher, Resolver, system_resolver
 from bot.health import HealthServer
 from bot.ingest import Pipeline, PollReport
+from bot.memory import limit_malloc_arenas
 from bot.metrics import Metrics
 from bot.outbox import enqueue
 from bot.polling import pushed_among, sync_feeds
@@ -44,43 +44,14 @@ from bot.store import (
 from bot.websub import Callback, Subscriber, SubscribeReport, loop_sink
 
 __all__ = [
-    "MALLOC_ARENAS",
     "Services",
     "feed_fetcher",
-    "limit_malloc_arenas",
     "refresh_gauges",
     "release_claims",
     "report_first_poll",
 ]
 
 log = logging.getLogger(__name__)
-
-
-#: How many malloc arenas glibc may create in a bot's process (see `limit_malloc_arenas`).
-MALLOC_ARENAS = 2
-_M_ARENA_MAX = -8  # glibc's malloc.h
-
-
-def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
-    """Caps glibc's malloc arenas at `arenas`; whether the cap was set.
-
-    glibc gives a thread that allocates while another holds an arena an arena of its own, up to
-    eight per core, and memory freed in one arena never serves another. The pipeline's store
-    steps and database reads run in `asyncio.to_thread` workers, so a burst's garbage ends up
-    spread over as many arenas as there are workers. On `benchmarks/load.py --quick` (2 cores)
-    the bot's peak RSS is 303 MB with 2 arenas against 331 MB with glibc's default of 16
-    (MALLOC_ARENA_MAX=16), the burst's CPU time 2.7 s against 2.8: the threads hold the GIL
-    for nearly all their allocations, so they rarely contend for an arena.
-    Nothing happens without glibc (no `mallopt`, or one without arenas: musl answers 0), or when
-    the operator set MALLOC_ARENA_MAX, which glibc read at start and which wins.
-    """
-    if os.name != "posix" or "MALLOC_ARENA_MAX" in os.environ:
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    return bool(mallopt(_M_ARENA_MAX, arenas))
 
 
 def feed_fetcher(

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.match import Document, QueryError, QueryIndex
+from bot.memory import return_free_memory
 from bot.store import Subscription, SubscriptionChange
 
 __all__ = ["ChatMatch", "SubscriptionIndex"]
@@ -158,6 +159,7 @@ class SubscriptionIndex:
         for sub_id, chat_id, text in rows:
             self._add(sub_id, chat_id, text)
         self._seen = int(seen or 0)
+        return_free_memory()  # the rows and parse trees of the build
         log.info("subscription index built: %d queries", len(self))
 
     def _apply(self, sub_ids: Iterable[int], session: Session) -> None:

@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.migrations",
             "bot.metrics",
             "bot.health",
+            "bot.memory",
         ),
     ),
     (
