@@ -21,7 +21,7 @@ __all__ = ["MALLOC_ARENAS", "limit_malloc_arenas", "return_free_memory"]
 log = logging.getLogger(__name__)
 
 #: How many malloc arenas glibc may create in a bot's process (see `limit_malloc_arenas`).
-MALLOC_ARENAS = 2
+MALLOC_ARENAS = 1
 _M_ARENA_MAX = -8  # glibc's malloc.h
 
 
@@ -31,10 +31,12 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     glibc gives a thread that allocates while another holds an arena an arena of its own, up to
     eight per core, and memory freed in one arena never serves another. The pipeline's store
     steps and database reads run in `asyncio.to_thread` workers, so a burst's garbage ends up
-    spread over as many arenas as there are workers. On `benchmarks/load.py --quick` (2 cores)
-    the bot's peak RSS is 303 MB with 2 arenas against 331 MB with glibc's default of 16
-    (MALLOC_ARENA_MAX=16), the burst's CPU time 2.7 s against 2.8: the threads hold the GIL
-    for nearly all their allocations, so they rarely contend for an arena.
+    spread over as many arenas as there are workers. One arena is enough: the threads hold the
+    GIL for nearly all their allocations, so they rarely contend for it. On
+    `benchmarks/load.py` at 100,000 chats (2 cores, with `return_free_memory` after each bulk
+    pass) the bot's peak RSS is 281 MB with one arena against 304 MB with two, the burst's
+    CPU time 27.5 s against 26.4 (a loaded machine: within its noise); on `--quick`, 303 MB
+    with two arenas against 331 MB with glibc's default of 16 (MALLOC_ARENA_MAX=16).
     Nothing happens when the operator set MALLOC_ARENA_MAX, which glibc read at start and
     which wins.
     """
