@@ -10,7 +10,7 @@ from bot.errors import ExtractionError
 from bot.extract import _metadata
 from bot.extract._cascade import body_lines
 from bot.extract._container import narrow
-from bot.extract._document import MAX_HTML_BYTES, decode, join_wrapped_lines, parse, prepare
+from bot.extract._document import MAX_HTML_BYTES, join_wrapped_lines, parse, prepare, utf8_source
 from bot.extract._furniture import clean_text, filter_lines
 from bot.extract._lines import word_count
 from bot.extract._loose import read_math, unwrap_custom_elements, wrap_loose_text
@@ -54,7 +54,7 @@ def extract_html(html: str | bytes, url: str | None = None) -> ExtractedArticle:
     """
     if len(html) > MAX_HTML_BYTES:
         raise ExtractionError(f"page too large: {len(html)} > {MAX_HTML_BYTES}")
-    page = decode(html)
+    page = utf8_source(html)
     if not page.strip():
         raise ExtractionError("empty page")
     tree = parse(page)

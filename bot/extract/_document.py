@@ -15,7 +15,14 @@ from lxml import html as lxml_html
 
 from bot.errors import ExtractionError
 
-__all__ = ["MAX_ELEMENTS", "MAX_HTML_BYTES", "decode", "join_wrapped_lines", "parse", "prepare"]
+__all__ = [
+    "MAX_ELEMENTS",
+    "MAX_HTML_BYTES",
+    "join_wrapped_lines",
+    "parse",
+    "prepare",
+    "utf8_source",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -110,16 +117,27 @@ _CONTROL_BYTES = bytes((*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F
 _CHARSET_META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE)
 
 
-def decode(page: str | bytes) -> str:
-    """Bytes to text: UTF-8 if it decodes, else the charset the page declares, else cp1252."""
-    return page if isinstance(page, str) else _decode_bytes(page)
+def utf8_source(page: str | bytes) -> bytes:
+    """The page as the UTF-8 bytes the parser reads, control characters removed (lxml refuses
+    text holding them, so trafilatura would drop the tree we hand it; its own loader strips
+    them too). Bytes that are UTF-8 already are kept as they are: decoding them to text and
+    encoding it again gives the same bytes back. Other bytes are decoded as the page declares
+    (`_decode_bytes`)."""
+    if isinstance(page, str):
+        data = page.encode("utf-8", errors="replace")
+    elif page.isascii():
+        data = page
+    else:
+        try:
+            page.decode("utf-8")
+            data = page
+        except UnicodeDecodeError:
+            data = _decode_bytes(page).encode("utf-8", errors="replace")
+    return data.translate(None, _CONTROL_BYTES)
 
 
 def _decode_bytes(page: bytes) -> str:
-    try:
-        return page.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    """Bytes that are not UTF-8 to text: the charset the page declares, else cp1252."""
     match = _CHARSET_META.search(page[:4096])
     encoding = "cp1252"
     if match:
@@ -140,16 +158,15 @@ _CLASS_LOOKUP = etree.ElementDefaultClassLookup(
 )
 
 
-def parse(page: str) -> lxml_html.HtmlElement:
-    """Parse once; comments and processing instructions are dropped by the parser itself, and
-    control characters before it: lxml refuses text holding them, so trafilatura would drop
-    the tree we hand it (its own loader strips them too)."""
+def parse(page: str | bytes) -> lxml_html.HtmlElement:
+    """Parse once (text, or bytes from `utf8_source`); comments and processing instructions
+    are dropped by the parser itself, and control characters before it (`utf8_source`)."""
     parser = etree.HTMLParser(
         encoding="utf-8", remove_comments=True, remove_pis=True, collect_ids=False
     )
     parser.set_element_class_lookup(_CLASS_LOOKUP)
     try:
-        data = page.encode("utf-8", errors="replace").translate(None, _CONTROL_BYTES)
+        data = utf8_source(page) if isinstance(page, str) else page
         root = lxml_html.document_fromstring(data, parser=parser)
     except (etree.ParserError, ValueError) as err:
         raise ExtractionError(f"not parseable as HTML: {err}") from err
@@ -160,7 +177,7 @@ def parse(page: str) -> lxml_html.HtmlElement:
 _COUNT_ELEMENTS = etree.XPath("count(//*)")
 
 
-def prepare(tree: lxml_html.HtmlElement, page_chars: int) -> lxml_html.HtmlElement:
+def prepare(tree: lxml_html.HtmlElement, page_size: int) -> lxml_html.HtmlElement:
     """Drop what never holds prose and unwrap inline wrappers, in place; refuse huge trees.
     Returns the tree.
 
@@ -171,7 +188,7 @@ def prepare(tree: lxml_html.HtmlElement, page_chars: int) -> lxml_html.HtmlEleme
     etree.strip_tags(tree, *_UNWRAPPED_TAGS)
     for code in tree.iter("pre", "code"):
         etree.strip_tags(code, "span")
-    if page_chars > 7 * MAX_ELEMENTS:  # smaller pages cannot hold that many ("<p></p>" = 7)
+    if page_size > 7 * MAX_ELEMENTS:  # smaller pages cannot hold that many ("<p></p>" = 7)
         elements = int(_COUNT_ELEMENTS(tree))
         if elements > MAX_ELEMENTS:
             raise ExtractionError(f"page too complex: {elements} elements > {MAX_ELEMENTS}")

@@ -22,7 +22,7 @@ __all__ = ["read_math", "unwrap_custom_elements", "wrap_loose_text"]
 
 # The tag of a custom element (HTML: a hyphen in the name, lower case only), looked for in the
 # page text first so that pages without one pay one C-level search.
-_CUSTOM_TAG = re.compile(r"<([a-z][a-z0-9]*-[a-z0-9.-]*)")
+_CUSTOM_TAG = re.compile(rb"<([a-z][a-z0-9]*-[a-z0-9.-]*)")
 # MathML that trafilatura keeps itself: it turns the TeX source into text (recover_math).
 _TEX_SOURCE = etree.XPath('.//*[local-name() = "annotation"][contains(@encoding, "tex")]')
 # Marks the spans `read_math` leaves: a run holding a formula is a paragraph (a displayed
@@ -41,10 +41,11 @@ _CONTAINER_TAGS = ("body", "div", "section", "article", "main", "td")
 MIN_RUN_CHARS = 25
 
 
-def unwrap_custom_elements(tree: lxml_html.HtmlElement, page: str) -> None:
+def unwrap_custom_elements(tree: lxml_html.HtmlElement, page: bytes) -> None:
     """Custom elements unwrapped, their text kept where it stands: a web component's text is
-    page text, and trafilatura would drop it with the unknown tag."""
-    tags = {match.lower() for match in _CUSTOM_TAG.findall(page)}
+    page text, and trafilatura would drop it with the unknown tag. `page` is the page's
+    UTF-8 source (`utf8_source`)."""
+    tags = {match.decode("ascii").lower() for match in _CUSTOM_TAG.findall(page)}
     if tags:
         etree.strip_tags(tree, *tags)
 

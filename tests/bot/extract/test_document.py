@@ -1,4 +1,4 @@
-"""Reading the page before extraction: control characters, hard-wrapped source lines."""
+"""Reading the page before extraction: bytes, control characters, hard-wrapped source lines."""
 
 from __future__ import annotations
 
@@ -44,3 +44,18 @@ def test_highlighted_code_keeps_tokens_whose_class_names_sound_like_furniture() 
     text = extract_html(page("".join(f"<p>{p}</p>" for p in BODY) + code)).text
     assert "#include <stdio.h>" in text
     assert "int main(void);" in text
+
+
+def test_utf8_bytes_give_the_article_their_text_gives() -> None:
+    """Pages arrive as bytes: UTF-8 ones are parsed as they are, not decoded and encoded again,
+    and what is read from them (custom elements, control characters) is the same."""
+    paragraphs = [
+        BODY[0].replace("cracks", "cracks\x08"),
+        "<news-quote>Die Fähre „Nordstern“ fährt ab Dienstag wieder, sagte die Behörde am "
+        "Montag in Kiel.</news-quote>",
+        *BODY[1:],
+    ]
+    html = page("".join(f"<p>{p}</p>" for p in paragraphs))
+    from_bytes = extract_html(html.encode("utf-8"))
+    assert from_bytes == extract_html(html)
+    assert "Die Fähre „Nordstern“ fährt ab Dienstag" in from_bytes.text
