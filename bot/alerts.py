@@ -18,18 +18,18 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, select
+from sqlalchemy import Row, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 import summarizer
 from bot.audience import Byline
 from bot.clock import in_quiet_hours
 from bot.match.highlight import Highlighter, Passage, merge_spans
-from bot.outbox import Queued, enqueue_all
+from bot.outbox import NO_BUTTONS, ButtonsTemplate, enqueue_texts
 from bot.render import (
-    RenderedMessage,
     alert_body,
     alert_buttons,
     alert_head,
@@ -144,44 +144,51 @@ _CANDIDATES = (  # built once: a burst runs it for every story, with new values 
     select(
         _SUBS.c.id,
         _SUBS.c.chat_id,
-        _SUBS.c.paused_reason,
-        _SUBS.c.muted_until,
         _SUBS.c.min_sources,
         _SUBS.c.frequency,
         _SUBS.c.thread_id,
         _CHATS.c.type,
-        _CHATS.c.active,
         _CHATS.c.alerts_mode,
         _CHATS.c.alerts_paused,
         _CHATS.c.timezone,
         _CHATS.c.quiet_start,
         _CHATS.c.quiet_end,
         _CHATS.c.summary_sentences,
-        exists()
-        .where(
+    )
+    .join_from(_SUBS, _CHATS, _CHATS.c.id == _SUBS.c.chat_id)
+    .where(
+        _SUBS.c.id.in_(bindparam("ids", expanding=True)),
+        _SUBS.c.paused_reason.is_(None),
+        or_(
+            _SUBS.c.muted_until.is_(None),
+            _SUBS.c.muted_until <= bindparam("now", type_=_SUBS.c.muted_until.type),
+        ),
+        _CHATS.c.active,
+        ~exists().where(
             _MUTES.c.chat_id == _SUBS.c.chat_id,
             _MUTES.c.feed_id == bindparam("feed_id"),
             _MUTES.c.until > bindparam("now", type_=_MUTES.c.until.type),
-        )
-        .label("muted"),
-        exists()
-        .where(_TOLD.c.chat_id == _SUBS.c.chat_id, _TOLD.c.story_id == bindparam("story_id"))
-        .label("told"),
+        ),
+        ~exists().where(
+            _TOLD.c.chat_id == _SUBS.c.chat_id, _TOLD.c.story_id == bindparam("story_id")
+        ),
     )
-    .join_from(_SUBS, _CHATS, _CHATS.c.id == _SUBS.c.chat_id)
-    .where(_SUBS.c.id.in_(bindparam("ids", expanding=True)))
 )
+# The columns of a candidate row, by position (a burst reads tens of thousands of them).
+_SUB_ID, _CHAT_ID, _MIN_SOURCES, _FREQUENCY, _THREAD, _TYPE, _MODE, _PAUSED = range(8)
+_TIMEZONE, _QUIET_START, _QUIET_END, _SENTENCES = range(8, 12)
 
 
 def _candidates(
     session: Session, story_id: int, feed_id: int, sub_ids: list[int], now: datetime
 ) -> dict[int, Row[Any]]:
-    """Each matched subscription with its gates, its chat's settings, whether the chat muted
-    the outlet and whether it was told of the story: one query, whatever the number of chats."""
+    """Each matched subscription that may alert now (not paused, its mute over), of an active
+    chat that has not muted the story's outlet nor been told of the story, with its gates and
+    its chat's settings: one query, whatever the number of chats."""
     found = session.execute(
         _CANDIDATES, {"ids": sub_ids, "story_id": story_id, "feed_id": feed_id, "now": now}
     )
-    return {row.id: row for row in found}
+    return {row[_SUB_ID]: row for row in found}
 
 
 def _eligible(
@@ -192,22 +199,23 @@ def _eligible(
     now: datetime,
     byline: Byline,
 ) -> list[tuple[ChatMatch, Row[Any]]]:
-    """The subscription each chat hears through, by chat: its oldest one that is not muted or
-    paused, whose significance gate the story passes (counting the outlets the chat may see),
-    in an active chat that has not muted the story's outlet nor been told of the story."""
+    """The subscription each chat hears through, by chat: its oldest one that may alert now
+    (see `_candidates`) whose significance gate the story passes (counting the outlets the
+    chat may see)."""
     subs = _candidates(session, story.id, feed_id, [m.subscription_id for m in matches], now)
-    chosen: dict[int, tuple[ChatMatch, Row[Any]] | None] = {}
-    for m in sorted(matches, key=lambda m: m.subscription_id):  # the oldest query first
+    chosen: dict[int, tuple[ChatMatch, Row[Any]]] = {}
+    private = byline.private
+    for m in sorted(matches, key=_by_subscription):  # the oldest query first
         sub = subs.get(m.subscription_id)
-        if sub is None or sub.chat_id != m.chat_id or m.chat_id in chosen or sub.muted:
+        if sub is None or sub[_CHAT_ID] != m.chat_id or m.chat_id in chosen:
             continue
-        if sub.paused_reason is not None or (sub.muted_until is not None and sub.muted_until > now):
-            continue
-        outlets = len(byline.for_chat(m.chat_id)) if byline.private else story.source_count
-        if outlets < sub.min_sources:
-            continue
-        chosen[m.chat_id] = (m, sub) if sub.active and not sub.told else None
-    return [found for _, found in sorted(chosen.items()) if found is not None]
+        outlets = len(byline.for_chat(m.chat_id)) if private else story.source_count
+        if outlets >= sub[_MIN_SOURCES]:
+            chosen[m.chat_id] = (m, sub)
+    return [chosen[chat_id] for chat_id in sorted(chosen)]
+
+
+_by_subscription = itemgetter(1)  # a ChatMatch's subscription id
 
 
 def queue_alerts(
@@ -235,19 +243,22 @@ def queue_alerts(
     summaries = summaries or AlertSummaries(article.text, story.language or "en", story.summary)
     messages = _Messages(story, article, byline, summaries)
     row = _AlertRows(session, story.id, article.id, now)
+    feed_id = article.feed_id
+    buttons = ButtonsTemplate(session, lambda sid: alert_buttons(sid, feed_id))
     alerts: list[tuple[object, ...]] = []
-    queued: list[Queued] = []
+    queued: list[tuple[int, str, str, bool, int | None]] = []
     for m, chat in chosen:
-        instant = (
-            chat.frequency == "instant" and chat.alerts_mode == "instant" and not chat.alerts_paused
+        instant = chat[_FREQUENCY] == "instant" and chat[_MODE] == "instant" and not chat[_PAUSED]
+        held = instant and in_quiet_hours(
+            now, chat[_TIMEZONE], chat[_QUIET_START], chat[_QUIET_END]
         )
-        held = instant and in_quiet_hours(now, chat.timezone, chat.quiet_start, chat.quiet_end)
         alerts.append(row(m, instant, held))
         if instant and not held:
-            message = messages.for_chat(m, m.chat_id, chat.summary_sentences, chat.type)
-            queued.append(Queued(m.chat_id, message, OutboxKind.ALERT, story.id, chat.thread_id))
+            text = messages.text(m, chat[_SENTENCES])
+            shown = NO_BUTTONS if chat[_TYPE] == "channel" else buttons(m.subscription_id)
+            queued.append((m.chat_id, text, shown, False, chat[_THREAD]))
     insert_bound(session, _TOLD, _AlertRows.COLUMNS, alerts)
-    enqueue_all(session, queued, now)
+    enqueue_texts(session, OutboxKind.ALERT, story.id, queued, now)
     log.info("story %s: %d alerts recorded, %d queued", story.id, len(alerts), len(queued))
     return len(queued)
 
@@ -284,11 +295,10 @@ class _AlertRows:
 
 @dataclass
 class _Messages:
-    """Alert messages for one story, in parts (see `bot.render.alert_text`): the head once, the
+    """Alert texts for one story, in parts (see `bot.render.alert_text`): the head once, the
     highlighted summary once per (matched terms, length), the "reported by" lines once per
     outlets shown, the whole text once per query among the chats that share it (what the
-    chat sees depends on nothing else); only the buttons, which name the chat's own
-    subscription, are made chat by chat."""
+    chat sees depends on nothing else)."""
 
     story: Story
     article: Article
@@ -305,20 +315,16 @@ class _Messages:
         if not self.byline.private:
             self._everyone = tuple(self.byline.names)
 
-    def for_chat(
-        self, m: ChatMatch, chat_id: int, sentences: int, chat_type: str = "private"
-    ) -> RenderedMessage:
+    def text(self, m: ChatMatch, sentences: int) -> str:
+        """What the match's chat reads, its summary `sentences` long."""
         names = self._everyone
         if names is None:
-            names = tuple(self.byline.for_chat(chat_id))
+            names = tuple(self.byline.for_chat(m.chat_id))
         key = (m.query, m.terms, m.where, sentences, names)
         text = self._texts.get(key)
         if text is None:
             text = self._texts[key] = self._text(m, sentences, names)
-        if chat_type == "channel":
-            return RenderedMessage(text, disable_preview=False)
-        buttons = alert_buttons(m.subscription_id, self.article.feed_id)
-        return RenderedMessage(text, buttons, disable_preview=False)
+        return text
 
     def _text(self, m: ChatMatch, sentences: int, names: tuple[str, ...]) -> str:
         body = self._bodies.get((m.terms, sentences))
