@@ -132,19 +132,7 @@ def _rows(buttons: Buttons) -> list[list[list[str]]]:
     return [[list(button) for button in line] for line in buttons]
 
 
-_TEXT_COLUMNS = (
-    "chat_id",
-    "kind",
-    "story_id",
-    "text",
-    "buttons",
-    "disable_preview",
-    "thread_id",
-    "status",
-    "attempts",
-    "not_before",
-    "created_at",
-)
+_TEXT_COLUMNS = tuple(c for c in _COLUMNS if c not in ("reply_to_message_id", "edit_message_id"))
 NO_BUTTONS = "[]"  # the stored buttons of a message without any, as `ButtonsTemplate` gives them
 
 
