@@ -105,6 +105,7 @@ async def ingest(
 
     SubscriptionIndex.match = keep  # type: ignore[method-assign]
     timers.wrap(bot.ingest, "summarize_candidate", "summarize")
+    timers.wrap(bot.ingest, "story_summaries", "summarize")  # a new story's article ranked once
     timers.wrap(bot.ingest, "queue_alerts", "queue alerts")
     timers.wrap(bot.ingest, "fingerprint", "fingerprint")
     timers.wrap(Pipeline, "_store", "store")

@@ -26,7 +26,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 import bot.polling as polling
-from bot.alerts import AlertSummaries, queue_alerts
+from bot.alerts import AlertSummaries, queue_alerts, story_summaries
 from bot.audience import followers, public_story, read_bylines
 from bot.clock import Clock
 from bot.entries import Candidate, EntryReader, Origin, summarize_candidate
@@ -323,11 +323,13 @@ class Pipeline:
         if story_id is None and fp is not None:
             story_id = self.stories.find(fp)
         story = session.get(Story, story_id) if story_id is not None else None
+        opts, ranked = self.settings.summary, None  # ranked: a new story's article, ranked once
         if story is None:
+            ranked = story_summaries(c.text, language, opts, c.title)
             story = Story(
                 title=c.title,
                 url=c.url,
-                summary=summarize_candidate(c, language, self.settings.summary),
+                summary=ranked.default if ranked else summarize_candidate(c, language, opts),
                 language=language,
                 created_at=now,
                 updated_at=now,
@@ -373,10 +375,7 @@ class Pipeline:
         if audience is not None:
             matches = [m for m in matches if m.chat_id in audience]
         if matches:
-            opts = self.settings.summary
-            summaries = AlertSummaries(
-                c.text, language or "en", story.summary, opts.method, opts.max_words, c.title
-            )
+            summaries = ranked or AlertSummaries.of(c.text, language, story.summary, opts, c.title)
             counts.alerts += queue_alerts(session, story, article, byline, matches, now, summaries)
 
     def _too_old(self, c: Candidate, now: datetime) -> bool:

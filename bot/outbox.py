@@ -8,7 +8,8 @@ what is queued and marks it sent only once the channel took it. `enqueue` queues
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from bot.render import RenderedMessage
 from bot.store import Outbox, OutboxStatus
 from bot.store.bulk import binder, insert_bound
 
-__all__ = ["Queued", "enqueue", "enqueue_all"]
+__all__ = ["ButtonsTemplate", "Queued", "enqueue", "enqueue_all", "enqueue_texts"]
 
 _OUTBOX = Outbox.metadata.tables[Outbox.__tablename__]  # the table, for set-based inserts
 
@@ -121,4 +122,72 @@ def enqueue_all(session: Session, messages: Sequence[Queued], now: datetime) -> 
 
 
 def _buttons(message: RenderedMessage) -> list[list[list[str]]]:
-    return [[list(button) for button in line] for line in message.buttons]
+    return _rows(message.buttons)
+
+
+Buttons = tuple[tuple[tuple[str, str], ...], ...]  # as `RenderedMessage.buttons`
+
+
+def _rows(buttons: Buttons) -> list[list[list[str]]]:
+    return [[list(button) for button in line] for line in buttons]
+
+
+_TEXT_COLUMNS = tuple(c for c in _COLUMNS if c not in ("reply_to_message_id", "edit_message_id"))
+NO_BUTTONS = "[]"  # the stored buttons of a message without any, as `ButtonsTemplate` gives them
+
+
+def enqueue_texts(
+    session: Session,
+    kind: str,
+    story_id: int | None,
+    rows: Sequence[tuple[int, str, str, bool, int | None]],
+    now: datetime,
+) -> int:
+    """Queue many messages of one kind about one story, due now, in one insert; each row is
+    (chat, text, buttons as stored: `ButtonsTemplate`'s or `NO_BUTTONS`, disable_preview,
+    topic). Stored as `enqueue_all` stores them, without a `Queued` and a `RenderedMessage`
+    per chat nor a JSON dump per row: a burst queues tens of thousands of alerts at once."""
+    if not rows:
+        return 0
+    due = binder(session, _OUTBOX.c.not_before)(now)
+    pending = OutboxStatus.PENDING
+    bound = [
+        (chat, kind, story_id, text, buttons, preview, thread, pending, 0, due, due)
+        for chat, text, buttons, preview, thread in rows
+    ]
+    return insert_bound(session, _OUTBOX, _TEXT_COLUMNS, bound)
+
+
+class ButtonsTemplate:
+    """Buttons that differ from one chat to the next by one number only (an alert's, which
+    name the chat's own subscription), as the outbox stores them: dumped to JSON once, each
+    chat's then a join of the parts around the number."""
+
+    _PROBES = (7_390_256_148_903, 5_018_274_639_521)  # numbers no label or other id holds
+
+    def __init__(self, session: Session, make: Callable[[int], Buttons]) -> None:
+        self._text = _json_text(session)
+        self._make = make
+        first, second = (self._text(_rows(make(probe))) for probe in self._PROBES)
+        self._parts: list[str] | None = first.split(str(self._PROBES[0]))
+        if str(self._PROBES[1]).join(self._parts) != second:  # the number is not all that varies
+            self._parts = None
+
+    def __call__(self, number: int) -> str:
+        if self._parts is None:
+            return self._text(_rows(self._make(number)))
+        return str(number).join(self._parts)
+
+
+def _json_text(session: Session) -> Callable[[Any], str]:
+    """The JSON text the buttons column receives for a value on this session's database: the
+    column type's own conversion, or, where that leaves the dump to the driver (psycopg's
+    `Json`, which dumps with `json.dumps`), the same dump done here. Either is a literal the
+    untyped insert of `insert_bound` passes to the column as it is."""
+    convert = binder(session, _OUTBOX.c.buttons)
+
+    def text(value: Any) -> str:
+        found = convert(value)
+        return found if isinstance(found, str) else json.dumps(value)
+
+    return text

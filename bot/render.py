@@ -7,7 +7,7 @@ the limit too, which is stricter and needs no HTML parser to check.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -132,10 +132,17 @@ def alert_head(title: str, url: str) -> str:
     return f"🔔 <b>{_link(_fit(title or url, 300), url)}</b>"
 
 
+Spans = Sequence[tuple[int, int]]
+
+
 def alert_body(
-    summary: Sequence[str], highlights: Sequence[Sequence[tuple[int, int]]]
+    summary: Sequence[str],
+    highlights: Sequence[Spans],
+    mark: Callable[[str, Spans], str] = emphasize,
 ) -> tuple[str, ...]:
-    """The summary's lines, the matched terms emphasized, within the message's limit."""
+    """The summary's lines, the matched terms emphasized, within the message's limit. `mark`
+    is `emphasize` or one that remembers its answers (a burst emphasizes the same sentence
+    the same way for many term lists)."""
     lines: list[str] = []
     budget = MAX_MESSAGE - 900  # room for title, sources, why-line and escaping growth
     for i, sentence in enumerate(summary):
@@ -144,7 +151,7 @@ def alert_body(
         budget -= len(sentence)
         if budget < 0:
             break
-        lines.append(emphasize(sentence, spans))
+        lines.append(mark(sentence, spans))
     return tuple(lines)
 
 

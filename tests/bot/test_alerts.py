@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.alerts import AlertSummaries, queue_alerts
+import summarizer
+from bot.alerts import AlertSummaries, queue_alerts, story_summaries
 from bot.chat.prefs import ensure_chat
-from bot.settings import Settings
+from bot.match.highlight import Highlighter
+from bot.settings import Settings, SummarySettings
 from bot.store import Alert, Article, Database, Feed, Outbox, SourceMute, Story, Subscription
 from bot.subscribers import ChatMatch
 from tests.fakes import NOW
@@ -462,3 +464,34 @@ def test_an_alert_whose_summary_shows_the_term_keeps_the_storys_summary(
     [message] = outbox(db)
     for sentence in SUMMARY[1:]:
         assert sentence in message.text
+
+
+@pytest.mark.parametrize(
+    "terms", [("convoys",), ("falter",), ("convoys", "falter"), ("falter", "heavy weapons")]
+)
+def test_a_focused_summary_is_the_pick_focused_on_every_sentence_showing_a_term(
+    terms: tuple[str, ...],
+) -> None:
+    """What `Ranking.pick` gives with a focus on each sentence that shows any of the terms,
+    however the alerts work it out."""
+    shows = lambda sentence: any(Highlighter(sentence).has(term) for term in terms)  # noqa: E731
+    expected = summarizer.summarize(CEASEFIRE, 3, "en", focus=shows)
+    assert AlertSummaries(CEASEFIRE, "en", SUMMARY).for_match(terms, 3) == expected
+    assert not any(shows(sentence) for sentence in SUMMARY)  # the story's own shows none
+
+
+def test_a_new_storys_summary_is_what_summarize_gives_and_its_alerts_rank_nothing_again() -> None:
+    opts = SummarySettings(sentences=2, max_words=60)
+    found = story_summaries(CEASEFIRE, "en", opts, "Ceasefire agreed")
+    assert found is not None and found.ranking is not None
+    assert found.default == summarizer.summarize(
+        CEASEFIRE, 2, "en", max_words=60, title="Ceasefire agreed"
+    )
+    ranking = found.ranking
+    found.for_match(("falter",), 2)
+    assert found.ranking is ranking
+
+
+def test_a_new_story_in_a_language_to_be_detected_is_summarized_by_the_caller() -> None:
+    assert story_summaries(CEASEFIRE, None, SummarySettings()) is None
+    assert story_summaries("", "en", SummarySettings()) is None

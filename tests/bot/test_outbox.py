@@ -3,11 +3,14 @@ decided it, due at once and pending until a channel takes it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from bot.chat.prefs import ensure_chat
-from bot.outbox import Queued, enqueue, enqueue_all
+from bot.outbox import NO_BUTTONS, ButtonsTemplate, Queued, enqueue, enqueue_all, enqueue_texts
 from bot.render import RenderedMessage
 from bot.settings import Settings
 from bot.store import Database, Outbox, OutboxKind, OutboxStatus, Story
@@ -148,3 +151,51 @@ def test_a_message_decided_in_a_transaction_that_fails_is_never_queued(
         raise RuntimeError("the stage failed after queueing")
     with db.session() as session:
         assert session.scalar(select(func.count(Outbox.id))) == 0
+
+
+def test_messages_queued_as_texts_are_stored_as_each_queued_alone(db: Database, chat: int) -> None:
+    """A burst's alerts (`enqueue_texts`, buttons from a `ButtonsTemplate`) are stored as
+    `enqueue_all` stores the same messages: every column, the buttons' JSON text too."""
+    with db.session() as session:
+        story = Story(title="T", url="u", created_at=NOW, updated_at=NOW)
+        session.add(story)
+        session.flush()
+        story_id = story.id
+    buttons = lambda sid: ((("🔕 Mute 1 day", f"mute:{sid}:1d"),), (("🗑 Stop", f"unsub:{sid}"),))  # noqa: E731
+
+    def stored() -> list[tuple[object, ...]]:
+        with db.session() as session:
+            rows = session.execute(sa.text("SELECT * FROM outbox ORDER BY id")).all()
+            session.query(Outbox).delete()
+            return [tuple(row)[1:] for row in rows]  # all but the id, as the database has them
+
+    with db.session() as session:
+        enqueue_all(
+            session,
+            [
+                Queued(CHAT, RenderedMessage("<b>a</b>", buttons(41), False), "alert", story_id, 7),
+                Queued(CHAT, RenderedMessage("<b>b</b>", (), False), "alert", story_id),
+            ],
+            NOW,
+        )
+    alone = stored()
+    with db.session() as session:
+        template = ButtonsTemplate(session, buttons)
+        rows = [
+            (CHAT, "<b>a</b>", template(41), False, 7),
+            (CHAT, "<b>b</b>", NO_BUTTONS, False, None),
+        ]
+        assert enqueue_texts(session, "alert", story_id, rows, NOW) == 2
+    assert stored() == alone
+
+
+def test_a_template_whose_buttons_vary_by_more_than_the_number_still_gives_each_its_own(
+    db: Database,
+) -> None:
+    def buttons(n: int) -> tuple[tuple[tuple[str, str], ...], ...]:
+        return ((("x" * (n % 3), f"n:{n}"),),)
+
+    with db.session() as session:
+        template = ButtonsTemplate(session, buttons)
+        for n in (1, 2, 41, 7_390_256_148_903):
+            assert json.loads(template(n)) == [[["x" * (n % 3), f"n:{n}"]]]
