@@ -55,7 +55,9 @@ indexes, the burst's ingest (the language model, the summarizer's and matching's
 database's buffers), the re-polls, the teasers' pages (the extraction's own data), the alerts'
 and digests' delivery and queueing, and the malloc arenas of its threads. Not in it: the setup's
 and the matching phase's children, the page server, the fake Bot API's process, the two
-workers (`two_workers_peak_rss_mb`). `rss_mb_by_phase` is the resident set after each phase. A
+workers (`two_workers_peak_rss_mb`), and this process's work while they run (it reads every
+message the fake saw and imports the test that starts them: its memory table shows that
+phase, `peak_rss_mb` stops before it). `rss_mb_by_phase` is the resident set after each phase. A
 child process then builds the indexes alone under tracemalloc and prints what holds the memory
 (`_load_memory.py`; `index_rss_mb`, `rss_after_imports_mb`).
 """
@@ -163,7 +165,7 @@ async def run(args: argparse.Namespace, report: Report, folder: Path, fake: Fake
             if args.workers == 2:
                 chats = chat_ids(n, 0, WORKER_CHATS.get(args.size, 300))
                 await asyncio.to_thread(two_workers, report, services, fake, url, chats, folder)
-                report.phase_done("two workers", fake, started)
+                report.phase_done("two workers", fake, started, the_bots=False)
         finally:
             await services.aclose()
         memory_of_the_indexes(report, url)
