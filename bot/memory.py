@@ -34,9 +34,9 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     spread over as many arenas as there are workers. One arena is enough: the threads hold the
     GIL for nearly all their allocations, so they rarely contend for it. On
     `benchmarks/load.py` at 100,000 chats (2 cores, with `return_free_memory` after each bulk
-    pass) the bot's peak RSS is 281 MB with one arena against 304 MB with two, the burst's
-    CPU time 27.5 s against 26.4 (a loaded machine: within its noise); on `--quick`, 303 MB
-    with two arenas against 331 MB with glibc's default of 16 (MALLOC_ARENA_MAX=16).
+    pass) the bot's peak RSS is 282.5 MB with one arena against 303.7 MB with two, the
+    burst's CPU time 28.5 s against 26.4 (a loaded machine: within its noise); on `--quick`,
+    303 MB with two arenas against 331 MB with glibc's default of 16 (MALLOC_ARENA_MAX=16).
     Nothing happens when the operator set MALLOC_ARENA_MAX, which glibc read at start and
     which wins.
     """
