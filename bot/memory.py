@@ -13,12 +13,9 @@ Nothing happens without glibc (no `mallopt` or `malloc_trim`; musl's `mallopt` a
 from __future__ import annotations
 
 import ctypes
-import logging
 import os
 
 __all__ = ["MALLOC_ARENAS", "limit_malloc_arenas", "return_free_memory"]
-
-log = logging.getLogger(__name__)
 
 #: How many malloc arenas glibc may create in a bot's process (see `limit_malloc_arenas`).
 MALLOC_ARENAS = 1

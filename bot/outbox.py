@@ -44,7 +44,7 @@ class Queued:
             "kind": self.kind,
             "story_id": self.story_id,
             "text": self.message.text,
-            "buttons": _buttons(self.message),
+            "buttons": _rows(self.message.buttons),
             "disable_preview": self.message.disable_preview,
             "reply_to_message_id": self.reply_to,
             "edit_message_id": self.edit_of,
@@ -106,7 +106,7 @@ def enqueue_all(session: Session, messages: Sequence[Queued], now: datetime) -> 
             q.kind,
             q.story_id,
             q.message.text,
-            as_json(_buttons(q.message)),
+            as_json(_rows(q.message.buttons)),
             q.message.disable_preview,
             q.reply_to,
             q.edit_of,
@@ -119,10 +119,6 @@ def enqueue_all(session: Session, messages: Sequence[Queued], now: datetime) -> 
         for q in messages
     ]
     return insert_bound(session, _OUTBOX, _COLUMNS, rows)
-
-
-def _buttons(message: RenderedMessage) -> list[list[list[str]]]:
-    return _rows(message.buttons)
 
 
 Buttons = tuple[tuple[tuple[str, str], ...], ...]  # as `RenderedMessage.buttons`

@@ -6,7 +6,7 @@ beyond their characters: the object header, the dict's entry and hash slot, the 
 pointer. Here a text is its UTF-8 bytes in one ``bytearray``, found through an open-addressing
 table of numbers (``array('i')``) probed by the text's hash: about 30 bytes beyond the
 characters. No library offers a compact string-to-int map in pure Python (``marisa-trie`` and
-``datrie`` are static or compiled), and this one is all of forty lines.
+``datrie`` are static or compiled), and this one is a small open-addressing table.
 
 Numbers are the caller's (``QueryIndex`` hands them out, dense and reused); removing a text
 leaves its bytes behind until the dead bytes outweigh the live ones, when the buffer is
