@@ -71,7 +71,7 @@ def main(url: str) -> dict[str, Any]:
 
 def first_story(db: Any, pipeline: Any, settings: Any) -> tuple[float, list[dict[str, Any]]]:
     """What the steps of ingest keep after one stored article's text goes through them (the
-    ones `Pipeline._store_one` and `EntryReader.prepare` take for a new story)."""
+    ones `StoryWriter._store_one` and `EntryReader.prepare` take for a new story)."""
     from sqlalchemy import select
 
     import summarizer

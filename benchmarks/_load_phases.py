@@ -21,6 +21,7 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 import bot.ingest
+import bot.joining
 from bot.chat.prefs import Caller, ensure_chat
 from bot.chat.subscriptions import subscribe
 from bot.ingest import Pipeline
@@ -93,8 +94,8 @@ async def ingest(
     timers = CpuTimers()
     queueing = cProfile.Profile()
     if profile:
-        queue_alerts = bot.ingest.queue_alerts
-        bot.ingest.queue_alerts = lambda *a, **k: queueing.runcall(queue_alerts, *a, **k)  # type: ignore[assignment]
+        queue_alerts = bot.joining.queue_alerts
+        bot.joining.queue_alerts = lambda *a, **k: queueing.runcall(queue_alerts, *a, **k)  # type: ignore[assignment]
     original = SubscriptionIndex.match
     timers.wrap(SubscriptionIndex, "match", "match")
     timed = SubscriptionIndex.match  # the write below is not the match's time
@@ -104,9 +105,9 @@ async def ingest(
         return timed(index, doc)
 
     SubscriptionIndex.match = keep  # type: ignore[method-assign]
-    timers.wrap(bot.ingest, "summarize_candidate", "summarize")
-    timers.wrap(bot.ingest, "story_summaries", "summarize")  # a new story's article ranked once
-    timers.wrap(bot.ingest, "queue_alerts", "queue alerts")
+    timers.wrap(bot.joining, "summarize_candidate", "summarize")
+    timers.wrap(bot.joining, "story_summaries", "summarize")  # a new story's article ranked once
+    timers.wrap(bot.joining, "queue_alerts", "queue alerts")
     timers.wrap(bot.ingest, "fingerprint", "fingerprint")
     timers.wrap(Pipeline, "_store", "store")
     builds, undo = count_builds()
@@ -117,7 +118,7 @@ async def ingest(
         timers.restore()
         SubscriptionIndex.match = original  # type: ignore[method-assign]
         if profile:
-            bot.ingest.queue_alerts = queue_alerts
+            bot.joining.queue_alerts = queue_alerts
         undo()
     if profile:
         report.notes.append(

@@ -42,6 +42,18 @@ class Byline:
         """Outlets every chat may see (public feeds only)."""
         return cls(tuple((name, None) for name in names))
 
+    @classmethod
+    def first_report(
+        cls, source: str, feed_id: int, public: bool, audience: Collection[int] | None
+    ) -> Byline:
+        """A new story's byline, its one article from `feed_id` just stored: what
+        `read_bylines` would read back (`audience`: the feed's followers when it is private),
+        without asking the database once more for every new story of a burst."""
+        if public:
+            return cls(((source, None),))
+        only = frozenset((feed_id,))
+        return cls(((source, feed_id),), dict.fromkeys(audience or (), only))
+
     @property
     def private(self) -> bool:
         return any(feed is not None for _, feed in self.outlets)

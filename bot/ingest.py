@@ -6,7 +6,8 @@ story (near-duplicate fingerprint) → summarize a new story → match subscript
 Everything one poll decides is written in one transaction, so a crash leaves either all of it or
 none of it. Feeds are polled concurrently and each failure stays with its feed: a dead site backs
 off on its own schedule and never delays the others. A WebSub hub's push (`push`) takes the same
-path from the parse on; a poll notes the hub a feed names (`bot.websub`).
+path from the parse on; a poll notes the hub a feed names (`bot.websub`). The store step's
+work on articles, stories and alerts is `bot.joining`'s; this module holds its transaction.
 
 A chat's private feed is fetched like a user-given link, and its stories match only the queries
 of the chats that follow it (`bot.audience`). A story shows its first public article's title,
@@ -20,33 +21,27 @@ import asyncio
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 import bot.polling as polling
-from bot.alerts import AlertSummaries, queue_alerts, story_summaries
-from bot.audience import followers, public_story, read_bylines
+from bot.audience import followers
 from bot.clock import Clock
-from bot.entries import Candidate, EntryReader, Origin, summarize_candidate
+from bot.entries import Candidate, EntryReader, Origin
 from bot.fetch import Fetcher, FetchResult
-from bot.followups import update_alerts
 from bot.group import Fingerprint, StoryIndex, fingerprint
-from bot.match import Document
+from bot.joining import Counts, StoryWriter
 from bot.memory import return_free_memory
 from bot.parse import FeedEntry, FeedParseError, ParsedFeed, parse_feed
 from bot.polling import PollReport, claim_feeds, record_failure, record_success
 from bot.settings import Settings
-from bot.store import Article, Database, Feed, Story
+from bot.store import Article, Database, Feed
 from bot.subscribers import SubscriptionIndex
 from bot.websub import Hub, find_hub, note_hub
 
 __all__ = ["Pipeline", "PollReport"]
 
 log = logging.getLogger(__name__)
-
-STORE_LOCK = 0x6E657773  # "news": the advisory lock that orders story assignment across workers
 
 
 @dataclass(frozen=True)
@@ -56,15 +51,6 @@ class _Polled:
     result: FetchResult
     hub: Hub | None
     parsed: ParsedFeed
-
-
-@dataclass
-class _Counts:
-    new_articles: int = 0
-    new_stories: int = 0
-    joined: int = 0
-    alerts: int = 0
-    updates: int = 0
 
 
 class Pipeline:
@@ -82,32 +68,26 @@ class Pipeline:
         self.db, self.fetcher, self.settings, self.clock = db, fetcher, settings, clock
         self.worker = worker
         self.reader = EntryReader(fetcher, settings)
-        self.stories = StoryIndex()
-        self.subscriptions = SubscriptionIndex()
+        self.writer = StoryWriter(db, settings, clock)
         self._locks: dict[int, asyncio.Lock] = {}
         self.budget = polling.PollBudget(settings.poll)  # the shared daily request budget's scale
         self._loaded = False
-        self._last_article = 0  # the newest article the story index has seen
         # One store step at a time in this process: they share the story index, and on SQLite
         # concurrent writers would wait on each other's lock past the busy timeout.
         self._store_lock = threading.Lock()
 
+    @property
+    def stories(self) -> StoryIndex:
+        return self.writer.stories
+
+    @property
+    def subscriptions(self) -> SubscriptionIndex:
+        return self.writer.subscriptions
+
     def load(self) -> None:
         """Rebuild the story index from the fingerprints of recent articles (after a restart)."""
-        since = self.clock.now() - timedelta(seconds=self.settings.poll.story_window)
-        index = StoryIndex()
-        with self.db.session() as session:
-            rows = session.execute(
-                select(Article.story_id, Article.fingerprint).where(
-                    Article.fetched_at >= since, Article.fingerprint.is_not(None)
-                )
-            )
-            for story_id, blob in rows:
-                index.add(story_id, Fingerprint.from_bytes(blob))
-            self._last_article = session.scalar(select(func.max(Article.id))) or 0
-        self.stories = index
+        self.writer.load()
         self._loaded = True
-        log.info("story index loaded: %d stories", len(index))
 
     async def poll_due(self) -> list[PollReport]:
         """Poll the feeds that are due and not being polled by another worker."""
@@ -251,31 +231,31 @@ class Pipeline:
         candidates: list[Candidate],
         polled: _Polled | None,
         origin: Origin,
-    ) -> _Counts:
+    ) -> Counts:
+        # Fingerprints are the text's alone: made before the lock, so that one feed's are made
+        # while another feed holds it (in the database, where the GIL is free).
+        prints = [fingerprint(c.text) if c.text else None for c in candidates]
         with self._store_lock:
-            return self._store_locked(feed_id, feed_title, candidates, polled, origin)
+            return self._store_locked(feed_id, feed_title, candidates, prints, polled, origin)
 
     def _store_locked(
         self,
         feed_id: int,
         feed_title: str | None,
         candidates: list[Candidate],
+        prints: list[Fingerprint | None],
         polled: _Polled | None,
         origin: Origin,
-    ) -> _Counts:
-        counts = _Counts()
+    ) -> Counts:
         now = self.clock.now()
         try:
             with self.db.session() as session:
-                self._serialize_stories(session)
-                self.subscriptions.refresh(session)
                 feed = session.get(Feed, feed_id)
                 assert feed is not None
                 if not feed.name and feed_title:
                     feed.name = feed_title[:200]
                 audience = None if origin.public else followers(session, feed_id)
-                for candidate in candidates:
-                    self._store_one(session, feed, candidate, now, counts, audience)
+                counts = self.writer.write(session, feed, candidates, prints, audience, now)
                 times = [c.published or now for c in candidates]
                 if polled is None:  # pushed: the newest entry moves, not the schedule
                     polling.note_published(feed, times, now)
@@ -287,108 +267,6 @@ class Pipeline:
             self.load()  # the index may hold stories of the rolled-back transaction
             raise
         return counts
-
-    def _serialize_stories(self, session: Session) -> None:
-        """Deciding which story an article joins must see every article stored before it, also
-        by other workers: on PostgreSQL one transaction-scoped advisory lock orders the store
-        steps of all workers, and the index first takes in what others stored meanwhile."""
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORE_LOCK})
-        rows = session.execute(
-            select(Article.id, Article.story_id, Article.fingerprint)
-            .where(Article.id > self._last_article)
-            .order_by(Article.id)
-        ).all()
-        for article_id, story_id, blob in rows:
-            if blob is not None:
-                self.stories.add(story_id, Fingerprint.from_bytes(blob))
-            self._last_article = article_id
-
-    def _store_one(
-        self,
-        session: Session,
-        feed: Feed,
-        c: Candidate,
-        now: datetime,
-        counts: _Counts,
-        audience: set[int] | None,
-    ) -> None:
-        """Store one article in its story; alert the chats it matches (among `audience`, the
-        followers of a private feed; everyone when None)."""
-        language = c.language
-        fp = fingerprint(c.text) if c.text else None
-        story_id = None
-        if c.url:
-            story_id = session.scalar(select(Article.story_id).where(Article.url == c.url).limit(1))
-        if story_id is None and fp is not None:
-            story_id = self.stories.find(fp)
-        story = session.get(Story, story_id) if story_id is not None else None
-        opts, ranked = self.settings.summary, None  # ranked: a new story's article, ranked once
-        if story is None:
-            ranked = story_summaries(c.text, language, opts, c.title)
-            story = Story(
-                title=c.title,
-                url=c.url,
-                summary=ranked.default if ranked else summarize_candidate(c, language, opts),
-                language=language,
-                created_at=now,
-                updated_at=now,
-                published_at=c.published,
-                source_count=0,
-            )
-            session.add(story)
-            counts.new_stories += 1
-        else:
-            counts.joined += 1
-            story.updated_at = now
-            carried = session.scalar(select(public_story()).where(Story.id == story.id))
-            if feed.public and not carried:  # by a public feed, before this article
-                self._republish(story, c, language)
-        joined = story.id is not None
-        article = Article(
-            feed_id=feed.id,
-            story=story,
-            guid=c.entry.guid,
-            url=c.url or c.entry.guid,
-            title=c.title,
-            text=c.text,
-            language=language,
-            source=(c.outlet or feed.display_name)[:200],
-            published_at=c.published,
-            fetched_at=now,
-            fingerprint=fp.to_bytes() if fp is not None else None,
-        )
-        session.add(article)
-        session.flush()
-        byline = read_bylines(session, [story.id])[story.id]
-        story.source_count = len(byline.names)
-        self._last_article = max(self._last_article, article.id)
-        counts.new_articles += 1
-        if fp is not None:
-            self.stories.add(story.id, fp)
-        if self._too_old(c, now):
-            return
-        if joined:
-            counts.updates += update_alerts(session, story, article, byline, now)
-        doc = Document(title=c.title, text=c.text, language=language or "en", urls=(c.url,))
-        matches = self.subscriptions.match(doc)
-        if audience is not None:
-            matches = [m for m in matches if m.chat_id in audience]
-        if matches:
-            summaries = ranked or AlertSummaries.of(c.text, language, story.summary, opts, c.title)
-            counts.alerts += queue_alerts(session, story, article, byline, matches, now, summaries)
-
-    def _too_old(self, c: Candidate, now: datetime) -> bool:
-        """An entry from long ago (a feed's backlog on first poll) is news to nobody."""
-        max_age = self.settings.poll.alert_max_age
-        return c.published is not None and (now - c.published).total_seconds() > max_age
-
-    def _republish(self, story: Story, c: Candidate, language: str | None) -> None:
-        """The first public article of a story only private feeds carried: the story shows
-        its title, link and summary from now on, so what everyone sees is public."""
-        story.title, story.url, story.language = c.title, c.url, language
-        story.summary = summarize_candidate(c, language, self.settings.summary)
-        story.published_at = c.published or story.published_at
 
     def _record_success(self, feed_id: int, result: FetchResult) -> None:
         with self.db.session() as session:

@@ -70,6 +70,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.followups",
             "bot.digest",
             "bot.polling",
+            "bot.joining",
             "bot.ingest",
             "bot.deliver",
             "bot.websub",

@@ -90,7 +90,7 @@ def _candidates(
     its chat's settings: one query, whatever the number of chats."""
     found = session.execute(
         _CANDIDATES, {"ids": sub_ids, "story_id": story_id, "feed_id": feed_id, "now": now}
-    )
+    ).all()  # one fetchall: iterating the result fetches row by row
     return {row[_SUB_ID]: row for row in found}
 
 

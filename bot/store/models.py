@@ -295,11 +295,12 @@ class Alert(Base):
     """The record that a chat was told of a story: unique, so a story reaches a chat once."""
 
     __tablename__ = "alerts"
+    # Its index also serves every lookup by chat alone (no index of chat_id of its own).
     __table_args__ = (UniqueConstraint("chat_id", "story_id", name="uq_alert_chat_story"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE")
     )
     story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
     subscription_id: Mapped[int | None] = mapped_column(

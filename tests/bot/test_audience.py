@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.audience import Byline, read_bylines
+from bot.audience import Byline, followers, read_bylines
 from bot.chat.prefs import Caller
 from bot.chat.reports import latest, source_status
 from bot.chat.sources import add_source, remove_source
@@ -22,7 +22,7 @@ from bot.entries import Origin
 from bot.parse import FeedEntry
 from bot.services import Services
 from bot.settings import DigestSettings, FeedConfig, Settings, TelegramSettings
-from bot.store import Alert, Chat, Feed, Outbox, Story
+from bot.store import Alert, Article, Chat, Feed, Outbox, Story
 from tests.fakes import NOW
 from tests.fakes.feeds import FeedServer, Route, make_feed
 from tests.fakes.stories import CEASEFIRE, item
@@ -101,6 +101,23 @@ async def test_a_private_feeds_story_is_alerted_to_its_followers_only(world: Wor
     [alert] = world.alerts(FOLLOWER)
     assert PRIVATE_TITLE in alert and "📰 Secret Letter" in alert
     assert world.alerts(OTHER) == []
+
+
+@pytest.mark.parametrize("path", ["/letter.xml", "/public.xml"])
+async def test_a_new_storys_byline_as_ingest_makes_it_is_the_one_read_back(
+    world: World, path: str
+) -> None:
+    world.follow(FOLLOWER)
+    await world.publish(path, "s1", PRIVATE_TITLE)
+    with world.services.db.session() as session:
+        story, source, feed = session.execute(
+            select(Story, Article.source, Feed).join(Article.story).join(Article.feed)
+        ).one()
+        audience = None if feed.public else followers(session, feed.id)
+        made = Byline.first_report(source, feed.id, feed.public, audience)
+        assert made == read_bylines(session, [story.id])[story.id]
+        assert made.for_chat(FOLLOWER) == [source]
+        assert made.for_chat(OTHER) == ([] if path == "/letter.xml" else [source])
 
 
 async def test_a_public_article_makes_the_story_public_without_the_private_outlet(

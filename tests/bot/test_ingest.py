@@ -89,6 +89,29 @@ async def test_new_entries_become_summarized_stories(
         assert all(sentence in " ".join(CEASEFIRE) for sentence in story.summary)
 
 
+async def test_an_article_under_a_url_already_stored_joins_that_urls_story(
+    database_url, feed_server: FeedServer, clock, tmp_path, cleanup
+) -> None:
+    """By URL, not by text: the same link is the same story, also within one poll, even when
+    the texts share nothing."""
+    first, again = entry("a1", "Ceasefire agreed", CEASEFIRE), entry("a2", "Budget", BUDGET)
+    again["link"] = first["link"]
+    url = feed_server.route("/a.xml", Route(make_feed([first, again])))
+    services = services_for(database_url, [url], clock, tmp_path)
+    cleanup.append(services)
+    [report] = await services.pipeline.poll_all()
+    assert (report.new_articles, report.new_stories, report.joined) == (2, 1, 1)
+    later = entry("a3", "Budget, later", BUDGET[1:])
+    later["link"] = first["link"]
+    feed_server.route("/a.xml", Route(make_feed([first, again, later])))
+    clock.advance(minutes=5)
+    [report] = await services.pipeline.poll_all()
+    assert (report.new_articles, report.new_stories, report.joined) == (1, 0, 1)
+    with services.db.session() as session:
+        assert session.scalar(select(func.count(Story.id))) == 1
+        assert session.scalar(select(Story.source_count)) == 1  # one outlet, three articles
+
+
 async def test_unchanged_feed_costs_a_304_and_adds_nothing(
     database_url, feed_server: FeedServer, clock, tmp_path, cleanup
 ) -> None:
