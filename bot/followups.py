@@ -53,17 +53,23 @@ def _develops(fresh: list[str], text: str, language: str | None) -> bool:
     return len(fresh) >= 2 and words >= 30 and len(fresh) / total >= 0.3
 
 
-def _first_alert(session: Session, alert: Alert) -> Outbox | None:
-    return session.scalar(
-        select(Outbox)
-        .where(
-            Outbox.chat_id == alert.chat_id,
-            Outbox.story_id == alert.story_id,
-            Outbox.kind == OutboxKind.ALERT,
+def _first_alerts(session: Session, story_id: int, chat_ids: list[int]) -> dict[int, Outbox]:
+    """Each chat's first alert message of the story, read for all the chats at once (a story
+    joined by a later article may have been told to thousands)."""
+    first: dict[int, Outbox] = {}
+    for start in range(0, len(chat_ids), 500):  # within every database's bound-parameter limit
+        rows = session.scalars(
+            select(Outbox)
+            .where(
+                Outbox.chat_id.in_(chat_ids[start : start + 500]),
+                Outbox.story_id == story_id,
+                Outbox.kind == OutboxKind.ALERT,
+            )
+            .order_by(Outbox.id)
         )
-        .order_by(Outbox.id)
-        .limit(1)
-    )
+        for row in rows:
+            first.setdefault(row.chat_id, row)
+    return first
 
 
 def update_alerts(
@@ -83,10 +89,10 @@ def update_alerts(
     ).all()
     queued = 0
     texts: dict[int, str] = {}
+    alerts = [a for a in alerts if byline.sees(a.chat_id, article.feed_id)]  # private: theirs
+    first = _first_alerts(session, story.id, [a.chat_id for a in alerts])
     for alert in alerts:
-        if not byline.sees(alert.chat_id, article.feed_id):
-            continue  # a private feed's article: nothing of it for this chat
-        original = _first_alert(session, alert)
+        original = first.get(alert.chat_id)
         if original is None or original.status not in (OutboxStatus.PENDING, OutboxStatus.SENT):
             continue
         updated = with_sources(original.text, byline.for_chat(alert.chat_id))

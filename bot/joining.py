@@ -163,14 +163,14 @@ class StoryWriter:
             fingerprint=fp.to_bytes() if fp is not None else None,
         )
         session.add(article)
+        if not joined:  # known before the insert: the story is written once, not updated after
+            byline = Byline.first_report(article.source, feed.id, feed.public, audience)
+            story.source_count = len(byline.names)
         session.flush()
+        if joined:
+            byline = read_bylines(session, [story.id])[story.id]
+            story.source_count = len(byline.names)
         by_url.setdefault(article.url, story.id)
-        byline = (
-            read_bylines(session, [story.id])[story.id]
-            if joined
-            else Byline.first_report(article.source, feed.id, feed.public, audience)
-        )
-        story.source_count = len(byline.names)
         self._last_article = max(self._last_article, article.id)
         counts.new_articles += 1
         if fp is not None:
