@@ -20,7 +20,6 @@ from _load_measure import CpuTimers, Fake, LogCounter, Report, cpu_s, first_line
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-import bot.ingest
 import bot.joining
 from bot.chat.prefs import Caller, ensure_chat
 from bot.chat.subscriptions import subscribe
@@ -108,7 +107,7 @@ async def ingest(
     timers.wrap(bot.joining, "summarize_candidate", "summarize")
     timers.wrap(bot.joining, "story_summaries", "summarize")  # a new story's article ranked once
     timers.wrap(bot.joining, "queue_alerts", "queue alerts")
-    timers.wrap(bot.ingest, "fingerprint", "fingerprint")
+    timers.wrap(bot.joining, "fingerprint", "fingerprint")
     timers.wrap(Pipeline, "_store", "store")
     builds, undo = count_builds()
     t0, c0 = time.perf_counter(), cpu_s()

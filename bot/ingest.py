@@ -29,7 +29,7 @@ from bot.audience import followers
 from bot.clock import Clock
 from bot.entries import Candidate, EntryReader, Origin
 from bot.fetch import Fetcher, FetchResult
-from bot.group import Fingerprint, StoryIndex, fingerprint
+from bot.group import StoryIndex
 from bot.joining import Counts, StoryWriter
 from bot.memory import return_free_memory
 from bot.parse import FeedEntry, FeedParseError, ParsedFeed, parse_feed
@@ -232,18 +232,14 @@ class Pipeline:
         polled: _Polled | None,
         origin: Origin,
     ) -> Counts:
-        # Fingerprints are the text's alone: made before the lock, so that one feed's are made
-        # while another feed holds it (in the database, where the GIL is free).
-        prints = [fingerprint(c.text) if c.text else None for c in candidates]
         with self._store_lock:
-            return self._store_locked(feed_id, feed_title, candidates, prints, polled, origin)
+            return self._store_locked(feed_id, feed_title, candidates, polled, origin)
 
     def _store_locked(
         self,
         feed_id: int,
         feed_title: str | None,
         candidates: list[Candidate],
-        prints: list[Fingerprint | None],
         polled: _Polled | None,
         origin: Origin,
     ) -> Counts:
@@ -255,7 +251,7 @@ class Pipeline:
                 if not feed.name and feed_title:
                     feed.name = feed_title[:200]
                 audience = None if origin.public else followers(session, feed_id)
-                counts = self.writer.write(session, feed, candidates, prints, audience, now)
+                counts = self.writer.write(session, feed, candidates, audience, now)
                 times = [c.published or now for c in candidates]
                 if polled is None:  # pushed: the newest entry moves, not the schedule
                     polling.note_published(feed, times, now)

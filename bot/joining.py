@@ -22,7 +22,7 @@ from bot.audience import Byline, public_story, read_bylines
 from bot.clock import Clock
 from bot.entries import Candidate, summarize_candidate
 from bot.followups import update_alerts
-from bot.group import Fingerprint, StoryIndex
+from bot.group import Fingerprint, StoryIndex, fingerprint
 from bot.match import Document
 from bot.settings import Settings
 from bot.store import Article, Database, Feed, Story
@@ -77,19 +77,18 @@ class StoryWriter:
         session: Session,
         feed: Feed,
         candidates: list[Candidate],
-        prints: list[Fingerprint | None],
         audience: set[int] | None,
         now: datetime,
     ) -> Counts:
-        """Store the candidates (with their fingerprints) as articles of `feed`, in order;
+        """Store the candidates as articles of `feed`, in order;
         alert the chats they match (among `audience`, a private feed's followers; everyone
         when None)."""
         counts = Counts()
         self._serialize_stories(session)
         self.subscriptions.refresh(session)
         by_url = _stories_by_url(session, candidates)
-        for candidate, fp in zip(candidates, prints, strict=True):
-            self._store_one(session, feed, candidate, fp, now, counts, audience, by_url)
+        for candidate in candidates:
+            self._store_one(session, feed, candidate, now, counts, audience, by_url)
         return counts
 
     def _serialize_stories(self, session: Session) -> None:
@@ -113,7 +112,6 @@ class StoryWriter:
         session: Session,
         feed: Feed,
         c: Candidate,
-        fp: Fingerprint | None,
         now: datetime,
         counts: Counts,
         audience: set[int] | None,
@@ -123,6 +121,7 @@ class StoryWriter:
         followers of a private feed; everyone when None). `by_url`: the story of each URL
         already stored (`_stories_by_url`), kept up to date."""
         language = c.language
+        fp = fingerprint(c.text) if c.text else None
         story_id = by_url.get(c.url) if c.url else None
         if story_id is None and fp is not None:
             story_id = self.stories.find(fp)
