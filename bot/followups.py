@@ -19,6 +19,7 @@ from bot.audience import Byline
 from bot.outbox import enqueue
 from bot.render import RenderedMessage, render_follow_up, with_sources
 from bot.store import Alert, Article, Outbox, OutboxKind, OutboxStatus, Story
+from bot.store.bulk import batches
 
 __all__ = ["new_sentences", "update_alerts"]
 
@@ -57,11 +58,11 @@ def _first_alerts(session: Session, story_id: int, chat_ids: list[int]) -> dict[
     """Each chat's first alert message of the story, read for all the chats at once (a story
     joined by a later article may have been told to thousands)."""
     first: dict[int, Outbox] = {}
-    for start in range(0, len(chat_ids), 500):  # within every database's bound-parameter limit
+    for some in batches(chat_ids):
         rows = session.scalars(
             select(Outbox)
             .where(
-                Outbox.chat_id.in_(chat_ids[start : start + 500]),
+                Outbox.chat_id.in_(some),
                 Outbox.story_id == story_id,
                 Outbox.kind == OutboxKind.ALERT,
             )

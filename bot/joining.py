@@ -26,6 +26,7 @@ from bot.group import Fingerprint, StoryIndex, fingerprint
 from bot.match import Document
 from bot.settings import Settings
 from bot.store import Article, Database, Feed, Story
+from bot.store.bulk import batches
 from bot.subscribers import SubscriptionIndex
 
 __all__ = ["STORE_LOCK", "Counts", "StoryWriter"]
@@ -204,11 +205,9 @@ def _stories_by_url(session: Session, candidates: list[Candidate]) -> dict[str, 
     the whole batch instead of once an article."""
     urls = list({c.url for c in candidates if c.url})
     found: dict[str, int] = {}
-    for start in range(0, len(urls), 500):  # within every database's bound-parameter limit
+    for some in batches(urls):
         rows = session.execute(
-            select(Article.url, Article.story_id)
-            .where(Article.url.in_(urls[start : start + 500]))
-            .order_by(Article.id)
+            select(Article.url, Article.story_id).where(Article.url.in_(some)).order_by(Article.id)
         )
         for url, story_id in rows:
             found.setdefault(url, story_id)

@@ -30,7 +30,7 @@ from bot.clock import in_quiet_hours
 from bot.outbox import NO_BUTTONS, ButtonsTemplate, enqueue_texts
 from bot.render import alert_buttons
 from bot.store import Alert, Article, Chat, OutboxKind, SourceMute, Story, Subscription
-from bot.store.bulk import binder, insert_bound
+from bot.store.bulk import batches, binder, insert_bound
 from bot.subscribers import ChatMatch
 
 __all__ = ["queue_alerts"]
@@ -87,11 +87,14 @@ def _candidates(
 ) -> dict[int, Row[Any]]:
     """Each matched subscription that may alert now (not paused, its mute over), of an active
     chat that has not muted the story's outlet nor been told of the story, with its gates and
-    its chat's settings: one query, whatever the number of chats."""
-    found = session.execute(
-        _CANDIDATES, {"ids": sub_ids, "story_id": story_id, "feed_id": feed_id, "now": now}
-    ).all()  # one fetchall: iterating the result fetches row by row
-    return {row[_SUB_ID]: row for row in found}
+    its chat's settings: one query (per `batches` of ids), whatever the number of chats."""
+    found: dict[int, Row[Any]] = {}
+    for ids in batches(sub_ids):
+        rows = session.execute(
+            _CANDIDATES, {"ids": ids, "story_id": story_id, "feed_id": feed_id, "now": now}
+        ).all()  # one fetchall: iterating the result fetches row by row
+        found.update((row[_SUB_ID], row) for row in rows)
+    return found
 
 
 def _eligible(

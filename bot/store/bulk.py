@@ -5,18 +5,36 @@ dump, a date formatted for SQLite) and builds each row's parameters in Python: f
 burst, 70,000 rows of which half the values are the same for all, that was a third of the
 insert's time. Here the caller converts each distinct value once (`binder`) and the rows go
 to the driver as they are, in one executemany of a statement compiled once per database.
+
+Looking many rows up goes by IN lists, which a database binds one parameter for each value of:
+`batches` keeps each list under what any of ours binds in one statement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Column, Table, column, insert, table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-__all__ = ["binder", "insert_bound"]
+__all__ = ["IN_BATCH", "batches", "binder", "insert_bound"]
+
+#: The most values one IN list binds: well under SQLite's default limit of 32,766 bound
+#: parameters a statement and PostgreSQL's 65,535, whatever else the statement binds.
+IN_BATCH = 10_000
+
+T = TypeVar("T")
+
+
+def batches(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`values` in runs of at most `IN_BATCH`: a popular story can match more subscriptions,
+    and reach more chats, than one statement may bind."""
+    size = IN_BATCH  # read at each call (tests lower it)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
 
 _STATEMENTS: dict[tuple[str, str, str, tuple[str, ...]], tuple[str, bool]] = {}
 

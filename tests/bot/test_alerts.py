@@ -4,12 +4,14 @@ during quiet hours, and folded into the digest where the chat or query asks for 
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+import bot.store.bulk
 import summarizer
 from bot.alerts import AlertSummaries, queue_alerts, story_summaries
 from bot.chat.prefs import ensure_chat
@@ -177,6 +179,23 @@ def test_each_matching_chat_hears_the_story(db: Database, planet: int) -> None:
     story, article = make_story(db, planet)
     assert queue(db, story, article, matched(db, mine, theirs)) == 2
     assert sorted(m.chat_id for m in outbox(db)) == [CHAT, OTHER]
+
+
+def test_a_story_matching_more_queries_than_one_statement_binds_reaches_every_chat(
+    db: Database, planet: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As if twenty were a hundred thousand: on SQLite the driver binds at most 12 values a
+    statement here (one IN list of every match would need 25), and lists go by 2."""
+    chats = [CHAT + i for i in range(20)]
+    subs = [make_query(db, make_chat(db, chat)) for chat in chats]
+    story, article = make_story(db, planet)
+    monkeypatch.setattr(bot.store.bulk, "IN_BATCH", 2)
+    if db.engine.dialect.name == "sqlite":
+        db.engine.dispose()
+        limit = sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+        event.listen(db.engine, "connect", lambda conn, _: conn.setlimit(limit, 12))
+    assert queue(db, story, article, matched(db, *subs)) == 20
+    assert sorted(m.chat_id for m in outbox(db)) == chats
 
 
 def test_a_story_already_told_is_not_queued_again(db: Database, planet: int) -> None:
