@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from bot.match import Document, QueryError, QueryIndex
 from bot.memory import return_free_memory
 from bot.store import Subscription, SubscriptionChange
+from bot.store.bulk import batches
 
 __all__ = ["ChatMatch", "SubscriptionIndex"]
 
@@ -168,9 +169,10 @@ class SubscriptionIndex:
         wanted = sorted(set(sub_ids))
         current = {
             sub_id: (chat_id, text)
+            for some in batches(wanted)  # a bulk import can change more than a statement binds
             for sub_id, chat_id, text in session.execute(
                 select(Subscription.id, Subscription.chat_id, Subscription.query).where(
-                    Subscription.id.in_(wanted)
+                    Subscription.id.in_(some)
                 )
             )
         }

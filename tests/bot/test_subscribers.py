@@ -8,6 +8,7 @@ import logging
 import pytest
 from sqlalchemy import delete, update
 
+import bot.store.bulk
 from bot.chat.prefs import ensure_chat
 from bot.match import Document
 from bot.settings import Settings
@@ -77,6 +78,19 @@ def test_a_removed_query_is_not_found_after_the_next_refresh(db: Database) -> No
     index = loaded(db)
     remove(db, sub)
     assert matching(loaded(db, index)) == []
+
+
+def test_more_changes_than_one_statement_binds_are_all_applied(
+    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    add(db, OTHER, "olympics")
+    index = loaded(db)
+    subs = [add(db, CHAT + i, "ceasefire") for i in range(7)]
+    monkeypatch.setattr(bot.store.bulk, "IN_BATCH", 2)  # as if seven were a bulk import
+    with caplog.at_level(logging.INFO, logger="bot.subscribers"):
+        refreshed = loaded(db, index)
+    assert "7 changes applied" in caplog.text  # not a rebuild
+    assert matching(refreshed) == [(CHAT + i, sub) for i, sub in enumerate(subs)]
 
 
 def test_a_query_removed_and_another_added_between_refreshes_are_both_seen(
