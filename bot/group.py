@@ -26,6 +26,7 @@ import hashlib
 import logging
 import re
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -80,13 +81,12 @@ def _shingles(tokens: list[str]) -> list[bytes]:
     ]
 
 
-_UINT32 = struct.Struct("<I")
-
-
-def _hash(shingle: bytes) -> int:
-    """datasketch's default hash (sha1_hash32): each shingle is hashed once and the value
-    serves both signatures."""
-    return int(_UINT32.unpack_from(hashlib.sha1(shingle).digest())[0])
+def _hashes(shingles: Iterable[bytes]) -> np.ndarray:
+    """datasketch's default hash (sha1_hash32: a digest's first four bytes, little-endian) of
+    each shingle, as one array: the digests' bytes joined and read at once, not one number
+    unpacked a shingle."""
+    sha1 = hashlib.sha1
+    return np.frombuffer(b"".join([sha1(s).digest()[:4] for s in shingles]), dtype="<u4")
 
 
 # MinHash as datasketch 2.0 computes it with its default "affine32" scheme, value for value
@@ -108,10 +108,10 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _signature(hashes: list[int]) -> bytes:
-    if not hashes:
+def _signature(hashes: np.ndarray) -> bytes:
+    if not len(hashes):
         return np.full(NUM_PERM, _EMPTY, dtype="<u4").tobytes()
-    values = np.array(hashes, dtype=np.uint32)
+    values = hashes.astype(np.uint32)  # a copy: mixed in place below
     values ^= values >> np.uint32(16)
     values *= _FMIX[0]
     values ^= values >> np.uint32(13)
@@ -215,14 +215,16 @@ def fingerprint(text: str) -> Fingerprint:
     """
     tokens = _tokens(text)
     shingles = _shingles(tokens)
-    hashes = {shingle: _hash(shingle) for shingle in dict.fromkeys(shingles)}
-    lead = dict.fromkeys(shingles[: LEAD_WORDS - SHINGLE_WORDS + 1])
+    distinct = dict.fromkeys(shingles)  # each hashed once, in first-seen order
+    hashes = _hashes(distinct)
+    # The lead's distinct shingles are the first of the text's distinct ones.
+    lead = len(dict.fromkeys(shingles[: LEAD_WORDS - SHINGLE_WORDS + 1]))
     return Fingerprint(
-        signature=_signature(list(hashes.values())),
-        lead=_signature([hashes[shingle] for shingle in lead]),
+        signature=_signature(hashes),
+        lead=_signature(hashes[:lead]),
         words=len(tokens),
-        shingles=len(hashes),
-        lead_shingles=len(lead),
+        shingles=len(distinct),
+        lead_shingles=lead,
     )
 
 
