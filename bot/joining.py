@@ -4,8 +4,9 @@ An article joins the story of an article already stored under its URL, or of a n
 (`bot.group`'s fingerprints, held in a `StoryIndex` between polls); otherwise it starts a new
 story, summarized once. Then the subscriptions it matches (`bot.subscribers`) get their alerts
 queued (`bot.alerts`), or the alerts already sent an update (`bot.followups`). Everything here
-runs inside the caller's transaction (`bot.ingest.Pipeline` holds it, with the lock that
-orders store steps), so that a crash leaves all of a poll's articles and alerts or none.
+runs inside the caller's transaction (`bot.ingest.Pipeline` holds it, one store step at a time
+in a process; on PostgreSQL `write` first takes the advisory lock that orders the workers'), so
+that a crash leaves all of a poll's articles and alerts or none.
 """
 
 from __future__ import annotations
