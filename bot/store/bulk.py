@@ -6,8 +6,8 @@ burst, 70,000 rows of which half the values are the same for all, that was a thi
 insert's time. Here the caller converts each distinct value once (`binder`) and the rows go
 to the driver as they are, in one executemany of a statement compiled once per database.
 
-Looking many rows up goes by IN lists, which a database binds one parameter for each value of:
-`batches` keeps each list under what any of ours binds in one statement.
+Reading many rows goes through IN lists, and a database binds one parameter per value:
+`batches` keeps each list under what either of ours binds in one statement.
 """
 
 from __future__ import annotations
