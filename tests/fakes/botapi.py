@@ -39,7 +39,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -1711,7 +1711,21 @@ class _Server(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         self._closing = False
+        self._answering = 0  # requests read and not yet answered
+        self._answered = threading.Condition()
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    @contextlib.contextmanager
+    def answering(self) -> Iterator[None]:
+        """Counts a request from when it is read until its answer is written."""
+        with self._answered:
+            self._answering += 1
+        try:
+            yield
+        finally:
+            with self._answered:
+                self._answering -= 1
+                self._answered.notify_all()
 
     def track(self, connection: socket.socket) -> None:
         with self._connections_lock:
@@ -1723,8 +1737,12 @@ class _Server(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.discard(connection)
 
-    def close_connections(self) -> None:
-        """Unblock handler threads waiting on idle keep-alive connections so they can end."""
+    def close_connections(self, grace: float = 5.0) -> None:
+        """Unblock handler threads waiting on idle keep-alive connections so they can end,
+        once the requests being answered (a released long poll's empty answer) are written:
+        cutting a connection first would leave its client without an answer."""
+        with self._answered:
+            self._answered.wait_for(lambda: self._answering == 0, timeout=grace)
         with self._connections_lock:
             self._closing = True
             for connection in self._connections:
@@ -1785,6 +1803,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _serve(self) -> None:
+        with self.server.answering():
+            self._serve_answered()
+
+    def _serve_answered(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         if self.path.startswith("/file/"):
