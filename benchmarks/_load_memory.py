@@ -43,7 +43,7 @@ def main(url: str) -> dict[str, Any]:
         pipeline = Pipeline(db, Fetcher(), settings, SystemClock())
         pipeline.load()
         with db.session() as session:
-            pipeline.subscriptions.refresh(session)
+            pipeline.writer.subscriptions.refresh(session)
         return pipeline
 
     untraced = built()
@@ -61,8 +61,8 @@ def main(url: str) -> dict[str, Any]:
         "rss_after_imports_mb": round(imported, 1),
         "index_rss_mb": round(index_rss, 1),
         "traced_mb": round(traced / 2**20, 1),
-        "queries": len(pipeline.subscriptions),
-        "stories": len(pipeline.stories),
+        "queries": len(pipeline.writer.subscriptions),
+        "stories": len(pipeline.writer.stories),
         "top": top,
         "first_story_traced_mb": story_mb,
         "first_story_top": story_top,
@@ -89,7 +89,7 @@ def first_story(db: Any, pipeline: Any, settings: Any) -> tuple[float, list[dict
         text, opts.sentences, language, method=opts.method, max_words=opts.max_words, title=title
     )
     fingerprint(text)
-    pipeline.subscriptions.match(Document(title=title, text=text, language=language))
+    pipeline.writer.subscriptions.match(Document(title=title, text=text, language=language))
     snapshot = tracemalloc.take_snapshot()
     traced, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()

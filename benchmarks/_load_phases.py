@@ -66,15 +66,15 @@ async def build_index(report: Report, services: Services) -> None:
     t0, c0 = time.perf_counter(), cpu_s()
     await asyncio.to_thread(pipeline.load)
     with services.db.session() as session:
-        pipeline.subscriptions.refresh(session)
+        pipeline.writer.subscriptions.refresh(session)
     wall = time.perf_counter() - t0
     report.figures["index_build_s"] = round(wall, 3)
     report.figures["index_build_cpu_s"] = round(cpu_s() - c0, 3)
     report.add(
         "subscription index built once (SubscriptionIndex.refresh), as a running bot holds it",
-        f"{len(pipeline.subscriptions):,} queries read from the database and parsed",
+        f"{len(pipeline.writer.subscriptions):,} queries read from the database and parsed",
         f"{wall:.1f} s ({cpu_s() - c0:.1f} CPU s) = "
-        f"{len(pipeline.subscriptions) / wall:,.0f} queries/s",
+        f"{len(pipeline.writer.subscriptions) / wall:,.0f} queries/s",
     )
 
 
@@ -143,7 +143,7 @@ async def ingest(
     matched, match_s = timers.calls["match"], timers.seconds["match"]
     report.add(
         "matching inside the burst (SubscriptionIndex.match, CPU)",
-        f"{matched:,} stories against {len(services.pipeline.subscriptions):,} queries",
+        f"{matched:,} stories against {len(services.pipeline.writer.subscriptions):,} queries",
         f"{match_s:.1f} CPU s = {matched / match_s if match_s else 0:,.0f} stories/s; "
         f"{alerts / max(stories, 1):.0f} alerts a story on average",
     )
@@ -188,7 +188,7 @@ async def repolls(report: Report, services: Services, fake: Fake) -> None:
     report.figures["subscribe_repoll_s"] = round(after, 4)
     report.figures["repoll_cpu_s"] = round(plain_cpu, 4)  # a shared machine's wall time
     report.figures["subscribe_repoll_cpu_s"] = round(after_cpu, 4)  # varies; CPU less so
-    queries = f"{len(services.pipeline.subscriptions):,} queries"
+    queries = f"{len(services.pipeline.writer.subscriptions):,} queries"
     report.add(
         "next poll, nothing new (Pipeline.poll of 2 feeds due together)",
         f"{queries}; the second of two such polls",

@@ -29,14 +29,12 @@ from bot.audience import followers
 from bot.clock import Clock
 from bot.entries import Candidate, EntryReader, Origin
 from bot.fetch import Fetcher, FetchResult
-from bot.group import StoryIndex
 from bot.joining import Counts, StoryWriter
 from bot.memory import return_free_memory
 from bot.parse import FeedEntry, FeedParseError, ParsedFeed, parse_feed
 from bot.polling import PollReport, claim_feeds, record_failure, record_success
 from bot.settings import Settings
 from bot.store import Article, Database, Feed
-from bot.subscribers import SubscriptionIndex
 from bot.websub import Hub, find_hub, note_hub
 
 __all__ = ["Pipeline", "PollReport"]
@@ -75,14 +73,6 @@ class Pipeline:
         # One store step at a time in this process: they share the story index, and on SQLite
         # concurrent writers would wait on each other's lock past the busy timeout.
         self._store_lock = threading.Lock()
-
-    @property
-    def stories(self) -> StoryIndex:
-        return self.writer.stories
-
-    @property
-    def subscriptions(self) -> SubscriptionIndex:
-        return self.writer.subscriptions
 
     def load(self) -> None:
         """Rebuild the story index from the fingerprints of recent articles (after a restart)."""
