@@ -62,6 +62,10 @@ _BULLET = re.compile(r"[•◦▪▫‣∙·●○■□►▸✓✔*+\-–—]\
 _TERMINAL = re.compile(r"[.!?…:;。！？｡؟।॥][\"'”’»)\]」』）]*$")
 # A block this short without final punctuation is a heading, byline or label, not a sentence.
 _HEADING_MAX_WORDS = 25
+# A full stop after a lower-case word of four letters or more, then a capitalised word: a
+# sentence boundary the model sometimes misses ("…for much of the month. Delegates from…"),
+# and inside a block, the mark of prose rather than a heading (`_looks_like_heading`).
+_MISSED_BREAK = re.compile(r"(?<=[a-z]{4}\.) (?=[A-Z][a-z])")
 
 # Tokens ending a Punkt piece that are abbreviations in these languages, so the next piece
 # belongs to the same sentence ("3 Mio. Euro", "Sr. García", "M. Macron" is already known).
@@ -133,7 +137,11 @@ def _looks_like_heading(block: str, line_count: int) -> bool:
         return False
     if block.isupper() and all(not c.isalpha() or c.isupper() for c in block):
         return True  # sumy's rule: a line in capitals is a heading
-    return not _TERMINAL.search(block) and len(block.split()) <= _HEADING_MAX_WORDS
+    if _TERMINAL.search(block) or len(block.split()) > _HEADING_MAX_WORDS:
+        return False
+    # A heading is one phrase: a short block that ends one sentence and starts another is a
+    # paragraph whose end was cut ("…clocking 3:35.27 in Birmingham. And"), not a heading.
+    return not _MISSED_BREAK.search(block)
 
 
 @functools.cache
@@ -144,9 +152,6 @@ def _punkt() -> Any:
     return nupunkt.load("default")
 
 
-# A full stop after a lower-case word of four letters or more, then a capitalised word: a
-# sentence boundary the model sometimes misses ("…for much of the month. Delegates from…").
-_MISSED_BREAK = re.compile(r"(?<=[a-z]{4}\.) (?=[A-Z][a-z])")
 _LONG_ABBREVIATIONS = frozenset(
     _word_set("approx incl excl dept govt assn univ misc intl corp natl mgmt prof admin info")
 )

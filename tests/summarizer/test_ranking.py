@@ -131,3 +131,20 @@ def test_ranking_of_a_blank_text_picks_nothing():
 def test_pick_rejects_a_count_or_budget_below_one(count, budget):
     with pytest.raises(SummarizerError):
         rank(STORY).pick(count, max_words=budget)
+
+
+def test_a_paragraph_cut_after_its_first_sentence_can_still_be_the_focused_one():
+    # A short paragraph without final punctuation reads like a sub-heading, which summaries
+    # avoid; one that ends a sentence and starts another is prose whose end was cut.
+    text = (
+        STORY + "\n\n"
+        "Lagat settled for silver behind El Guerrouj in Athens, clocking 3:35.27 in Birmingham. And"
+    )
+    summary = summarize(text, 3, focus=lambda sentence: "Lagat" in sentence)
+    assert any("Lagat" in sentence for sentence in summary)
+
+
+def test_a_sub_heading_is_still_never_the_focused_sentence():
+    text = STORY + "\n\nWhat Lagat said next\n\nThe talks ended without a date for the next round."
+    summary = summarize(text, 3, focus=lambda sentence: "Lagat" in sentence)
+    assert not any("Lagat" in sentence for sentence in summary)
