@@ -68,10 +68,9 @@ def queue_due_digests(db: Database, now: datetime, settings: DigestSettings) -> 
         with db.session() as session:
             due = _claim_due(session, now)
             if not due:
-                if queued:  # a fan-out's rows are garbage now
-                    return_free_memory()
                 return queued
             queued += _queue_chunk(session, due, now, settings)
+        return_free_memory()  # the chunk's rows are garbage now
 
 
 def _claim_due(session: Session, now: datetime) -> list[_Due]:

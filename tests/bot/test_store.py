@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.store import Base, Database, migrate
+from bot.store import Base, Database, migrate, open_database
 from tests.fakes import NOW
 
 
@@ -126,3 +128,20 @@ def test_subscription_ids_are_never_reused(db: Database) -> None:
         session.add(new)
         session.flush()
         assert new.id > old_id
+
+
+def test_a_sqlite_database_keeps_only_two_idle_connections(tmp_path: Path) -> None:
+    # Each idle SQLite connection keeps its own page cache, which the next write by another
+    # connection makes stale: threads that needed more connections at once give them back.
+    from bot.store.db import SQLITE_IDLE_CONNECTIONS
+
+    db = open_database(f"sqlite:///{tmp_path / 'pool.sqlite3'}")
+    try:
+        opened = [db.engine.connect() for _ in range(5)]
+        for connection in opened:
+            connection.exec_driver_sql("SELECT 1")
+        for connection in opened:
+            connection.close()
+        assert db.engine.pool.checkedin() == SQLITE_IDLE_CONNECTIONS == 2
+    finally:
+        db.dispose()
