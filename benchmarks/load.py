@@ -25,7 +25,9 @@ Phases, and the JSON key each fills (`--json FILE`):
    test): `chats`, `queries`, `setup_child_peak_rss_mb`;
 2. the subscription index built once, as a running bot holds it: `index_build_s`;
 3. the burst ingested by `Pipeline.poll_all` (read, parse, group, summarize, match, queue
-   alerts): `burst_stories_per_s` (queueing included), `alerts_queued`; with
+   alerts): `burst_stories_per_s` (queueing included), `alerts_queued`; the models a process
+   loads once (language, sentence splitter, stemmer) are loaded before timing, as in a bot
+   that has ingested before (`burst_warm_up_s`, as extract.py reads five pages first); with
    `--profile-burst` also a cProfile of queue_alerts, which slows the burst it measures
    (earlier default runs did this: their burst rates were cProfile's);
 4. two feeds due at one tick with nothing new, polled as they are (`repoll_s`) and after one
