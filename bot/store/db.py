@@ -25,9 +25,9 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 #: SQLite connections kept open between uses (more are opened when threads need them, and
 #: closed after). Each keeps its own page cache, up to 2 MB, and SQLite drops a connection's
 #: cache whenever another connection has written: with one writer at a time, idle connections
-#: hold mostly stale pages. After benchmarks/load.py's burst (1,000 stories, 100,000 chats)
-#: SQLite held 19 MB with five (SQLAlchemy's default) and 7 MB with two; the burst's speed did
-#: not change measurably (98.1 and 98.6 stories/s in two full runs at the same time).
+#: hold mostly stale pages. In benchmarks/load.py (1,000 stories, 100,000 chats) the burst's
+#: phase peaked at 264-270 MB with five (SQLAlchemy's default) and 255 MB with two, at the same
+#: burst speed (98.1 and 98.6 stories/s in two full runs at the same time).
 SQLITE_IDLE_CONNECTIONS = 2
 
 
