@@ -30,7 +30,7 @@ from bot.clock import Clock
 from bot.entries import Candidate, EntryReader, Origin
 from bot.fetch import Fetcher, FetchResult
 from bot.joining import Counts, StoryWriter
-from bot.memory import return_free_memory
+from bot.memory import return_free_memory, set_aside_long_lived
 from bot.parse import FeedEntry, FeedParseError, ParsedFeed, parse_feed
 from bot.polling import PollReport, claim_feeds, record_failure, record_success
 from bot.settings import Settings
@@ -75,8 +75,12 @@ class Pipeline:
         self._store_lock = threading.Lock()
 
     def load(self) -> None:
-        """Rebuild the story index from the fingerprints of recent articles (after a restart)."""
+        """Rebuild the story index from the fingerprints of recent articles (after a restart)
+        and bring the subscription index up to date; the first time, the indexes are the
+        process's lifetime data, set aside from the garbage collector."""
         self.writer.load()
+        if not self._loaded:
+            set_aside_long_lived()
         self._loaded = True
 
     async def poll_due(self) -> list[PollReport]:

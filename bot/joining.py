@@ -59,7 +59,8 @@ class StoryWriter:
         self._last_article = 0  # the newest article the story index has seen
 
     def load(self) -> None:
-        """Rebuild the story index from the fingerprints of recent articles (after a restart)."""
+        """Rebuild the story index from the fingerprints of recent articles (after a restart),
+        and bring the subscription index up to date (built, the first time)."""
         since = self.clock.now() - timedelta(seconds=self.settings.poll.story_window)
         index = StoryIndex()
         with self.db.session() as session:
@@ -71,6 +72,7 @@ class StoryWriter:
             for story_id, blob in rows:
                 index.add(story_id, Fingerprint.from_bytes(blob))
             self._last_article = session.scalar(select(func.max(Article.id))) or 0
+            self.subscriptions.refresh(session)
         self.stories = index
         log.info("story index loaded: %d stories", len(index))
 

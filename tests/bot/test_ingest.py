@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from html import escape
@@ -309,6 +312,46 @@ async def test_story_index_survives_a_restart(
     cleanup.append(second)
     [report] = await second.pipeline.poll([2])
     assert (report.new_stories, report.joined) == (0, 1)
+
+
+async def test_loading_builds_the_subscription_index_before_the_first_poll(
+    database_url, clock, tmp_path, cleanup
+) -> None:
+    services = services_for(database_url, [], clock, tmp_path)
+    cleanup.append(services)
+    with services.db.session() as session:
+        chat = ensure_chat(session, 42, clock.now(), services.settings)
+        subscribe(session, Caller(chat.id), "ceasefire", clock.now(), services.settings)
+        subscribe(session, Caller(chat.id), "budget OR libraries", clock.now(), services.settings)
+    services.pipeline.load()
+    assert len(services.pipeline.writer.subscriptions) == 2
+
+
+_FIRST_LOAD = """
+import gc, json, sys
+from bot.clock import FrozenClock
+from bot.deliver import ConsoleChannel
+from bot.services import Services
+from bot.settings import Settings
+from tests.fakes import NOW
+
+settings = Settings(database_url=sys.argv[1])
+services = Services.build(settings, ConsoleChannel(), clock=FrozenClock(NOW))
+before = gc.get_freeze_count()
+services.pipeline.load()
+index = services.pipeline.writer.subscriptions
+print(json.dumps({"before": before, "index_tracked": any(o is index for o in gc.get_objects())}))
+services.db.dispose()
+"""
+
+
+def test_a_processs_first_load_sets_its_indexes_aside_from_the_collector(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.sqlite3'}"
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_LOAD, url], capture_output=True, text=True, check=True
+    )
+    found = json.loads(done.stdout)
+    assert found == {"before": 0, "index_tracked": False}
 
 
 async def test_a_hanging_site_does_not_hold_up_the_other_feeds(

@@ -1,11 +1,14 @@
 """The process's memory (bot/memory.py): glibc's arenas capped and freed heap pages handed
 back when glibc is there, and nothing at all where it is not or where the operator chose a
-number of arenas."""
+number of arenas; the long-lived data set aside from the garbage collector once a process."""
 
 from __future__ import annotations
 
 import ctypes
+import json
 import platform
+import subprocess
+import sys
 
 import pytest
 
@@ -91,3 +94,44 @@ def test_glibc_hands_back_the_holes_a_burst_leaves_in_the_heap() -> None:
     assert return_free_memory() is True
     assert before - _resident_mb() > 40  # of the 76 MB freed between the kept blocks
     assert len(kept) == 1_000
+
+
+_SET_ASIDE = """
+import gc, json
+from bot.memory import YOUNG_OBJECTS, set_aside_long_lived
+
+kept, before = [[]], gc.get_freeze_count()  # what a bot builds once and keeps (a list: tracked)
+first = set_aside_long_lived()
+frozen = gc.get_freeze_count()
+tracked = any(o is kept for o in gc.get_objects())
+later = [[] for _ in range(100)]  # the process's work afterwards
+second = set_aside_long_lived()
+print(json.dumps({
+    "before": before, "first": first, "frozen": frozen, "kept_tracked": tracked,
+    "second": second, "frozen_after_second": gc.get_freeze_count(),
+    "later_tracked": any(o is later for o in gc.get_objects()),
+    "young": gc.get_threshold()[0], "wanted": YOUNG_OBJECTS,
+}))
+"""
+
+
+def _in_a_fresh_process(code: str) -> dict[str, object]:
+    """The collector's state is the process's: each case runs in an interpreter of its own."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    found: dict[str, object] = json.loads(done.stdout)
+    return found
+
+
+def test_what_is_alive_when_the_indexes_are_built_is_set_aside_once() -> None:
+    found = _in_a_fresh_process(_SET_ASIDE)
+    assert found["before"] == 0 and found["first"] is True
+    assert isinstance(found["frozen"], int) and found["frozen"] > 0
+    assert found["kept_tracked"] is False  # no collection walks it again
+    assert found["young"] == found["wanted"]
+
+
+def test_a_second_call_leaves_the_later_work_to_the_collector() -> None:
+    found = _in_a_fresh_process(_SET_ASIDE)
+    assert found["second"] is False
+    assert found["frozen_after_second"] == found["frozen"]
+    assert found["later_tracked"] is True
