@@ -75,8 +75,8 @@ def set_aside_long_lived() -> bool:
     youngest generation grow to `YOUNG_OBJECTS`, once a process; whether this call did.
 
     Called once the indexes a bot holds for its lifetime are built. A full collection walks
-    every tracked object, and a burst's allocations set off a few of them: with the
-    subscription index of 100,000 chats that is about 380,000 objects, walked each time for
+    every tracked object, and a burst's allocations set off a few of them: a bot holding the
+    subscription index of 100,000 chats tracks about 380,000 objects, walked each time for
     nothing, since they stay. Frozen objects are still freed when their last reference goes (a
     query removed, an index rebuilt); what is lost is the collection of cycles among them, so
     the garbage is collected first and the freeze is done once: a later call would freeze
@@ -85,7 +85,7 @@ def set_aside_long_lived() -> bool:
     A burst allocates millions of short-lived containers (rows, tuples, parse results), nearly
     all freed by their reference counts; with CPython's default the youngest generation is
     collected after every 700 of them (about a thousand times in the load benchmark's
-    burst), with `YOUNG_OBJECTS` some twenty times. A cycle then waits a little longer to be
+    burst), with `YOUNG_OBJECTS` about fifteen times. A cycle then waits a little longer to be
     freed: kilobytes, against a heap of hundreds of megabytes.
     """
     if gc.get_freeze_count():
