@@ -31,8 +31,9 @@ __all__ = [
 MALLOC_ARENAS = 1
 _M_ARENA_MAX = -8  # glibc's malloc.h
 
-#: Allocations of container objects between two collections of the youngest generation once
-#: the long-lived data is set aside (CPython's default is 700; see `set_aside_long_lived`).
+#: Container objects allocated, net of those freed, between two collections of the youngest
+#: generation once the long-lived data is set aside (CPython's default is 700; see
+#: `set_aside_long_lived`).
 YOUNG_OBJECTS = 10_000
 
 
