@@ -27,7 +27,7 @@ from bot.group import Fingerprint, StoryIndex, fingerprint
 from bot.match import Document
 from bot.settings import Settings
 from bot.store import Article, Database, Feed, Story
-from bot.store.bulk import batches
+from bot.store.bulk import batches, insert_row
 from bot.subscribers import SubscriptionIndex
 
 __all__ = ["STORE_LOCK", "Counts", "StoryWriter"]
@@ -143,7 +143,6 @@ class StoryWriter:
                 published_at=c.published,
                 source_count=0,
             )
-            session.add(story)
             counts.new_stories += 1
         else:
             counts.joined += 1
@@ -154,7 +153,6 @@ class StoryWriter:
         joined = story.id is not None
         article = Article(
             feed_id=feed.id,
-            story=story,
             guid=c.entry.guid,
             url=c.url or c.entry.guid,
             title=c.title,
@@ -165,11 +163,12 @@ class StoryWriter:
             fetched_at=now,
             fingerprint=fp.to_bytes() if fp is not None else None,
         )
-        session.add(article)
         if not joined:  # known before the insert: the story is written once, not updated after
             byline = Byline.first_report(article.source, feed.id, feed.public, audience)
             story.source_count = len(byline.names)
-        session.flush()
+            insert_row(session, story)
+        article.story_id = story.id
+        insert_row(session, article)
         if joined:
             byline = read_bylines(session, [story.id])[story.id]
             story.source_count = len(byline.names)

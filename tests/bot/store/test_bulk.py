@@ -10,12 +10,30 @@ from sqlalchemy import select
 from bot.chat.prefs import ensure_chat
 from bot.settings import Settings
 from bot.store import Alert, Database, Story
-from bot.store.bulk import binder, insert_bound
+from bot.store.bulk import binder, insert_bound, insert_row
 from tests.fakes import NOW
 
 CHATS = (1001, -1002)
 ALERTS = Alert.metadata.tables[Alert.__tablename__]
 COLUMNS = ("chat_id", "story_id", "subscription_id", "terms", "instant", "held", "created_at")
+
+
+def test_a_row_inserted_alone_gets_its_id_and_its_defaults(db: Database) -> None:
+    """What a flush would store: the id given back, unset columns at their defaults; the
+    object is not in the session, so nothing writes it a second time at commit."""
+    with db.session() as session:
+        story = Story(title="T", url="u", created_at=NOW, updated_at=NOW)
+        insert_row(session, story)
+        insert_row(session, other := Story(title="U", url="v", created_at=NOW, updated_at=NOW))
+        assert story.id is not None and other.id == story.id + 1
+        assert story not in session
+    with db.session() as session:
+        rows = session.scalars(select(Story).order_by(Story.id)).all()
+        assert [(s.id, s.title, s.summary, s.source_count) for s in rows] == [
+            (story.id, "T", [], 1),
+            (other.id, "U", [], 1),
+        ]
+        assert rows[0].created_at == NOW
 
 
 def stored(db: Database) -> list[tuple[object, ...]]:
