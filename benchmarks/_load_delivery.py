@@ -176,7 +176,13 @@ async def fan_out_at_limits(report: Report, services: Services, fake: Fake, ids:
     rate = sends.ok / elapsed
     late = kept_up(pacer, elapsed)
     sent, _ = fake.sent_since(watch.statuses[200])
-    report.notes.append("Digests at the limits: " + timeline(sent, start, elapsed))
+    pauses = fake.pauses(start)
+    report.notes.append(
+        "Digests at the limits: "
+        + timeline(sent, start, elapsed)
+        + f"; the fake's garbage collections over 20 ms meanwhile: {len(pauses)}"
+        + "".join(f", gen {g} at {at - start:.1f} s for {took:.2f} s" for at, g, took in pauses)
+    )
     report.figures["fanout_msgs_per_s"] = round(rate, 2)
     report.figures["fanout_rate_fraction"] = round(rate / pacing.overall_per_second, 3)
     report.figures["fanout_429"] = sends.throttled

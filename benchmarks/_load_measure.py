@@ -8,6 +8,7 @@ one for the bot, one for the fake); this process talks to it over a pipe.
 from __future__ import annotations
 
 import cProfile
+import gc
 import json
 import logging
 import multiprocessing
@@ -35,9 +36,15 @@ def _serve_fake(conn: Connection) -> None:
     # opening at once, the kernel resets some (httpx.ReadError), which Telegram never does.
     botapi._Server.request_queue_size = 1024
     fake = botapi.FakeBotApi().start()
+    pauses = _collector_pauses()
     conn.send((fake.base_url, fake.token))
     while True:
         command, args = conn.recv()
+        # Commands come between phases: what the fake holds by now (every message it took)
+        # stays to the end, so the collector is told to leave it alone. Otherwise a full
+        # collection of it, a third of a second on this machine, stops the fake's answers in
+        # the middle of a phase, a pause Telegram does not have.
+        gc.freeze()
         if command == "stop":
             fake.stop()
             conn.send(None)
@@ -53,10 +60,28 @@ def _serve_fake(conn: Connection) -> None:
             usage = resource.getrusage(resource.RUSAGE_SELF)
             statuses = Counter(c["status"] for c in fake.calls("sendMessage")) if args else {}
             conn.send((dict(statuses), usage.ru_utime + usage.ru_stime, usage.ru_maxrss))
+        elif command == "pauses":  # the fake's own collections that took over 20 ms since `args`
+            conn.send([p for p in pauses if p[0] >= args])
         elif command == "sent_since":
             with fake._cond:  # a copy of the few fields needed, not of every message
                 sent = [(m["chat_id"], m["text"], m["at"]) for m in fake._sent[args:]]
             conn.send((sent, fake.busiest_second(since=args)))
+
+
+def _collector_pauses() -> list[tuple[float, int, float]]:
+    """(when, generation, seconds) of each of this process's garbage collections over 20 ms:
+    the fake holds every message it took, and a full collection of them stops its answers."""
+    found: list[tuple[float, int, float]] = []
+    started = [0.0]
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.monotonic()
+        elif (took := time.monotonic() - started[0]) > 0.02:
+            found.append((started[0], info["generation"], took))
+
+    gc.callbacks.append(timed)
+    return found
 
 
 class Fake:
@@ -91,6 +116,11 @@ class Fake:
         of them accepted within any one second."""
         sent, busiest = self._call("sent_since", n)
         return list(sent), int(busiest)
+
+    def pauses(self, since: float) -> list[tuple[float, int, float]]:
+        """The fake's garbage collections over 20 ms since `since` (`time.monotonic`, the
+        same clock in both processes): (when, generation, seconds)."""
+        return [tuple(p) for p in self._call("pauses", since)]
 
     def stop(self) -> None:
         self._call("stop")
