@@ -120,7 +120,8 @@ class Fake:
     def pauses(self, since: float) -> list[tuple[float, int, float]]:
         """The fake's garbage collections over 20 ms since `since` (`time.monotonic`, the
         same clock in both processes): (when, generation, seconds)."""
-        return [tuple(p) for p in self._call("pauses", since)]
+        pauses: list[tuple[float, int, float]] = self._call("pauses", since)
+        return pauses
 
     def stop(self) -> None:
         self._call("stop")

@@ -79,8 +79,7 @@ class Pipeline:
         and bring the subscription index up to date; the first time, the indexes are the
         process's lifetime data, set aside from the garbage collector."""
         self.writer.load()
-        if not self._loaded:
-            set_aside_long_lived()
+        set_aside_long_lived()  # once a process: later calls do nothing
         self._loaded = True
 
     async def poll_due(self) -> list[PollReport]:

@@ -94,5 +94,6 @@ def insert_row(session: Session, row: DeclarativeBase) -> None:
     assert isinstance(into, Table)
     values = {c.key: state.dict[c.key] for c in into.columns if c.key in state.dict}
     result = session.connection().execute(insert(into), values)
-    (key,) = result.inserted_primary_key or (None,)
-    setattr(row, state.mapper.get_property_by_column(state.mapper.primary_key[0]).key, key)
+    inserted = result.inserted_primary_key
+    assert inserted is not None  # a single-row insert always has one
+    setattr(row, state.mapper.get_property_by_column(state.mapper.primary_key[0]).key, inserted[0])
