@@ -36,8 +36,8 @@ Phases, and the JSON key each fills (`--json FILE`):
    `python -m http.server` in a child process, the bot fetches and reads:
    `teaser_pages_read` (`--pages-in-any-language`: pages in any language);
 6. (a child process) `SubscriptionIndex.match` over the burst's stories with as many queries
-   as chats, each matching at least one story: `match_stories_per_s`,
-   `matching_child_peak_rss_mb`;
+   as chats, each matching at least one story: `match_stories_per_s` (the median of three
+   passes, each listed in `match_stories_per_s_passes`), `matching_child_peak_rss_mb`;
 7. the alerts delivered for at most `--deliver-seconds` with Telegram's limits on in the fake
    (30/s overall, 1/s a private chat, 20/min a group) and our configured pacing:
    `delivery_rate_fraction` (of the configured 30/s), `delivery_429`;
