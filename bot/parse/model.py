@@ -22,6 +22,8 @@ __all__ = [
 ]
 
 TAG = re.compile(r"<[^>]{0,2000}>")
+# An element whose content is not text a reader sees (feedparser's sanitizer drops these too).
+_HIDDEN = re.compile(r"<(script|style)\b[^>]{0,2000}>", re.IGNORECASE)
 TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
 
 
@@ -101,7 +103,24 @@ def canonical_url(url: str) -> str:
 
 def plain_title(title: str) -> str:
     """Titles are plain text for us: some feeds put markup in them (`type="xhtml"`)."""
-    return " ".join(html.unescape(TAG.sub("", title)).split())
+    return " ".join(html.unescape(TAG.sub("", _without_hidden(title))).split())
+
+
+def _without_hidden(title: str) -> str:
+    """The title without its script and style elements, content and all (one unclosed hides
+    the rest). A scan rather than one lazy regex, which backtracks quadratically on a hostile
+    title of many openings and no closing tag."""
+    lower = title.lower()
+    if "<script" not in lower and "<style" not in lower:
+        return title
+    kept, pos = [], 0
+    while (opening := _HIDDEN.search(title, pos)) is not None:
+        kept.append(title[pos : opening.start()])
+        closing = lower.find(f"</{opening.group(1).lower()}", opening.end())
+        end = title.find(">", closing) if closing >= 0 else -1
+        pos = end + 1 if end >= 0 else len(title)
+    kept.append(title[pos:])
+    return "".join(kept)
 
 
 def stable_guid(*parts: str) -> str:

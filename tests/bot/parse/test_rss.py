@@ -23,3 +23,20 @@ def test_an_rss_items_source_element_names_its_outlet() -> None:
 def test_an_atom_entrys_source_title_names_its_outlet() -> None:
     [entry] = parse_feed(ATOM).entries
     assert (entry.source, entry.author) == ("Le Monde", "Jane")
+
+
+def atom_titled(title: str) -> bytes:
+    return f"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>P</title>
+<entry><title type="html">{title}</title><id>urn:1</id><link href="https://p.example/1"/>
+</entry></feed>""".encode()
+
+
+def test_an_html_titles_script_is_not_part_of_the_title() -> None:
+    title = "&lt;script&gt;track()&lt;/script&gt;Truce &lt;b&gt;holds&lt;/b&gt;"
+    [entry] = parse_feed(atom_titled(title)).entries
+    assert entry.title == "Truce holds"
+
+
+def test_an_unclosed_script_hides_the_rest_of_a_title_however_many_open() -> None:
+    [entry] = parse_feed(atom_titled("Truce " + "&lt;script&gt;" * 50_000 + "x")).entries
+    assert entry.title == "Truce"
