@@ -125,7 +125,7 @@ def parse_rss(
     feed = result.feed
     ttl_minutes = _positive_int(feed.get("ttl")) if feed.get("ttl") is not None else None
     return ParsedFeed(
-        title=feed.get("title"),
+        title=plain_title(feed.get("title") or "") or None,
         language=feed.get("language"),
         entries=entries,
         warning=warning,

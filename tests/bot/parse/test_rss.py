@@ -40,3 +40,10 @@ def test_an_html_titles_script_is_not_part_of_the_title() -> None:
 def test_an_unclosed_script_hides_the_rest_of_a_title_however_many_open() -> None:
     [entry] = parse_feed(atom_titled("Truce " + "&lt;script&gt;" * 50_000 + "x")).entries
     assert entry.title == "Truce"
+
+
+def test_a_feeds_own_html_title_is_plain_text() -> None:
+    feed = ATOM.replace(
+        b"<title>Planet</title>", b'<title type="html">&lt;b&gt;Planet&lt;/b&gt;</title>'
+    )
+    assert parse_feed(feed).title == "Planet"
