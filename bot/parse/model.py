@@ -24,6 +24,9 @@ __all__ = [
 TAG = re.compile(r"<[^>]{0,2000}>")
 # An element whose content is not text a reader sees (feedparser's sanitizer drops these too).
 _HIDDEN = re.compile(r"<(script|style)\b[^>]{0,2000}>", re.IGNORECASE)
+_HIDDEN_END = {
+    name: re.compile(rf"</{name}\b[^>]{{0,2000}}>", re.IGNORECASE) for name in ("script", "style")
+}
 TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
 
 
@@ -109,16 +112,13 @@ def plain_title(title: str) -> str:
 def _without_hidden(title: str) -> str:
     """The title without its script and style elements, content and all (one unclosed hides
     the rest). A scan rather than one lazy regex, which backtracks quadratically on a hostile
-    title of many openings and no closing tag."""
-    lower = title.lower()
-    if "<script" not in lower and "<style" not in lower:
-        return title
+    title of many openings and no closing tag; and on the title itself, not a lowercased copy,
+    whose offsets differ once a letter lowercases to two ("İ")."""
     kept, pos = [], 0
     while (opening := _HIDDEN.search(title, pos)) is not None:
         kept.append(title[pos : opening.start()])
-        closing = lower.find(f"</{opening.group(1).lower()}", opening.end())
-        end = title.find(">", closing) if closing >= 0 else -1
-        pos = end + 1 if end >= 0 else len(title)
+        closing = _HIDDEN_END[opening.group(1).lower()].search(title, opening.end())
+        pos = closing.end() if closing is not None else len(title)
     kept.append(title[pos:])
     return "".join(kept)
 

@@ -47,3 +47,9 @@ def test_a_feeds_own_html_title_is_plain_text() -> None:
         b"<title>Planet</title>", b'<title type="html">&lt;b&gt;Planet&lt;/b&gt;</title>'
     )
     assert parse_feed(feed).title == "Planet"
+
+
+def test_a_script_is_dropped_whole_after_letters_that_lowercase_to_two() -> None:
+    title = "İ" * 20 + " &lt;script&gt;x&lt;/script&gt; talks"
+    [entry] = parse_feed(atom_titled(title)).entries
+    assert entry.title == "İ" * 20 + " talks"
