@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import html
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.errors import FeedParseError
+from bot.extract import html_to_text
 
 __all__ = [
     "FeedEntry",
@@ -21,12 +20,6 @@ __all__ = [
     "stable_guid",
 ]
 
-TAG = re.compile(r"<[^>]{0,2000}>")
-# An element whose content is not text a reader sees (feedparser's sanitizer drops these too).
-_HIDDEN = re.compile(r"<(script|style)\b[^>]{0,2000}>", re.IGNORECASE)
-_HIDDEN_END = {
-    name: re.compile(rf"</{name}\b[^>]{{0,2000}}>", re.IGNORECASE) for name in ("script", "style")
-}
 TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid")
 
 
@@ -105,22 +98,10 @@ def canonical_url(url: str) -> str:
 
 
 def plain_title(title: str) -> str:
-    """Titles are plain text for us: some feeds put markup in them (`type="xhtml"`)."""
-    return " ".join(html.unescape(TAG.sub("", _without_hidden(title))).split())
-
-
-def _without_hidden(title: str) -> str:
-    """The title without its script and style elements, content and all (one unclosed hides
-    the rest). A scan rather than one lazy regex, which backtracks quadratically on a hostile
-    title of many openings and no closing tag; and on the title itself, not a lowercased copy,
-    whose offsets differ once a letter lowercases to two ("İ")."""
-    kept, pos = [], 0
-    while (opening := _HIDDEN.search(title, pos)) is not None:
-        kept.append(title[pos : opening.start()])
-        closing = _HIDDEN_END[opening.group(1).lower()].search(title, opening.end())
-        pos = closing.end() if closing is not None else len(title)
-    kept.append(title[pos:])
-    return "".join(kept)
+    """Titles are plain text for us: some feeds put markup in them (`type="xhtml"`). Read as
+    any publisher's HTML is (`html_to_text`: tags gone, entities decoded, scripts and styles
+    dropped whole), on one line."""
+    return " ".join(html_to_text(title).split())
 
 
 def stable_guid(*parts: str) -> str:

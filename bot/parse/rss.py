@@ -108,9 +108,9 @@ def parse_rss(
     # The entries' HTML is only ever turned into text (`bot.extract.html_to_text`, which drops
     # scripts, styles and embeds itself) and titles into plain text (`plain_title`), so
     # feedparser's sanitizer and its resolving of the links inside that HTML are work whose
-    # result is thrown away: nearly half of the parse (the load benchmark's 1,000 burst entries
-    # took 0.84-0.98 CPU s with them, 0.47-0.50 without), and the 214 entries of
-    # ../shared/data/feeds come out the same without them.
+    # result is thrown away: nearly half of the parse (a scratch timing of the load benchmark's
+    # 1,000 burst entries: 0.84-0.98 CPU s with them, 0.47-0.50 without), and the 214 entries
+    # of ../shared/data/feeds come out the same without them.
     result = feedparser.parse(
         body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
