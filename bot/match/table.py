@@ -168,6 +168,7 @@ class Table:
         append = hits.append
         seen: set[int] = set()
         flags_of, test_of, report_of = self.flags, self.test, self.report  # locals: faster
+        data, starts, sizes = sources.buffers()  # a text per hit, sliced here: no call each
         tested, shared, one, words, fixed, pair = TESTED, SHARED, ONE, WORDS, FIXED, PAIR
         need_only, avoid_only = _NEED_ONLY, _AVOID_ONLY
         test: Any
@@ -225,5 +226,7 @@ class Table:
                 where = tuple([_place(info, story) for info in report])
             else:
                 texts, where = found(report, story)
-            append(_new_hit(QueryHit, (number, sources[number], texts, where)))
+            start = starts[number]
+            source = data[start : start + sizes[number]].decode()
+            append(_new_hit(QueryHit, (number, source, texts, where)))
         return hits
