@@ -122,7 +122,6 @@ async def ingest(
 
     SubscriptionIndex.match = keep  # type: ignore[method-assign]
     timers.wrap(bot.joining, "summarize_candidate", "summarize")
-    timers.wrap(bot.joining, "story_summaries", "summarize")  # a new story's article ranked once
     timers.wrap(bot.joining, "queue_alerts", "queue alerts")
     timers.wrap(bot.joining, "fingerprint", "fingerprint")
     timers.wrap(Pipeline, "_store", "store")

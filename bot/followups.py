@@ -98,7 +98,7 @@ def update_alerts(
             continue
         updated = with_sources(original.text, byline.for_chat(alert.chat_id))
         if original.status == OutboxStatus.PENDING:  # not out yet: it leaves up to date
-            original.text = updated
+            original.text = updated  # (a draft has no text yet: rendered when claimed)
             continue
         if original.message_id is None:
             continue

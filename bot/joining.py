@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from bot.alerts import AlertSummaries, queue_alerts, story_summaries
+from bot.alerts import queue_alerts
 from bot.audience import Byline, public_story, read_bylines
 from bot.clock import Clock
 from bot.entries import Candidate, summarize_candidate
@@ -130,13 +130,11 @@ class StoryWriter:
         if story_id is None and fp is not None:
             story_id = self.stories.find(fp)
         story = session.get(Story, story_id) if story_id is not None else None
-        opts, ranked = self.settings.summary, None  # ranked: a new story's article, ranked once
         if story is None:
-            ranked = story_summaries(c.text, language, opts, c.title)
             story = Story(
                 title=c.title,
                 url=c.url,
-                summary=ranked.default if ranked else summarize_candidate(c, language, opts),
+                summary=summarize_candidate(c, language, self.settings.summary),
                 language=language,
                 created_at=now,
                 updated_at=now,
@@ -186,8 +184,7 @@ class StoryWriter:
         if audience is not None:
             matches = [m for m in matches if m.chat_id in audience]
         if matches:
-            summaries = ranked or AlertSummaries.of(c.text, language, story.summary, opts, c.title)
-            counts.alerts += queue_alerts(session, story, article, byline, matches, now, summaries)
+            counts.alerts += queue_alerts(session, story, article, byline, matches, now)
 
     def _too_old(self, c: Candidate, now: datetime) -> bool:
         """An entry from long ago (a feed's backlog on first poll) is news to nobody."""

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.render import RenderedMessage
-from bot.store import Outbox, OutboxStatus
+from bot.store import Outbox, OutboxKind, OutboxStatus
 from bot.store.bulk import binder, insert_bound
 
-__all__ = ["ButtonsTemplate", "Queued", "enqueue", "enqueue_all", "enqueue_texts"]
+__all__ = ["ButtonsTemplate", "Queued", "enqueue", "enqueue_all", "enqueue_drafts"]
 
 _OUTBOX = Outbox.metadata.tables[Outbox.__tablename__]  # the table, for set-based inserts
 
@@ -128,30 +128,32 @@ def _rows(buttons: Buttons) -> list[list[list[str]]]:
     return [[list(button) for button in line] for line in buttons]
 
 
-_TEXT_COLUMNS = tuple(c for c in _COLUMNS if c not in ("reply_to_message_id", "edit_message_id"))
+_DRAFT_COLUMNS = (
+    *(c for c in _COLUMNS if c not in ("reply_to_message_id", "edit_message_id")),
+    "draft",
+)
 NO_BUTTONS = "[]"  # the stored buttons of a message without any, as `ButtonsTemplate` gives them
 
 
-def enqueue_texts(
+def enqueue_drafts(
     session: Session,
-    kind: str,
-    story_id: int | None,
-    rows: Sequence[tuple[int, str, str, bool, int | None]],
+    story_id: int,
+    rows: Sequence[tuple[int, str, str, int | None]],
     now: datetime,
 ) -> int:
-    """Queue many messages of one kind about one story, due now, in one insert; each row is
-    (chat, text, buttons as stored: `ButtonsTemplate`'s or `NO_BUTTONS`, disable_preview,
-    topic). Stored as `enqueue_all` stores them, without a `Queued` and a `RenderedMessage`
-    per chat nor a JSON dump per row: a burst queues tens of thousands of alerts at once."""
+    """Queue the alerts of one story as drafts (`bot.alerts.drafts`: rendered when claimed),
+    due now, in one insert; each row is (chat, draft, buttons as stored: `ButtonsTemplate`'s
+    or `NO_BUTTONS`, topic). Stored without a `Queued` per chat: a burst queues tens of
+    thousands of alerts at once."""
     if not rows:
         return 0
     due = binder(session, _OUTBOX.c.not_before)(now)
-    pending = OutboxStatus.PENDING
+    pending, alert = OutboxStatus.PENDING, OutboxKind.ALERT
     bound = [
-        (chat, kind, story_id, text, buttons, preview, thread, pending, 0, due, due)
-        for chat, text, buttons, preview, thread in rows
+        (chat, alert, story_id, "", buttons, False, thread, pending, 0, due, due, draft)
+        for chat, draft, buttons, thread in rows
     ]
-    return insert_bound(session, _OUTBOX, _TEXT_COLUMNS, bound)
+    return insert_bound(session, _OUTBOX, _DRAFT_COLUMNS, bound)
 
 
 class ButtonsTemplate:

@@ -17,6 +17,7 @@ import httpx
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.alerts.drafts import AlertDrafts
 from bot.catalog import catalog_feeds
 from bot.clock import Clock, SystemClock
 from bot.deliver import Channel, DeliveryReport, OutboxWorker
@@ -180,6 +181,7 @@ class Services:
             worker=worker,
             metrics=metrics,
             in_flight=delivery.max_in_flight,
+            drafts=AlertDrafts(settings.summary),
         )
         release_claims(db, worker)
         return cls(

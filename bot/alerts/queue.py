@@ -6,11 +6,11 @@ restarts and several matching queries. Who matched comes from `bot.subscribers`;
 articles of the story change in an alert already sent is `bot.followups`.
 
 A burst can match a story against thousands of chats, so the work is set-based: the chats,
-their queries and mutes are read in one query, what each chat reads is rendered once per
-distinct query (`AlertTexts`), and the alert rows and messages go in with one insert each,
-built as the driver takes them. Each chat sees the outlets its `Byline` allows (a private
-feed's name only by its followers); a channel gets no buttons, since whoever reads it is not
-whoever set its queries.
+their queries and mutes are read in one query, and the alert rows and messages go in with one
+insert each, built as the driver takes them. A message is queued as a draft, what its text is
+made from, and rendered when the outbox worker claims it (`bot.alerts.drafts`). Each chat
+counts the outlets its `Byline` allows (a private feed's name only for its followers); a
+channel gets no buttons, since whoever reads it is not whoever set its queries.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from typing import Any
 from sqlalchemy import Row, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
-from bot.alerts.texts import AlertSummaries, AlertTexts
+from bot.alerts.drafts import draft_of
 from bot.audience import Byline
 from bot.clock import in_quiet_hours
-from bot.outbox import NO_BUTTONS, ButtonsTemplate, enqueue_texts
+from bot.outbox import NO_BUTTONS, ButtonsTemplate, enqueue_drafts
 from bot.render import alert_buttons
-from bot.store import Alert, Article, Chat, OutboxKind, SourceMute, Story, Subscription
+from bot.store import Alert, Article, Chat, SourceMute, Story, Subscription
 from bot.store.bulk import batches, binder, insert_bound
 from bot.subscribers import ChatMatch
 
@@ -131,12 +131,12 @@ def queue_alerts(
     sources: Sequence[str] | Byline,
     matches: list[ChatMatch],
     now: datetime,
-    summaries: AlertSummaries | None = None,
 ) -> int:
     """Record and queue one alert per matching chat that has not heard of `story` yet (a chat
     with several matching queries hears once, through its oldest eligible one).
 
-    `sources` is the story's `Byline` (ingest), or plain names every chat may see. Daily and
+    `sources` is the story's `Byline` (ingest), or plain names every chat may see: what the
+    significance gate counts (the text names the outlets of when it is sent). Daily and
     weekly queries, digest-only chats and paused chats get the story in their digest instead;
     during a chat's quiet hours the alert is held for the "while you were away" message.
     """
@@ -146,13 +146,11 @@ def queue_alerts(
     chosen = _eligible(session, story, article.feed_id, matches, now, byline)
     if not chosen:
         return 0
-    summaries = summaries or AlertSummaries(article.text, story.language or "en", story.summary)
-    messages = AlertTexts(story, article, byline, summaries)
     row = _AlertRows(session, story.id, article.id, now)
     feed_id = article.feed_id
     buttons = ButtonsTemplate(session, lambda sid: alert_buttons(sid, feed_id))
     alerts: list[tuple[object, ...]] = []
-    queued: list[tuple[int, str, str, bool, int | None]] = []
+    queued: list[tuple[int, str, str, int | None]] = []
     for m, chat in chosen:
         instant = chat[_FREQUENCY] == "instant" and chat[_MODE] == "instant" and not chat[_PAUSED]
         held = instant and in_quiet_hours(
@@ -160,11 +158,11 @@ def queue_alerts(
         )
         alerts.append(row(m, instant, held))
         if instant and not held:
-            text = messages.text(m, chat[_SENTENCES])
+            draft = draft_of(article.id, m, chat[_SENTENCES])
             shown = NO_BUTTONS if chat[_TYPE] == "channel" else buttons(m.subscription_id)
-            queued.append((m.chat_id, text, shown, False, chat[_THREAD]))
+            queued.append((m.chat_id, draft, shown, chat[_THREAD]))
     insert_bound(session, _TOLD, _AlertRows.COLUMNS, alerts)
-    enqueue_texts(session, OutboxKind.ALERT, story.id, queued, now)
+    enqueue_drafts(session, story.id, queued, now)
     log.info("story %s: %d alerts recorded, %d queued", story.id, len(alerts), len(queued))
     return len(queued)
 

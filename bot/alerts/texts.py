@@ -1,10 +1,10 @@
 """What an alert says: the story's summary, or one focused on what the query matched, with
 the matched terms emphasized, then the outlets the chat may see and why it matched.
 
-A burst renders a story for dozens of distinct queries, so everything is worked out once at
-the level it depends on: the article ranked once (with the story's own summary, for a new
-story: `story_summaries`), each term looked for once a story, each body once per (terms,
-length), each text once per query among the chats that share it.
+The outbox worker renders a story's alerts for dozens of distinct queries (`bot.alerts.drafts`),
+so everything is worked out once at the level it depends on: the article ranked once, each
+term looked for once a story, each body once per (terms, length), each text once per query
+among the chats that share it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bot.settings import SummarySettings
 from bot.store import Article, Story
 from bot.subscribers import ChatMatch
 
-__all__ = ["AlertSummaries", "AlertTexts", "story_summaries"]
+__all__ = ["AlertSummaries", "AlertTexts"]
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class AlertSummaries:
     method: str = "default"
     max_words: int | None = None
     title: str | None = None
-    ranking: summarizer.Ranking | None = None  # `text` ranked, when the caller has it already
+    ranking: summarizer.Ranking | None = None  # `text` ranked, once a focus needs it
     _summary: Passage | None = field(default=None, repr=False)
     _article: Passage | None = field(default=None, repr=False)
     _place: dict[str, int] = field(default_factory=dict, repr=False)  # sentence -> best rank
@@ -63,11 +63,10 @@ class AlertSummaries:
         summary: Sequence[str],
         opts: SummarySettings,
         title: str | None = None,
-        ranking: summarizer.Ranking | None = None,
     ) -> AlertSummaries:
         """For an article in `language` (None: read as English) of a story whose summary is
-        `summary`, picked as the settings summarize (from `ranking`, the article's, if given)."""
-        return cls(text, language or "en", summary, opts.method, opts.max_words, title, ranking)
+        `summary`, picked as the settings summarize."""
+        return cls(text, language or "en", summary, opts.method, opts.max_words, title)
 
     def for_match(self, terms: Sequence[str], sentences: int) -> list[str]:
         shown = list(self.default)[:sentences]
@@ -162,23 +161,6 @@ class AlertSummaries:
 
 
 _NOWHERE = 1 << 30  # a place after every sentence's: the term shows nowhere
-
-
-def story_summaries(
-    text: str, language: str | None, opts: SummarySettings, title: str | None = None
-) -> AlertSummaries | None:
-    """A new story's summaries: its own (`default`, what `summarize` gives) picked from the
-    ranking its alerts then pick their focused summaries from, so the article is ranked once.
-    None where the caller summarizes as before: no text, a language to be detected (alerts
-    read that text as English), or one the summarizer cannot rank."""
-    if not text or language is None:
-        return None
-    try:
-        ranking = summarizer.rank(text, language, method=opts.method, title=title)
-        summary = ranking.pick(opts.sentences, max_words=opts.max_words)
-    except summarizer.SummarizerError:
-        return None
-    return AlertSummaries.of(text, language, summary, opts, title, ranking)
 
 
 _TextKey = tuple[str, tuple[str, ...], tuple[str, ...], int, tuple[str, ...]]

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -30,6 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.alerts.drafts import AlertDrafts, Draft
 from bot.clock import Clock
 from bot.deliver.channel import (
     Button,
@@ -42,6 +42,7 @@ from bot.deliver.channel import (
     SendOutcome,
     Sent,
 )
+from bot.deliver.claims import PER_CHAT, lock_free, longest_first
 from bot.deliver.record import record_outcome, topic_gone
 from bot.memory import return_free_memory
 from bot.metrics import Metrics
@@ -52,10 +53,6 @@ __all__ = ["DeliveryReport", "OutboxWorker"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# At most this many rows of one chat per claim: a group's 10 take half a minute at 20 a
-# minute, well inside the lease, and a chat with hundreds queued does not crowd out the others
-# of its claim (it is claimed again, in order, once these are sent).
-PER_CHAT = 10
 # Seconds between two claims of one pass: at 30 sends a second a claim refills some 15 chats,
 # and the claim runs at most twice a second.
 REFILL_SECONDS = 0.5
@@ -78,11 +75,11 @@ class DeliveryReport:
         self.undeliverable += other.undeliverable
 
 
-def _message(row: Any) -> OutgoingMessage:
+def _message(row: Any, text: str) -> OutgoingMessage:
     return OutgoingMessage(
         outbox_id=row.id,
         chat_id=row.chat_id,
-        text=row.text,
+        text=text,
         disable_preview=row.disable_preview,
         reply_to_message_id=row.reply_to_message_id,
         thread_id=row.thread_id,
@@ -106,6 +103,7 @@ class OutboxWorker:
         metrics: Metrics | None = None,
         in_flight: int = 1,
         pass_seconds: float = 60.0,
+        drafts: AlertDrafts | None = None,
     ) -> None:
         self.db = db
         self.channel = channel
@@ -119,6 +117,8 @@ class OutboxWorker:
         # job's metrics and health stamp move on even while the outbox never runs dry.
         self.pass_seconds = pass_seconds
         self._in_flight = asyncio.Semaphore(in_flight)
+        # Alerts are queued as drafts and rendered here, as they are claimed.
+        self.drafts = drafts or AlertDrafts()
         # One pass at a time in this process: the scheduled pass and a /digest command must not
         # both send the same pending rows.
         self._pass = asyncio.Lock()
@@ -131,7 +131,7 @@ class OutboxWorker:
 
         Which chats: among those at the head of the queue (the oldest `room` * PER_CHAT due
         rows, some seconds of sending), the ones whose messages will take longest to send go
-        first (`_longest_first`), then the oldest."""
+        first (`longest_first`), then the oldest."""
         now = self.clock.now()
         free = or_(Chat.claimed_until.is_(None), Chat.claimed_until < now)
         with self.db.session() as session:
@@ -146,7 +146,7 @@ class OutboxWorker:
                 .order_by(Outbox.not_before, Outbox.id)
                 .limit(room * PER_CHAT)
             ).all()
-            chats = _lock_free(session, _longest_first(due, self.channel.spacing), room, free)
+            chats = lock_free(session, longest_first(due, self.channel.spacing), room, free)
             by_chat = self._due_in_order(session, chats, now) if chats else {}
             if by_chat:
                 session.execute(
@@ -187,19 +187,28 @@ class OutboxWorker:
                 Outbox.buttons,
                 Outbox.edit_message_id,
                 Outbox.not_before,
+                Outbox.story_id,
+                Outbox.draft,
             )
             .join(pending, pending.c.id == Outbox.id)
             .where(pending.c.place <= per_chat)
             .order_by(Outbox.id)
             .limit(self.batch)
         ).all()
-        by_chat: dict[int, list[OutgoingMessage]] = {chat: [] for chat in chats}
+        kept: list[Any] = []
         held: set[int] = set()
         for row in rows:
             if row.chat_id in held or row.not_before > now:
                 held.add(row.chat_id)
                 continue
-            by_chat[row.chat_id].append(_message(row))
+            kept.append(row)
+        drafts = [Draft(r.id, r.chat_id, r.story_id, r.draft) for r in kept if r.draft is not None]
+        texts = self.drafts.write(session, drafts) if drafts else {}
+        by_chat: dict[int, list[OutgoingMessage]] = {chat: [] for chat in chats}
+        for row in kept:
+            text = texts.get(row.id, row.text)
+            if text is not None:
+                by_chat[row.chat_id].append(_message(row, text))
         return {chat: messages for chat, messages in by_chat.items() if messages}
 
     def _unclaim(self, session: Session, chats: Sequence[int]) -> None:
@@ -346,34 +355,6 @@ class OutboxWorker:
                 session, message, outcome, now=now, worker=self.worker, metrics=self.metrics
             )
         )
-
-
-def _longest_first(due: Sequence[int], spacing: Callable[[int], float]) -> list[int]:
-    """The chats of `due` (a chat id per due row, oldest first), those whose messages take
-    longest to send first: (rows - 1) times the chat's own spacing, a group's 3 s between two
-    messages counting three times a private chat's 1 s. Longest-processing-time-first: a chat
-    with several messages that started last would finish last, alone, its spacing leaving the
-    overall budget idle (a 100,000-chat digest fan-out lost 7% of 30/s to that tail). Ties,
-    every chat with one message among them, keep the queue's order."""
-    rows = Counter(due)
-    first_seen = list(dict.fromkeys(due))
-    return sorted(first_seen, key=lambda chat: -(min(rows[chat], PER_CHAT) - 1) * spacing(chat))
-
-
-def _lock_free(session: Session, ranked: list[int], room: int, free: Any) -> list[int]:
-    """The first `room` chats of `ranked` that are free, locked (SKIP LOCKED: a chat another
-    worker is claiming right now is passed over, and the next of `ranked` taken), in order."""
-    taken: list[int] = []
-    rest = ranked
-    while rest and len(taken) < room:  # more than once only when another worker holds some
-        wanted, rest = rest[: room - len(taken)], rest[room - len(taken) :]
-        locked = set(
-            session.scalars(
-                select(Chat.id).where(Chat.id.in_(wanted), free).with_for_update(skip_locked=True)
-            )
-        )
-        taken += [chat for chat in wanted if chat in locked]
-    return taken
 
 
 def _unindexed(column: Any) -> Any:

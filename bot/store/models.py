@@ -378,3 +378,6 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     edit_message_id: Mapped[int | None] = mapped_column(BigInteger)  # edit that message instead
     sent_by: Mapped[str | None] = mapped_column(String(128))  # the worker that sent it
+    # An alert queued as a draft (`text` empty): what its text is made from, as JSON, until the
+    # worker claims it and writes the text (`bot.alerts.drafts`).
+    draft: Mapped[str | None] = mapped_column(Text)

@@ -13,13 +13,14 @@ from sqlalchemy import event, select
 
 import bot.store.bulk
 import summarizer
-from bot.alerts import AlertSummaries, queue_alerts, story_summaries
+from bot.alerts import AlertSummaries, queue_alerts
 from bot.chat.prefs import ensure_chat
 from bot.match.highlight import Highlighter
-from bot.settings import Settings, SummarySettings
+from bot.settings import Settings
 from bot.store import Alert, Article, Database, Feed, Outbox, SourceMute, Story, Subscription
 from bot.subscribers import ChatMatch
 from tests.fakes import NOW
+from tests.fakes.outbox import render_drafts
 from tests.fakes.stories import CEASEFIRE
 
 CHAT, OTHER = 1001, 2002
@@ -104,6 +105,8 @@ def queue(
 
 
 def outbox(db: Database) -> list[Outbox]:
+    """The queue, its alert drafts rendered as a claim renders them."""
+    render_drafts(db)
     with db.session() as session:
         return list(session.scalars(select(Outbox).order_by(Outbox.id)))
 
@@ -137,7 +140,35 @@ def test_a_matching_chat_gets_one_alert_recorded_and_queued(db: Database, planet
     [message] = outbox(db)
     assert (message.chat_id, message.kind, message.story_id) == (CHAT, "alert", story)
     assert "Ceasefire agreed in Geneva" in message.text
-    assert "📰 Planet, Gazette" in message.text
+    assert "📰 Planet\n" in message.text
+
+
+def test_an_alert_names_the_outlets_that_carried_the_story_when_it_is_sent(
+    db: Database, planet: int
+) -> None:
+    """Queued as a draft, an alert is rendered when the worker claims it: an outlet whose
+    article joined the story meanwhile is named, and no edit is needed for it."""
+    make_chat(db)
+    story, article = make_story(db, planet)
+    queue(db, story, article, matched(db, make_query(db)))
+    with db.session() as session:
+        gazette = Feed(url="https://gazette.example/rss", name="Gazette", created_at=NOW)
+        session.add(gazette)
+        session.flush()
+        session.add(
+            Article(
+                feed_id=gazette.id,
+                story_id=story,
+                guid="g1",
+                url="https://gazette.example/c",
+                title="Truce in Geneva",
+                text=CEASEFIRE,
+                source="Gazette",
+                fetched_at=NOW,
+            )
+        )
+    [message] = outbox(db)
+    assert "📰 Planet, Gazette\n" in message.text
 
 
 def test_an_alert_carries_buttons_to_mute_or_stop_its_query_and_mute_its_outlet(
@@ -435,9 +466,8 @@ def focused(db: Database, planet: int, query: str, term: str) -> list[str]:
     with db.session() as session:
         s, a = session.get(Story, story), session.get(Article, article)
         assert s is not None and a is not None
-        summaries = AlertSummaries(a.text, "en", SUMMARY)
         match = [ChatMatch(CHAT, sub, query, (term,), ("text",))]
-        queue_alerts(session, s, a, ["Planet"], match, NOW, summaries)
+        queue_alerts(session, s, a, ["Planet"], match, NOW)
     [message] = outbox(db)
     return message.text.split("\n\n")[1].split("\n")
 
@@ -497,20 +527,3 @@ def test_a_focused_summary_is_the_pick_focused_on_every_sentence_showing_a_term(
     expected = summarizer.summarize(CEASEFIRE, 3, "en", focus=shows)
     assert AlertSummaries(CEASEFIRE, "en", SUMMARY).for_match(terms, 3) == expected
     assert not any(shows(sentence) for sentence in SUMMARY)  # the story's own shows none
-
-
-def test_a_new_storys_summary_is_what_summarize_gives_and_its_alerts_rank_nothing_again() -> None:
-    opts = SummarySettings(sentences=2, max_words=60)
-    found = story_summaries(CEASEFIRE, "en", opts, "Ceasefire agreed")
-    assert found is not None and found.ranking is not None
-    assert found.default == summarizer.summarize(
-        CEASEFIRE, 2, "en", max_words=60, title="Ceasefire agreed"
-    )
-    ranking = found.ranking
-    found.for_match(("falter",), 2)
-    assert found.ranking is ranking
-
-
-def test_a_new_story_in_a_language_to_be_detected_is_summarized_by_the_caller() -> None:
-    assert story_summaries(CEASEFIRE, None, SummarySettings()) is None
-    assert story_summaries("", "en", SummarySettings()) is None

@@ -25,6 +25,7 @@ from bot.settings import DigestSettings, FeedConfig, Settings, TelegramSettings
 from bot.store import Alert, Article, Chat, Feed, Outbox, Story
 from tests.fakes import NOW
 from tests.fakes.feeds import FeedServer, Route, make_feed
+from tests.fakes.outbox import render_drafts
 from tests.fakes.stories import CEASEFIRE, item
 
 FOLLOWER = 1001
@@ -70,6 +71,7 @@ class World:
         await self.services.pipeline.poll_due()
 
     def alerts(self, chat_id: int) -> list[str]:
+        render_drafts(self.services.db)
         with self.services.db.session() as session:
             return list(
                 session.scalars(

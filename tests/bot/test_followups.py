@@ -8,13 +8,26 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.alerts import queue_alerts
 from bot.chat.prefs import ensure_chat
 from bot.followups import new_sentences, update_alerts
 from bot.outbox import enqueue
 from bot.render import AlertView, render_alert
 from bot.settings import Settings
-from bot.store import Alert, Article, Database, Feed, Outbox, OutboxKind, OutboxStatus, Story
+from bot.store import (
+    Alert,
+    Article,
+    Database,
+    Feed,
+    Outbox,
+    OutboxKind,
+    OutboxStatus,
+    Story,
+    Subscription,
+)
+from bot.subscribers import ChatMatch
 from tests.fakes import NOW
+from tests.fakes.outbox import render_drafts
 from tests.fakes.stories import CEASEFIRE
 
 CHAT, OTHER = 1001, 2002
@@ -159,6 +172,29 @@ def test_a_pending_alert_is_updated_in_place_with_the_new_outlet(desk: Newsdesk)
     assert desk.joins("Gazette", REWORDED, "Planet", "Gazette") == 0
     assert "📰 Planet, Gazette" in desk.row(alert).text
     assert desk.queued(OutboxKind.EDIT) == [] and desk.queued(OutboxKind.FOLLOWUP) == []
+
+
+def test_an_alert_still_a_draft_is_left_to_name_every_outlet_when_it_is_rendered(
+    desk: Newsdesk,
+) -> None:
+    """An alert queued as a draft has no text to edit yet: it is rendered when claimed, with
+    the outlets of that moment."""
+    with desk.db.session() as session:
+        ensure_chat(session, CHAT, NOW, Settings())
+        sub = Subscription(chat_id=CHAT, query="ceasefire", created_at=NOW)
+        session.add(sub)
+        session.flush()
+        story, article = session.get(Story, desk.story), session.get(Article, desk.first)
+        assert story is not None and article is not None
+        match = ChatMatch(CHAT, sub.id, "ceasefire", ("ceasefire",), ("title",))
+        assert queue_alerts(session, story, article, ["Planet"], [match], NOW) == 1
+    assert desk.joins("Gazette", REWORDED, "Planet", "Gazette") == 0
+    assert desk.queued(OutboxKind.EDIT) == []
+    [draft] = desk.queued(OutboxKind.ALERT)
+    assert draft.text == "" and draft.draft is not None  # untouched until it is claimed
+    render_drafts(desk.db)
+    [alert] = desk.queued(OutboxKind.ALERT)
+    assert "📰 Planet, Gazette\n" in alert.text
 
 
 def test_a_pending_alert_gets_no_follow_up_however_much_the_story_grew(desk: Newsdesk) -> None:

@@ -21,6 +21,7 @@ from bot.settings import FeedConfig, Settings
 from bot.store import Alert, Article, Feed, Outbox, Story
 from tests.fakes import NOW
 from tests.fakes.feeds import FeedServer, Route, make_feed, make_page
+from tests.fakes.outbox import render_drafts
 
 CEASEFIRE = [
     "Negotiators from both sides agreed to a ceasefire late on Saturday after three days of talks "
@@ -279,6 +280,7 @@ async def test_matching_story_queues_one_alert_and_a_second_outlet_adds_none(
         subscribe(session, Caller(chat.id), "truce OR ceasefire", clock.now(), services.settings)
     await services.pipeline.poll([1])
     await services.pipeline.poll([2])
+    render_drafts(services.db)
     with services.db.session() as session:
         assert session.scalar(select(func.count(Story.id))) == 1
         assert session.scalar(select(func.count(Alert.id))) == 1

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from bot.chat.prefs import ensure_chat
-from bot.outbox import NO_BUTTONS, ButtonsTemplate, Queued, enqueue, enqueue_all, enqueue_texts
+from bot.outbox import NO_BUTTONS, ButtonsTemplate, Queued, enqueue, enqueue_all, enqueue_drafts
 from bot.render import RenderedMessage
 from bot.settings import Settings
 from bot.store import Database, Outbox, OutboxKind, OutboxStatus, Story
@@ -153,9 +153,12 @@ def test_a_message_decided_in_a_transaction_that_fails_is_never_queued(
         assert session.scalar(select(func.count(Outbox.id))) == 0
 
 
-def test_messages_queued_as_texts_are_stored_as_each_queued_alone(db: Database, chat: int) -> None:
-    """A burst's alerts (`enqueue_texts`, buttons from a `ButtonsTemplate`) are stored as
-    `enqueue_all` stores the same messages: every column, the buttons' JSON text too."""
+def test_alert_drafts_are_stored_as_messages_queued_alone_with_the_draft_for_the_text(
+    db: Database, chat: int
+) -> None:
+    """A burst's alerts (`enqueue_drafts`, buttons from a `ButtonsTemplate`) are stored as
+    `enqueue_all` stores the same messages (every column, the buttons' JSON text too), with an
+    empty text and the draft it is rendered from when claimed."""
     with db.session() as session:
         story = Story(title="T", url="u", created_at=NOW, updated_at=NOW)
         session.add(story)
@@ -163,30 +166,27 @@ def test_messages_queued_as_texts_are_stored_as_each_queued_alone(db: Database, 
         story_id = story.id
     buttons = lambda sid: ((("🔕 Mute 1 day", f"mute:{sid}:1d"),), (("🗑 Stop", f"unsub:{sid}"),))  # noqa: E731
 
-    def stored() -> list[tuple[object, ...]]:
+    def stored() -> list[dict[str, object]]:
         with db.session() as session:
-            rows = session.execute(sa.text("SELECT * FROM outbox ORDER BY id")).all()
+            rows = session.execute(sa.text("SELECT * FROM outbox ORDER BY id")).mappings().all()
             session.query(Outbox).delete()
-            return [tuple(row)[1:] for row in rows]  # all but the id, as the database has them
+            return [{k: v for k, v in row.items() if k != "id"} for row in rows]
 
     with db.session() as session:
         enqueue_all(
             session,
             [
-                Queued(CHAT, RenderedMessage("<b>a</b>", buttons(41), False), "alert", story_id, 7),
-                Queued(CHAT, RenderedMessage("<b>b</b>", (), False), "alert", story_id),
+                Queued(CHAT, RenderedMessage("", buttons(41), False), "alert", story_id, 7),
+                Queued(CHAT, RenderedMessage("", (), False), "alert", story_id),
             ],
             NOW,
         )
     alone = stored()
     with db.session() as session:
         template = ButtonsTemplate(session, buttons)
-        rows = [
-            (CHAT, "<b>a</b>", template(41), False, 7),
-            (CHAT, "<b>b</b>", NO_BUTTONS, False, None),
-        ]
-        assert enqueue_texts(session, "alert", story_id, rows, NOW) == 2
-    assert stored() == alone
+        rows = [(CHAT, '["a"]', template(41), 7), (CHAT, '["b"]', NO_BUTTONS, None)]
+        assert enqueue_drafts(session, story_id, rows, NOW) == 2
+    assert stored() == [alone[0] | {"draft": '["a"]'}, alone[1] | {"draft": '["b"]'}]
 
 
 def test_a_template_whose_buttons_vary_by_more_than_the_number_still_gives_each_its_own(
