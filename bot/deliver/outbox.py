@@ -117,8 +117,7 @@ class OutboxWorker:
         # job's metrics and health stamp move on even while the outbox never runs dry.
         self.pass_seconds = pass_seconds
         self._in_flight = asyncio.Semaphore(in_flight)
-        # Alerts are queued as drafts and rendered here, as they are claimed.
-        self.drafts = drafts or AlertDrafts()
+        self.drafts = drafts or AlertDrafts()  # alerts are queued as drafts, rendered here
         # One pass at a time in this process: the scheduled pass and a /digest command must not
         # both send the same pending rows.
         self._pass = asyncio.Lock()
@@ -164,7 +163,8 @@ class OutboxWorker:
     ) -> dict[int, list[OutgoingMessage]]:
         """Each chat's first pending messages in order, up to the first one not due yet (a
         message waiting to be retried holds back the ones after it); the chats in the order
-        given, which is the order they start sending in."""
+        given, which is the order they start sending in. Alert drafts among them are rendered
+        and their texts stored here (`AlertDrafts.write`), so what is sent is what is kept."""
         per_chat = max(1, min(PER_CHAT, self.batch // len(chats)))
         # Numbered by id alone, then joined back for the text of the few kept: a chat with a
         # thousand alerts pending has every row numbered, but only the 10 kept carry their text
