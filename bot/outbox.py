@@ -3,7 +3,8 @@
 A message is queued in the same transaction that decided it (an alert with its `Alert` row, a
 digest with the chat's next digest time), so a crash leaves both or neither; `bot.deliver` sends
 what is queued and marks it sent only once the channel took it. `enqueue` queues one message;
-`enqueue_all` queues many in one set-based insert (a burst's alerts, a digest fan-out).
+`enqueue_all` queues many in one set-based insert (a digest fan-out); `enqueue_drafts` queues a
+story's alerts as drafts, rendered when the worker claims them (`bot.alerts.drafts`).
 """
 
 from __future__ import annotations
