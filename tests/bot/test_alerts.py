@@ -147,7 +147,7 @@ def test_an_alert_names_the_outlets_that_carried_the_story_when_it_is_sent(
     db: Database, planet: int
 ) -> None:
     """Queued as a draft, an alert is rendered when the worker claims it: an outlet whose
-    article joined the story meanwhile is named, and no edit is needed for it."""
+    article joined the story meanwhile is named in it."""
     make_chat(db)
     story, article = make_story(db, planet)
     queue(db, story, article, matched(db, make_query(db)))
