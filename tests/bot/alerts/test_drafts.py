@@ -13,7 +13,10 @@ from bot.deliver import OutboxWorker, OutgoingMessage, SendOutcome, Sent
 from bot.settings import Settings
 from bot.store import Article, Database, Feed, Outbox, OutboxStatus, Story, Subscription
 from bot.subscribers import ChatMatch
+from bot.telegram.pacing import PacedRateLimiter, Pacer, Pacing
+from bot.telegram.send import TelegramChannel
 from tests.fakes import NOW
+from tests.fakes.botapi import FakeBotApi
 from tests.fakes.stories import CEASEFIRE
 
 SUMMARY = ["Negotiators agreed to a ceasefire in Geneva.", "The truce takes effect at midnight."]
@@ -142,3 +145,46 @@ def test_a_storys_new_summary_reaches_the_alerts_rendered_after_it(db: Database,
         after = drafts.render(session, [second])[second.outbox_id]
     assert before is not None and "The truce takes effect at <b>midnight</b>." in before
     assert after is not None and "Both sides stopped firing at <b>midnight</b>." in after
+
+
+WORDS = ("ceasefire", "truce", "convoys", "observers", "medicine", "falter", "geneva", "midnight")
+CROWD = range(1, 201)  # private chats
+# Telegram's limits scaled to a test's seconds (as tests/bot/deliver/test_outbox_at_limits.py).
+LIMITS = {"global_per_s": 100, "per_chat_per_s": 5, "group_per_min": 120}
+PACING = Pacing(overall_per_second=100, private_per_second=5, group_per_minute=120, headroom=0.1)
+
+
+async def test_a_crowd_alerted_at_once_gets_one_rendered_alert_each_within_the_limits(
+    db: Database,
+) -> None:
+    """200 chats matched by one story, on eight different words: through the paced Telegram
+    channel against a fake Bot API enforcing limits, each chat gets its alert once, rendered
+    for its own query, and no 429 is earned."""
+    story, article = story_with_article(db)
+    with db.session() as session:
+        matches = []
+        for chat in CROWD:
+            ensure_chat(session, chat, NOW, Settings())
+            query = WORDS[chat % len(WORDS)]
+            sub = Subscription(chat_id=chat, query=query, created_at=NOW)
+            session.add(sub)
+            session.flush()
+            matches.append(ChatMatch(chat, sub.id, query, (query,), ("text",)))
+        s, a = session.get(Story, story), session.get(Article, article)
+        assert s is not None and a is not None
+        assert queue_alerts(session, s, a, ["Planet"], matches, NOW) == len(CROWD)
+    with FakeBotApi() as fake:
+        for chat in CROWD:
+            fake.add_chat(chat, "private")
+        fake.enforce_limits(**LIMITS)
+        async with fake.ext_bot(PacedRateLimiter(Pacer(PACING))) as bot:
+            await OutboxWorker(db, TelegramChannel(bot), FrozenClock(NOW)).drain()
+        sent = {m["chat_id"]: m["text"] for m in fake.sent()}
+        refused = [c for c in fake.calls("sendMessage") if c["status"] == 429]
+    assert len(fake.sent()) == len(sent) == len(CROWD)  # each chat once
+    for chat, text in sent.items():
+        word = WORDS[chat % len(WORDS)]
+        assert f"<i>{word}</i> matched" in text and f"<b>{word}</b>".lower() in text.lower()
+    assert refused == []
+    assert {row.status for row in rows(db)} == {OutboxStatus.SENT}
+    assert {row.text for row in rows(db)} == set(sent.values())
