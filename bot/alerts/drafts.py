@@ -70,7 +70,7 @@ class AlertDrafts:
         marked failed, with the reason. Returns what `render` returns."""
         texts = self.render(session, drafts)
         done = [{"row": i, "body": text} for i, text in texts.items() if text is not None]
-        if done:  # Core, by id: the ORM's bulk update wants the primary key's own name
+        if done:  # Core: the ORM's bulk update by id wants the primary key's own name
             session.execute(
                 update(_OUTBOX)
                 .where(_OUTBOX.c.id == bindparam("row"))
@@ -81,10 +81,9 @@ class AlertDrafts:
         if gone:
             log.warning("outbox %s: %s; not sent", gone, _GONE)
             session.execute(
-                update(Outbox)
-                .where(Outbox.id.in_(gone))
+                update(_OUTBOX)
+                .where(_OUTBOX.c.id.in_(gone))
                 .values(status=OutboxStatus.FAILED, last_error=_GONE)
-                .execution_options(synchronize_session=False)
             )
         return texts
 
@@ -110,7 +109,7 @@ class AlertDrafts:
             key = (story.id, article.id)
             if key not in texts:
                 summaries = self._summaries_of(story, article)
-                texts[key] = AlertTexts(story, article, bylines[story.id], summaries)
+                texts[key] = AlertTexts(story, bylines[story.id], summaries)
             match = ChatMatch(d.chat_id, 0, query, tuple(terms), tuple(where))
             rendered[d.outbox_id] = texts[key].text(match, sentences)
         return rendered

@@ -18,7 +18,7 @@ from bot.audience import Byline
 from bot.match.highlight import Highlighter, Passage, merge_spans
 from bot.render import alert_body, alert_head, alert_sources, alert_text, alert_why, emphasize
 from bot.settings import SummarySettings
-from bot.store import Article, Story
+from bot.store import Story
 from bot.subscribers import ChatMatch
 
 __all__ = ["AlertSummaries", "AlertTexts"]
@@ -174,7 +174,6 @@ class AlertTexts:
     chat sees depends on nothing else)."""
 
     story: Story
-    article: Article
     byline: Byline
     summaries: AlertSummaries
     _head: str = ""

@@ -5,11 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.alerts.drafts import AlertDrafts, Draft
-from bot.settings import SummarySettings
 from bot.store import Database, Outbox
 
 
-def render_drafts(db: Database, opts: SummarySettings | None = None) -> None:
+def render_drafts(db: Database) -> None:
     """Render every queued alert draft and store its text, as a claim does (`AlertDrafts`)."""
     with db.session() as session:
         rows = session.execute(
@@ -17,4 +16,4 @@ def render_drafts(db: Database, opts: SummarySettings | None = None) -> None:
                 Outbox.draft.is_not(None)
             )
         ).all()
-        AlertDrafts(opts).write(session, [Draft(*row) for row in rows])
+        AlertDrafts().write(session, [Draft(*row) for row in rows])
