@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from array import array
 from collections.abc import Iterable
-from operator import itemgetter
 from typing import NamedTuple
 
 from sqlalchemy import func, select
@@ -54,7 +53,6 @@ class ChatMatch(NamedTuple):
 
 
 _new_match = tuple.__new__  # ChatMatch without the named tuple's Python-level __new__
-_by_subscription = itemgetter(1)
 
 
 class _Subscribers:
@@ -199,20 +197,19 @@ class SubscriptionIndex:
             self._index.remove(slot)  # its number, free again
 
     def match(self, doc: Document) -> list[ChatMatch]:
-        """Every matching subscription, oldest first; `queue_alerts` picks one per chat among
-        the unmuted. The index answers once per distinct query, for all who hold it."""
+        """Every matching subscription, in no set order (`queue_alerts` picks each chat's oldest
+        among the unmuted). The index answers once per distinct query, for all who hold it."""
         subs = self._subs
         head, nxt, chat = subs.head, subs.next, subs.chat
         found: list[ChatMatch] = []
         append = found.append
         places = _PLACES
         for slot, query, terms, where in self._index.match(doc):
-            distinct = places.get(where) or _places(where)
+            distinct = where if len(where) < 2 else places.get(where) or _places(where)
             sub_id = head[slot]
             while sub_id != _NONE:
                 append(_new_match(ChatMatch, (chat[sub_id], sub_id, query, terms, distinct)))
                 sub_id = nxt[sub_id]
-        found.sort(key=_by_subscription)
         return found
 
     def __len__(self) -> int:

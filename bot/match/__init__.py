@@ -4,9 +4,9 @@
 message to show them); ``matches`` evaluates one query on one :class:`Document`; ``MatchIndex``
 matches a story against every subscribed query at once, reporting each distinct query that
 matched as a :class:`QueryMatch` with all its subscribers' keys (``QueryIndex`` is the same
-without keys: each distinct query under a number, reported as a :class:`QueryHit`, for a caller
-that keeps its subscribers itself); ``highlight_spans`` finds the matched terms in a text to
-emphasize them.
+without keys: each distinct query under a number, reported as a :data:`QueryHit` tuple, for
+a caller that keeps its subscribers itself); ``highlight_spans`` finds the matched terms in a
+text to emphasize them.
 
 Inside, by concept: ``text`` (words to stems), ``lexer`` and ``query`` (the query language),
 ``story`` (a story read once for matching), ``direct`` (one query on one story), ``terms`` (a

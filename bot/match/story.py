@@ -7,6 +7,7 @@ them at C speed. Word pairs and positions are built only when a phrase first ask
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -100,6 +101,17 @@ class Field:
             if self.compounds:
                 self._pairs.update(self.compound_pairs())
         return self._pairs
+
+    def pairs_among(self, known: Mapping[tuple[str, str], object]) -> set[tuple[str, str]]:
+        """The field's word pairs that are in ``known`` (an index's two-word anchors), without
+        making the set of all its pairs when nothing has asked for it yet (a story's text has
+        hundreds of pairs, and most stories never meet a phrase that needs them all)."""
+        if self._pairs is not None:
+            return known.keys() & self._pairs
+        found = set(filter(known.__contains__, pairwise(self.sequence)))
+        if self.compounds:
+            found.update(filter(known.__contains__, self.compound_pairs()))
+        return found
 
     def has(self, groups: StemGroups) -> bool:
         """Whether the term (a word, a compound or a phrase) occurs in this field."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterable
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, TypeAlias
 
 from bot.match.check import Program, run
 from bot.match.plan import FIXED, ONE, PAIR, SHARED, TESTED, WORDS, Compiler, Plan, Stems, found
@@ -37,21 +37,16 @@ _NEED_ONLY = 64  # the test is ``need`` alone
 _AVOID_ONLY = 128  # the test is ``avoid`` alone
 
 
-class QueryHit(NamedTuple):
-    """A distinct query that matched a story: its number, its text, the terms found and where.
-
-    ``terms`` and ``where`` are as in :class:`~bot.match.Match`.
-    """
-
-    number: int
-    query: str
-    terms: tuple[str, ...]
-    where: tuple[Where, ...]
+#: A distinct query that matched a story: ``(number, query, terms, where)``, its number, its
+#: text, the terms found and where (``terms`` and ``where`` as in :class:`~bot.match.Match`).
+#: A plain tuple, not a named one: a story that matches hundreds of queries makes hundreds of
+#: them, and a named tuple made at C speed (``tuple.__new__``) is two allocations, not one
+#: (about 5% of matching, measured when every query matches something).
+QueryHit: TypeAlias = "tuple[int, str, tuple[str, ...], tuple[Where, ...]]"
 
 
 _IN_TITLE: tuple[Where, ...] = ("title",)
 _IN_TEXT: tuple[Where, ...] = ("text",)
-_new_hit = tuple.__new__  # QueryHit without namedtuple's Python-level __new__: hot path
 
 
 def _present(
@@ -146,8 +141,7 @@ class Table:
         by_stem, by_pair, by_host = self.by_stem, self.by_pair, self.by_host
         buckets = [by_stem[stem] for stem in by_stem.keys() & story.every]
         if by_pair:
-            pairs = by_pair.keys() & story.title.pairs
-            pairs |= by_pair.keys() & story.text.pairs
+            pairs = story.title.pairs_among(by_pair) | story.text.pairs_among(by_pair)
             buckets += [by_pair[pair] for pair in pairs]
         if by_host and story.hosts:
             buckets += [by_host[host] for host in by_host.keys() & story.host_suffixes()]
@@ -228,5 +222,5 @@ class Table:
                 texts, where = found(report, story)
             start = starts[number]
             source = data[start : start + sizes[number]].decode()
-            append(_new_hit(QueryHit, (number, source, texts, where)))
+            append((number, source, texts, where))
         return hits

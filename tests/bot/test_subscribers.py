@@ -44,14 +44,14 @@ def loaded(db: Database, index: SubscriptionIndex | None = None) -> Subscription
 
 
 def matching(index: SubscriptionIndex, doc: Document = TRUCE) -> list[tuple[int, int]]:
-    return [(m.chat_id, m.subscription_id) for m in index.match(doc)]
+    return sorted((m.chat_id, m.subscription_id) for m in index.match(doc))
 
 
-def test_every_matching_query_is_found_with_its_chat_in_subscription_order(db: Database) -> None:
-    late = add(db, OTHER, "geneva")
-    early = add(db, CHAT, "ceasefire")
+def test_every_matching_query_is_found_with_its_chat(db: Database) -> None:
+    other = add(db, OTHER, "geneva")
+    mine = add(db, CHAT, "ceasefire")
     add(db, CHAT, "olympics")
-    assert matching(loaded(db)) == [(OTHER, late), (CHAT, early)]
+    assert matching(loaded(db)) == sorted([(OTHER, other), (CHAT, mine)])
 
 
 def test_a_match_says_which_terms_matched_and_where(db: Database) -> None:

@@ -274,7 +274,7 @@ def test_a_query_added_by_its_text_is_the_one_parse_query_gives(article: Documen
     number = queries.add_text("  ceasefire -olympics ", max_length=200, max_terms=20)
     assert queries.add(parse_query("ceasefire -olympics")) == number
     assert queries.add_text("ceasefire -olympics", max_length=200, max_terms=20) == number
-    assert [hit.query for hit in queries.match(article)] == ["ceasefire -olympics"]
+    assert [query for _, query, _, _ in queries.match(article)] == ["ceasefire -olympics"]
     queries.remove(number)  # its tree, parsed again from the text, finds where it was filed
     assert queries.match(article) == []
 
@@ -293,7 +293,8 @@ def test_a_removed_query_gives_its_number_to_the_next_new_one(article: Document)
     queries.remove(gone)
     assert queries.number("ceasefire") is None
     assert queries.add(parse_query('"peace plan"')) == gone
-    assert [(hit.number, hit.query) for hit in queries.match(article)] == [(gone, '"peace plan"')]
+    found = [(number, query) for number, query, _, _ in queries.match(article)]
+    assert found == [(gone, '"peace plan"')]
     assert queries.number("olympics") == kept
 
 
@@ -301,7 +302,7 @@ def test_a_query_removed_and_added_again_matches_again(article: Document) -> Non
     queries = QueryIndex()
     for _ in range(3):
         number = queries.add(parse_query("ceasefire -olympics"))
-        assert [hit.query for hit in queries.match(article)] == ["ceasefire -olympics"]
+        assert [query for _, query, _, _ in queries.match(article)] == ["ceasefire -olympics"]
         queries.remove(number)
         assert queries.match(article) == []
 
@@ -314,7 +315,7 @@ def test_removing_every_query_leaves_no_plan_or_term_behind(article: Document) -
     numbers = [queries.add(parse_query(text)) for text in [*texts, "site:bbc.co.uk OR intitle:x"]]
     queries.match(german)  # a second table, built from the queries' texts parsed again
     queries.remove(numbers.pop(0))  # a bucket of two ("ceasefire") back to one
-    assert sorted(hit.query for hit in queries.match(article)) == [
+    assert sorted(query for _, query, _, _ in queries.match(article)) == [
         "ceasefire -olympics",
         'ukraine "peace plan"',
     ]
@@ -334,8 +335,8 @@ def test_a_hand_built_query_keeps_its_meaning_though_its_text_says_another(
     queries = QueryIndex()
     number = queries.add(Query("olympics winter", parse_query("ceasefire").root))
     german = story("Die Waffenruhe hält.", language="de", title="Ceasefire")
-    assert [hit.query for hit in queries.match(article)] == ["olympics winter"]
-    assert [hit.query for hit in queries.match(german)] == ["olympics winter"]
+    assert [query for _, query, _, _ in queries.match(article)] == ["olympics winter"]
+    assert [query for _, query, _, _ in queries.match(german)] == ["olympics winter"]
     queries.remove(number)
     assert [(t.by_stem, t.compiler._infos) for t in queries._tables.values()] == [({}, {})] * 2
 
