@@ -73,3 +73,20 @@ def test_no_rows_insert_nothing(db: Database) -> None:
     with db.session() as session:
         assert insert_bound(session, ALERTS, COLUMNS, []) == 0
     assert stored(db) == []
+
+
+def test_text_that_copy_would_escape_is_stored_as_given(db: Database) -> None:
+    """PostgreSQL's rows go through COPY, whose text format gives tabs, newlines, backslashes
+    and ``\\N`` (its NULL) a meaning: each must come back as it went in, and an empty text
+    stays empty, not NULL."""
+    titles = ["tab\there", "two\nlines", "back\\slash", "\\N", "", "Kyïv “quoted”"]
+    stories = Story.metadata.tables[Story.__tablename__]
+    with db.session() as session:
+        when = binder(session, stories.c.created_at)(NOW)
+        summary = binder(session, stories.c.summary)
+        columns = ("title", "url", "summary", "source_count", "created_at", "updated_at")
+        rows = [(t, f"u{i}", summary([t]), 1, when, when) for i, t in enumerate(titles)]
+        insert_bound(session, stories, columns, rows)
+    with db.session() as session:
+        stored = session.execute(select(Story.title, Story.summary).order_by(Story.id)).all()
+        assert [(title, summary) for title, summary in stored] == [(t, [t]) for t in titles]
