@@ -88,5 +88,5 @@ def test_text_that_copy_would_escape_is_stored_as_given(db: Database) -> None:
         rows = [(t, f"u{i}", summary([t]), 1, when, when) for i, t in enumerate(titles)]
         insert_bound(session, stories, columns, rows)
     with db.session() as session:
-        stored = session.execute(select(Story.title, Story.summary).order_by(Story.id)).all()
-        assert [(title, summary) for title, summary in stored] == [(t, [t]) for t in titles]
+        back = session.execute(select(Story.title, Story.summary).order_by(Story.id)).all()
+        assert [(title, summary) for title, summary in back] == [(t, [t]) for t in titles]
