@@ -21,7 +21,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, or_, select
+from sqlalchemy import ARRAY, Integer, Row, any_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.drafts import draft_of
@@ -43,7 +43,7 @@ _SUBS, _CHATS = _TABLES[Subscription.__tablename__], _TABLES[Chat.__tablename__]
 _MUTES, _TOLD = _TABLES[SourceMute.__tablename__], _TABLES[Alert.__tablename__]
 
 
-_CANDIDATES = (  # built once: a burst runs it for every story, with new values only
+_ELIGIBLE = (  # built once: a burst runs it for every story, with new values only
     select(
         _SUBS.c.id,
         _SUBS.c.chat_id,
@@ -60,7 +60,6 @@ _CANDIDATES = (  # built once: a burst runs it for every story, with new values 
     )
     .join_from(_SUBS, _CHATS, _CHATS.c.id == _SUBS.c.chat_id)
     .where(
-        _SUBS.c.id.in_(bindparam("ids", expanding=True)),
         _SUBS.c.paused_reason.is_(None),
         or_(
             _SUBS.c.muted_until.is_(None),
@@ -77,6 +76,11 @@ _CANDIDATES = (  # built once: a burst runs it for every story, with new values 
         ),
     )
 )
+# The matched subscriptions, by id: an IN list of bound values, or on PostgreSQL one array
+# bound as a whole, so that the statement's text is the same whatever the number of matches and
+# the driver prepares it once (psycopg does after five runs), not planned again each story.
+_CANDIDATES = _ELIGIBLE.where(_SUBS.c.id.in_(bindparam("ids", expanding=True)))
+_CANDIDATES_ANY = _ELIGIBLE.where(_SUBS.c.id == any_(bindparam("ids", type_=ARRAY(Integer))))
 # The columns of a candidate row, by position (a burst reads tens of thousands of them).
 _SUB_ID, _CHAT_ID, _MIN_SOURCES, _FREQUENCY, _THREAD, _TYPE, _MODE, _PAUSED = range(8)
 _TIMEZONE, _QUIET_START, _QUIET_END, _SENTENCES = range(8, 12)
@@ -87,11 +91,14 @@ def _candidates(
 ) -> dict[int, Row[Any]]:
     """Each matched subscription that may alert now (not paused, its mute over), of an active
     chat that has not muted the story's outlet nor been told of the story, with its gates and
-    its chat's settings: one query (per `batches` of ids), whatever the number of chats."""
+    its chat's settings: one query (on SQLite one per `batches` of ids), whatever the number
+    of chats."""
     found: dict[int, Row[Any]] = {}
-    for ids in batches(sub_ids):
+    postgresql = session.connection().dialect.name == "postgresql"
+    statement = _CANDIDATES_ANY if postgresql else _CANDIDATES
+    for ids in [sub_ids] if postgresql else batches(sub_ids):  # an array binds as one value
         rows = session.execute(
-            _CANDIDATES, {"ids": ids, "story_id": story_id, "feed_id": feed_id, "now": now}
+            statement, {"ids": ids, "story_id": story_id, "feed_id": feed_id, "now": now}
         ).all()  # one fetchall: iterating the result fetches row by row
         found.update((row[_SUB_ID], row) for row in rows)
     return found
