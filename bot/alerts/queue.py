@@ -21,7 +21,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ARRAY, Integer, Row, any_, bindparam, exists, or_, select
+from sqlalchemy import ARRAY, Row, any_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.alerts.drafts import draft_of
@@ -80,7 +80,8 @@ _ELIGIBLE = (  # built once: a burst runs it for every story, with new values on
 # bound as a whole, so that the statement's text is the same whatever the number of matches and
 # the driver prepares it once (psycopg does after five runs), not planned again each story.
 _CANDIDATES = _ELIGIBLE.where(_SUBS.c.id.in_(bindparam("ids", expanding=True)))
-_CANDIDATES_ANY = _ELIGIBLE.where(_SUBS.c.id == any_(bindparam("ids", type_=ARRAY(Integer))))
+_IDS = bindparam("ids", type_=ARRAY(_SUBS.c.id.type))
+_CANDIDATES_ANY = _ELIGIBLE.where(_SUBS.c.id == any_(_IDS))
 # The columns of a candidate row, by position (a burst reads tens of thousands of them).
 _SUB_ID, _CHAT_ID, _MIN_SOURCES, _FREQUENCY, _THREAD, _TYPE, _MODE, _PAUSED = range(8)
 _TIMEZONE, _QUIET_START, _QUIET_END, _SENTENCES = range(8, 12)

@@ -21,7 +21,7 @@ from bot.store import Alert, Article, Database, Feed, Outbox, SourceMute, Story,
 from bot.subscribers import ChatMatch
 from tests.fakes import NOW
 from tests.fakes.outbox import render_drafts
-from tests.fakes.stories import CEASEFIRE
+from tests.fakes.stories import CEASEFIRE, add_ceasefire_story
 
 CHAT, OTHER = 1001, 2002
 SUMMARY = [
@@ -49,29 +49,7 @@ def make_feed(db: Database, name: str = "Planet") -> int:
 
 def make_story(db: Database, feed_id: int, *, outlets: int = 1) -> tuple[int, int]:
     """A story carried by `outlets` outlets; returns it and the article that just came in."""
-    with db.session() as session:
-        story = Story(
-            title="Ceasefire agreed in Geneva",
-            url="https://planet.example/ceasefire",
-            summary=SUMMARY,
-            language="en",
-            created_at=NOW,
-            updated_at=NOW,
-            source_count=outlets,
-        )
-        article = Article(
-            feed_id=feed_id,
-            story=story,
-            guid="a1",
-            url=story.url,
-            title=story.title,
-            text=CEASEFIRE,
-            source="Planet",
-            fetched_at=NOW,
-        )
-        session.add_all([story, article])
-        session.flush()
-        return story.id, article.id
+    return add_ceasefire_story(db, feed_id, SUMMARY, outlets=outlets)
 
 
 def make_query(db: Database, chat_id: int = CHAT, text: str = "ceasefire", **fields: object) -> int:

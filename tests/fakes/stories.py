@@ -1,11 +1,15 @@
-"""Sample news for tests: article texts that match (or only seem to match) `ceasefire`, and
-feed items built from them for `make_feed`."""
+"""Sample news for tests: article texts that match (or only seem to match) `ceasefire`, feed
+items built from them for `make_feed`, and a stored story of the first (`add_ceasefire_story`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-__all__ = ["CEASEFIRE", "STORM", "item"]
+from bot.store import Article, Database, Story
+from tests.fakes import NOW
+
+__all__ = ["CEASEFIRE", "STORM", "add_ceasefire_story", "item"]
 
 CEASEFIRE = (
     "Negotiators from both sides agreed to a ceasefire late on Saturday after three days of talks "
@@ -34,3 +38,38 @@ def item(guid: str, title: str, text: str, when: datetime) -> dict[str, object]:
         "content": text,
         "published": when,
     }
+
+
+def add_ceasefire_story(
+    db: Database,
+    feed_id: int,
+    summary: Sequence[str],
+    *,
+    title: str = "Ceasefire agreed in Geneva",
+    outlets: int = 1,
+) -> tuple[int, int]:
+    """A stored English story summarized as `summary` and carried by `outlets` outlets, with
+    the one article (CEASEFIRE, on `feed_id`) that just came in; returns both ids."""
+    with db.session() as session:
+        story = Story(
+            title=title,
+            url=f"https://planet.example/{title.lower().replace(' ', '-')}",
+            summary=list(summary),
+            language="en",
+            created_at=NOW,
+            updated_at=NOW,
+            source_count=outlets,
+        )
+        article = Article(
+            feed_id=feed_id,
+            story=story,
+            guid=title,
+            url=story.url,
+            title=title,
+            text=CEASEFIRE,
+            source="Planet",
+            fetched_at=NOW,
+        )
+        session.add_all([story, article])
+        session.flush()
+        return story.id, article.id

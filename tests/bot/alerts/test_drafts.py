@@ -17,7 +17,7 @@ from bot.telegram.pacing import PacedRateLimiter, Pacer, Pacing
 from bot.telegram.send import TelegramChannel
 from tests.fakes import NOW
 from tests.fakes.botapi import FakeBotApi
-from tests.fakes.stories import CEASEFIRE
+from tests.fakes.stories import add_ceasefire_story
 
 SUMMARY = ["Negotiators agreed to a ceasefire in Geneva.", "The truce takes effect at midnight."]
 
@@ -45,28 +45,9 @@ def story_with_article(db: Database, title: str = "Ceasefire agreed in Geneva") 
         if feed is None:
             feed = Feed(url="https://planet.example/rss", name="Planet", created_at=NOW)
             session.add(feed)
-        story = Story(
-            title=title,
-            url=f"https://planet.example/{len(title)}",
-            summary=SUMMARY,
-            language="en",
-            created_at=NOW,
-            updated_at=NOW,
-            source_count=1,
-        )
-        article = Article(
-            feed=feed,
-            story=story,
-            guid=title,
-            url=story.url,
-            title=title,
-            text=CEASEFIRE,
-            source="Planet",
-            fetched_at=NOW,
-        )
-        session.add_all([story, article])
-        session.flush()
-        return story.id, article.id
+            session.flush()
+        feed_id = feed.id
+    return add_ceasefire_story(db, feed_id, SUMMARY, title=title)
 
 
 def alert(db: Database, chat_id: int, story_id: int, article_id: int, query: str) -> None:
